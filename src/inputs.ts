@@ -1,0 +1,162 @@
+/**
+ * Raw action inputs → one typed settings object. Every problem names the input, the value it got
+ * and what it accepts, and all problems are reported together, before any request is sent.
+ */
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+import { InputError } from './errors.js';
+
+export const DEFAULT_BASE_URL = 'https://api.retab.com';
+
+export interface Settings {
+  runId: string;
+  /** Minimum score, 0..1. */
+  threshold: number;
+  maxErrors: number;
+  apiKey: string;
+  baseUrl: URL;
+  timeoutMs: number;
+  /** A fixed interval between polls, or `null` to let the action choose. */
+  pollIntervalMs: number | null;
+}
+
+export type RawInputs = Record<InputName, string>;
+export type InputName = 'run_id' | 'threshold' | 'max_errors' | 'api_key' | 'base_url' | 'timeout' | 'poll_interval';
+export const INPUT_NAMES: readonly InputName[] = ['run_id', 'threshold', 'max_errors', 'api_key', 'base_url', 'timeout', 'poll_interval'];
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const MAX_TIMEOUT_MS = 24 * 3_600_000;
+const MIN_POLL_MS = 100;
+const MAX_POLL_MS = 10 * 60_000;
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** The key as given by `api_key`, else `RETAB_API_KEY`; trimmed. Read first so it can be masked first. */
+export function resolveApiKey(input: string, env: Env): string {
+  return (input.trim() || env.RETAB_API_KEY?.trim()) ?? '';
+}
+
+/** What a key looks like it is for, from its documented prefix; used to make auth errors useful. */
+export function keyEnvironment(apiKey: string): 'test' | 'live' | 'legacy' | 'unknown' {
+  if (apiKey.startsWith('rt_test_')) return 'test';
+  if (apiKey.startsWith('rt_live_')) return 'live';
+  if (apiKey.startsWith('sk_retab_')) return 'legacy';
+  return 'unknown';
+}
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; accepted: string };
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const no = (accepted: string): Parsed<never> => ({ ok: false, accepted });
+
+/** A zod schema for one input: a parser plus the sentence saying what it accepts. */
+function inputSchema<T>(parse: (raw: string) => Parsed<T>) {
+  return z.string().transform((raw, ctx) => {
+    const result = parse(raw.trim());
+    if (result.ok) return result.value;
+    ctx.addIssue({ code: 'custom', message: result.accepted });
+    return z.NEVER;
+  });
+}
+
+export function parseRunId(raw: string): Parsed<string> {
+  if (raw === '') return no('it is required: the id of the experiment run to wait for, e.g. "exprun_abc123"');
+  if (!RUN_ID.test(raw)) return no('expected a run id made of letters, digits, "_" and "-" (at most 128), e.g. "exprun_abc123"');
+  return ok(raw);
+}
+
+export function parseThreshold(raw: string): Parsed<number> {
+  const accepted = 'expected a minimum score from 0 to 1 (e.g. "0.85") or a percentage (e.g. "85%")';
+  if (raw === '') return no(`it is required; ${accepted}`);
+  const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(raw);
+  if (percent) {
+    const value = Number(percent[1]) / 100;
+    return value <= 1 ? ok(value) : no(`${accepted}; a percentage cannot exceed 100%`);
+  }
+  if (!/^(?:\d+(?:\.\d*)?|\.\d+)$/.test(raw)) return no(accepted);
+  const value = Number(raw);
+  if (value > 1 && value <= 100) return no(`${accepted}; did you mean "${raw}%"?`);
+  return value <= 1 ? ok(value) : no(accepted);
+}
+
+export function parseMaxErrors(raw: string): Parsed<number> {
+  const accepted = 'expected a whole number of errors that still passes, 0 or more (e.g. "0" or "3")';
+  if (!/^\d{1,9}$/.test(raw)) return no(accepted);
+  return ok(Number(raw));
+}
+
+export function parseBaseUrl(raw: string, env: Env): Parsed<URL> {
+  const text = raw || env.RETAB_API_BASE_URL?.trim() || DEFAULT_BASE_URL;
+  const accepted = `expected an https:// URL such as "${DEFAULT_BASE_URL}" (http:// only for 127.0.0.1, localhost or [::1])`;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return no(accepted);
+  }
+  const loopback = LOOPBACK_HOSTS.has(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) return no(accepted);
+  if (url.username || url.password) return no(`${accepted}, without credentials in it`);
+  if (url.search || url.hash) return no(`${accepted}, without a query or fragment`);
+  url.pathname = url.pathname.replace(/\/+$/, '');
+  return ok(url);
+}
+
+export function parseTimeout(raw: string): Parsed<number> {
+  const accepted = 'expected how long to wait in all, from 1s to 24h, e.g. "90s", "15m", "1h30m" or bare seconds "600"';
+  const ms = parseDuration(raw);
+  if (ms === null || ms < 1_000 || ms > MAX_TIMEOUT_MS) return no(accepted);
+  return ok(ms);
+}
+
+export function parsePollInterval(raw: string): Parsed<number | null> {
+  if (raw === '') return ok(null);
+  const accepted = 'expected empty (the action chooses) or a fixed interval from 100ms to 10m, e.g. "500ms", "2s", "1m"';
+  const ms = parseDuration(raw);
+  if (ms === null || ms < MIN_POLL_MS || ms > MAX_POLL_MS) return no(accepted);
+  return ok(ms);
+}
+
+function parseApiKey(raw: string): Parsed<string> {
+  if (raw === '') return no('a Retab API key is required: set the `api_key` input (e.g. `${{ secrets.RETAB_API_KEY }}`) or the RETAB_API_KEY environment variable');
+  // A key goes into a header: anything but printable ASCII would corrupt it or inject another.
+  if (!/^[\x21-\x7e]+$/.test(raw)) return no('a key is printable ASCII without spaces; check the secret for stray characters or line breaks');
+  return ok(raw);
+}
+
+export type SettingsResult = { ok: true; settings: Settings } | { ok: false; errors: InputError[] };
+
+/** Parse every input; `apiKey` is the already resolved (and masked) key. */
+export function parseSettings(raw: RawInputs, apiKey: string, env: Env): SettingsResult {
+  const schema = z.object({
+    run_id: inputSchema(parseRunId),
+    threshold: inputSchema(parseThreshold),
+    max_errors: inputSchema(parseMaxErrors),
+    api_key: inputSchema(parseApiKey),
+    base_url: inputSchema((value) => parseBaseUrl(value, env)),
+    timeout: inputSchema(parseTimeout),
+    poll_interval: inputSchema(parsePollInterval),
+  });
+  const result = schema.safeParse({ ...raw, api_key: apiKey });
+  if (result.success) {
+    const v = result.data;
+    return {
+      ok: true,
+      settings: {
+        runId: v.run_id,
+        threshold: v.threshold,
+        maxErrors: v.max_errors,
+        apiKey: v.api_key,
+        baseUrl: v.base_url,
+        timeoutMs: v.timeout,
+        pollIntervalMs: v.poll_interval,
+      },
+    };
+  }
+  const errors = result.error.issues.map((issue) => {
+    const input = String(issue.path[0]) as InputName;
+    const value = input === 'api_key' ? (apiKey ? '(hidden)' : '') : raw[input];
+    return new InputError(input, value, issue.message);
+  });
+  return { ok: false, errors };
+}

@@ -1,0 +1,172 @@
+/**
+ * The action: inputs → Retab client → wait → verdict → report. Side effects come in through
+ * `Dependencies` so the whole flow can be driven without the runner, a network or real time.
+ */
+import * as core from '@actions/core';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Dispatcher } from 'undici';
+import { formatDuration } from './duration.js';
+import { resultFromInputErrors, resultFromWait, type GateResult } from './gate-result.js';
+import { INPUT_NAMES, parseSettings, parseThreshold, parseMaxErrors, resolveApiKey, type Env, type RawInputs, type Settings } from './inputs.js';
+import { defaultSchedule, fixedSchedule } from './poll-schedule.js';
+import { progressLine, shouldLogProgress, type LoggedProgress } from './progress.js';
+import { RetabClient } from './retab/client.js';
+import { buildOutputs } from './report/outputs.js';
+import { renderSummary } from './report/summary.js';
+import { waitForRun } from './wait.js';
+
+/** What the action needs from the runner. */
+export interface ActionIO {
+  getInput(name: string): string;
+  setSecret(secret: string): void;
+  setOutput(name: string, value: string): void;
+  info(message: string): void;
+  debug(message: string): void;
+  warning(message: string): void;
+  setFailed(message: string): void;
+  writeSummary(markdown: string): Promise<void>;
+}
+
+export interface Dependencies {
+  io: ActionIO;
+  env: Env;
+  /** HTTP dispatcher; by default one that honours the proxy variables. */
+  dispatcher?: Dispatcher;
+  now: () => number;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  random: () => number;
+  /** Aborted when the job is cancelled; by default on SIGINT or SIGTERM. */
+  signal?: AbortSignal;
+}
+
+export const runnerIO: ActionIO = {
+  getInput: (name) => core.getInput(name),
+  setSecret: (secret) => core.setSecret(secret),
+  setOutput: (name, value) => core.setOutput(name, value),
+  info: (message) => core.info(message),
+  debug: (message) => core.debug(message),
+  warning: (message) => core.warning(message),
+  setFailed: (message) => core.setFailed(message),
+  async writeSummary(markdown) {
+    if (!process.env.GITHUB_STEP_SUMMARY) {
+      core.info(`Job summary (GITHUB_STEP_SUMMARY is not set):\n${markdown}`);
+      return;
+    }
+    await core.summary.addRaw(markdown, true).write();
+  },
+};
+
+async function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, { signal });
+  } catch {
+    // Aborted: the caller sees `signal.aborted` and stops.
+  }
+}
+
+export async function run(overrides: Partial<Dependencies> = {}): Promise<void> {
+  const deps: Dependencies = {
+    io: runnerIO,
+    env: process.env,
+    now: Date.now,
+    sleep: sleepUnlessAborted,
+    random: Math.random,
+    ...overrides,
+  };
+  const { io } = deps;
+
+  // The key is masked before anything else can print it.
+  const apiKey = resolveApiKey(io.getInput('api_key'), deps.env);
+  if (apiKey) io.setSecret(apiKey);
+
+  const raw = Object.fromEntries(INPUT_NAMES.map((name) => [name, io.getInput(name)])) as RawInputs;
+  const parsed = parseSettings(raw, apiKey, deps.env);
+  const result = parsed.ok ? await gate(parsed.settings, deps) : resultFromInputErrors(parsed.errors, partialCriteria(raw));
+
+  await publish(result, io);
+  if (!result.passed) io.setFailed(result.failures.map((failure) => failure.message).join('\n'));
+}
+
+/** What can still be shown of the criteria when some inputs are bad. */
+function partialCriteria(raw: RawInputs): { runId: string; threshold: number | null; maxErrors: number | null } {
+  const threshold = parseThreshold(raw.threshold.trim());
+  const maxErrors = parseMaxErrors(raw.max_errors.trim());
+  return {
+    runId: raw.run_id.trim(),
+    threshold: threshold.ok ? threshold.value : null,
+    maxErrors: maxErrors.ok ? maxErrors.value : null,
+  };
+}
+
+async function gate(settings: Settings, deps: Dependencies): Promise<GateResult> {
+  const { io } = deps;
+  const interruption = deps.signal ? { signal: deps.signal, dispose: () => {} } : listenForCancellation(io);
+  const client = new RetabClient({
+    baseUrl: settings.baseUrl,
+    apiKey: settings.apiKey,
+    dispatcher: deps.dispatcher,
+    debug: (line) => io.debug(line),
+    now: deps.now,
+  });
+  const polling = settings.pollIntervalMs === null ? 'adaptive polling' : `polling every ${formatDuration(settings.pollIntervalMs)}`;
+  io.info(`Waiting for Retab experiment run ${settings.runId} at ${settings.baseUrl.origin} (timeout ${formatDuration(settings.timeoutMs)}, ${polling})`);
+
+  let logged: LoggedProgress | null = null;
+  try {
+    const outcome = await waitForRun({
+      fetchRun: (signal) => client.getRun(settings.runId, signal),
+      timeoutMs: settings.timeoutMs,
+      schedule: settings.pollIntervalMs === null ? defaultSchedule : fixedSchedule(settings.pollIntervalMs),
+      signal: interruption.signal,
+      now: deps.now,
+      sleep: deps.sleep,
+      random: deps.random,
+      onRun(run, elapsedMs) {
+        if (!shouldLogProgress(logged, run, elapsedMs)) return;
+        io.info(progressLine(run, elapsedMs));
+        logged = { status: run.status, completed: run.completed_document_count, atMs: elapsedMs };
+      },
+      onRetry(error, delayMs, attempt) {
+        io.info(`Attempt ${attempt} failed, retrying in ${formatDuration(delayMs)}: ${error.message}`);
+      },
+    });
+    return resultFromWait(outcome, {
+      runId: settings.runId,
+      threshold: settings.threshold,
+      maxErrors: settings.maxErrors,
+      timeoutMs: settings.timeoutMs,
+    });
+  } finally {
+    interruption.dispose();
+    await client.close();
+  }
+}
+
+/** The runner sends SIGINT, then SIGTERM, when the job is cancelled or runs out of time. */
+function listenForCancellation(io: ActionIO): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    io.info(`Received ${name}: stopping the wait.`);
+    controller.abort(new Error(`received ${name}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/** Outputs and the summary, written on every outcome before the step fails. */
+async function publish(result: GateResult, io: ActionIO): Promise<void> {
+  for (const [name, value] of Object.entries(buildOutputs(result))) io.setOutput(name, value);
+  try {
+    await io.writeSummary(renderSummary(result));
+  } catch (error) {
+    io.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  io.info(result.passed ? 'The run passed the gate.' : `The run did not pass the gate (${result.status}).`);
+}

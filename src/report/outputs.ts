@@ -1,0 +1,36 @@
+/** The step's outputs, as strings, from the gate result. Empty when a figure is unknown. */
+import type { GateResult } from '../gate-result.js';
+
+export const OUTPUT_NAMES = [
+  'passed',
+  'status',
+  'score',
+  'threshold',
+  'error_count',
+  'duration_ms',
+  'run_id',
+  'total_document_count',
+  'completed_document_count',
+  'run',
+] as const;
+export type OutputName = (typeof OUTPUT_NAMES)[number];
+
+export function buildOutputs(result: GateResult): Record<OutputName, string> {
+  const run = result.run;
+  return {
+    passed: String(result.passed),
+    status: result.status,
+    score: figure(run?.score),
+    threshold: figure(result.threshold),
+    error_count: figure(run?.error_count),
+    duration_ms: figure(run?.duration_ms),
+    run_id: run?.id ?? result.runId ?? '',
+    total_document_count: figure(run?.total_document_count),
+    completed_document_count: figure(run?.completed_document_count),
+    run: run ? JSON.stringify(run) : '',
+  };
+}
+
+function figure(value: number | null | undefined): string {
+  return value === null || value === undefined ? '' : String(value);
+}

@@ -1,0 +1,110 @@
+/**
+ * The job summary, as Markdown: a verdict headline, the failing rules, then a table of figures.
+ * Pure: the same result always renders the same text. Every string from the API is escaped and
+ * bounded, so the summary stays far below GitHub's 1 MiB limit.
+ */
+import { formatDuration } from '../duration.js';
+import type { GateResult } from '../gate-result.js';
+import type { ExperimentRun } from '../retab/run.js';
+import { formatScore, type Rule } from '../verdict.js';
+import { escapeMarkdown as md } from './markdown.js';
+
+const TITLE = 'Retab experiment gate';
+
+export function renderSummary(result: GateResult): string {
+  const lines = [headline(result), ''];
+  if (result.failures.length > 0) {
+    for (const failure of result.failures) lines.push(`- ${md(failure.message, 1_000)}`);
+    lines.push('');
+  }
+  const rows = tableRows(result);
+  if (rows.length > 0) {
+    lines.push('| | Value | Gate |', '|---|---|---|');
+    for (const [name, value, gate] of rows) lines.push(`| ${name} | ${value} | ${gate} |`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+const RULE_LABELS: Record<Rule, string> = {
+  run_error: 'the run ended in error',
+  run_cancelled: 'the run was cancelled',
+  timed_out: 'timed out',
+  interrupted: 'interrupted',
+  api_error: 'Retab API error',
+  not_found: 'run not found',
+  no_score: 'no score',
+  score_below_threshold: 'score below threshold',
+  too_many_errors: 'too many errors',
+  input_error: 'invalid input',
+};
+
+function headline(result: GateResult): string {
+  if (result.passed) return `### ✅ ${TITLE}: passed`;
+  const reasons = [...new Set(result.failures.map((failure) => RULE_LABELS[failure.rule]))];
+  return `### ❌ ${TITLE}: failed (${reasons.join(', ')})`;
+}
+
+type Row = [name: string, value: string, gate: string];
+
+function tableRows(result: GateResult): Row[] {
+  const run = result.run;
+  const rows: Row[] = [];
+  if (run || result.threshold !== null) rows.push(['Score', run?.score == null ? '—' : `**${formatScore(run.score)}**`, scoreGate(result)]);
+  if (run || result.maxErrors !== null) rows.push(['Errors', run ? String(run.error_count) : '—', errorsGate(result)]);
+  if (!run) {
+    if (result.runId) rows.push(['Run', md(result.runId), '']);
+    return rows;
+  }
+  rows.push(['Documents', documents(run), '']);
+  rows.push(['Status', statusText(run), '']);
+  rows.push(['Duration', duration(run, result), '']);
+  if (run.n_consensus !== null) rows.push(['Consensus', `${run.n_consensus}\\-way`, '']);
+  if (run.block_id || run.block_kind) rows.push(['Block', joinKnown([run.block_id, run.block_kind && `(${run.block_kind})`]), '']);
+  const workflow = workflowText(run);
+  if (workflow) rows.push(['Workflow', workflow, '']);
+  rows.push(['Run', joinKnown([run.id, run.experiment_id && `of experiment ${run.experiment_id}`]), '']);
+  return rows;
+}
+
+function scoreGate(result: GateResult): string {
+  if (result.threshold === null) return '';
+  const score = result.run?.score;
+  const mark = score == null ? '' : score >= result.threshold ? ' ✅' : ' ❌';
+  return `≥ ${formatScore(result.threshold)}${mark}`;
+}
+
+function errorsGate(result: GateResult): string {
+  if (result.maxErrors === null) return '';
+  const errors = result.run?.error_count;
+  const mark = errors === undefined ? '' : errors <= result.maxErrors ? ' ✅' : ' ❌';
+  return `≤ ${result.maxErrors}${mark}`;
+}
+
+function documents(run: ExperimentRun): string {
+  if (run.total_document_count === null) return run.completed_document_count === null ? '—' : `${run.completed_document_count} completed`;
+  return `${run.completed_document_count ?? 0} / ${run.total_document_count} completed`;
+}
+
+function statusText(run: ExperimentRun): string {
+  const detail = run.status === 'error' ? run.message : run.status === 'cancelled' ? run.reason : null;
+  return detail ? `${md(run.status)}: ${md(detail)}` : md(run.status);
+}
+
+function duration(run: ExperimentRun, result: GateResult): string {
+  const runTime = run.duration_ms === null ? '—' : formatDuration(run.duration_ms);
+  return result.waitedMs === null ? runTime : `${runTime} (waited ${formatDuration(result.waitedMs)})`;
+}
+
+function workflowText(run: ExperimentRun): string {
+  const version = run.workflow_version_id && `version ${run.workflow_version_id}`;
+  return joinKnown([run.workflow_name, run.workflow_id && (run.workflow_name ? `(${run.workflow_id})` : run.workflow_id), version]);
+}
+
+/** The known parts, each escaped, joined by spaces. */
+function joinKnown(parts: Array<string | null | undefined>): string {
+  return parts
+    .filter((part): part is string => Boolean(part))
+    .map((part) => md(part, 200))
+    .join(' ');
+}

@@ -1,0 +1,202 @@
+/**
+ * The Retab HTTP client: one method per endpoint this action uses. It sends the key only to
+ * `baseUrl`, never follows redirects, bounds every request in time and every body in size, and
+ * parses every answer through a schema.
+ */
+import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import type { z } from 'zod';
+import { keyEnvironment } from '../inputs.js';
+import { RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutError, type RequestInfo } from './errors.js';
+import { parseRetryAfter } from './retry-after.js';
+import { describeIssues, normalizeRun, rawRunSchema, type ExperimentRun } from './run.js';
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+const USER_AGENT = 'retab-experiment-gate';
+
+export interface RetabClientOptions {
+  baseUrl: URL;
+  apiKey: string;
+  /** Defaults to an agent that honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY. */
+  dispatcher?: Dispatcher;
+  requestTimeoutMs?: number;
+  maxBodyBytes?: number;
+  /** One line per request: method, path, status, latency, request id. Never headers. */
+  debug?: (line: string) => void;
+  now?: () => number;
+}
+
+export class RetabClient {
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly requestTimeoutMs: number;
+  private readonly maxBodyBytes: number;
+  private readonly debug: (line: string) => void;
+  private readonly now: () => number;
+
+  constructor(private readonly options: RetabClientOptions) {
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher = options.dispatcher ?? new EnvHttpProxyAgent();
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.debug = options.debug ?? (() => {});
+    this.now = options.now ?? Date.now;
+  }
+
+  /** `GET /v1/workflows/experiments/runs/{run_id}` */
+  async getRun(runId: string, signal?: AbortSignal): Promise<ExperimentRun> {
+    const raw = await this.send('GET', `/v1/workflows/experiments/runs/${encodeURIComponent(runId)}`, rawRunSchema, signal);
+    return normalizeRun(raw);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.destroy();
+  }
+
+  private async send<S extends z.ZodType>(method: 'GET' | 'POST', path: string, schema: S, signal?: AbortSignal, body?: unknown): Promise<z.infer<S>> {
+    const url = this.urlFor(path);
+    const info: RequestInfo = { method, path: url.pathname + url.search };
+    const timeout = AbortSignal.timeout(this.requestTimeoutMs);
+    const started = this.now();
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(url, {
+        method,
+        dispatcher: this.dispatcher,
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        headers: {
+          authorization: `Bearer ${this.options.apiKey}`,
+          'api-key': this.options.apiKey,
+          accept: 'application/json',
+          'user-agent': USER_AGENT,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      throw this.failure(error, info, url, timeout, signal);
+    }
+
+    const requestId = headerValue(response.headers['x-request-id']);
+    let text: string;
+    try {
+      text = await this.readBody(response, info, requestId);
+    } catch (error) {
+      if (error instanceof RetabResponseError) throw error;
+      throw this.failure(error, info, url, timeout, signal);
+    }
+    this.debug(`${method} ${info.path} -> ${response.statusCode} in ${this.now() - started} ms${requestId ? ` (request id ${requestId})` : ''}`);
+
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      throw new RetabApiError(
+        response.statusCode,
+        requestId,
+        errorDetail(text, response.statusCode),
+        info,
+        parseRetryAfter(headerValue(response.headers['retry-after']), Date.now()),
+        this.hintFor(response.statusCode),
+      );
+    }
+
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new RetabResponseError('not_json', response.statusCode, requestId, info, `is not JSON: ${excerpt(text)}`);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new RetabResponseError('unexpected_shape', response.statusCode, requestId, info, `does not have the expected shape: ${describeIssues(parsed.error)}`);
+    }
+    return parsed.data;
+  }
+
+  /** `path` under `baseUrl`; anything that would leave its origin is a bug, refused before the key is sent. */
+  private urlFor(path: string): URL {
+    const { origin, pathname } = this.options.baseUrl;
+    const url = new URL(`${origin}${pathname.replace(/\/+$/, '')}${path}`);
+    if (url.origin !== origin) throw new Error(`Refusing to send a request outside ${origin}: ${path}`);
+    return url;
+  }
+
+  /** Reads the body up to the cap; a larger body is refused without being held in memory. */
+  private async readBody(response: Dispatcher.ResponseData, info: RequestInfo, requestId: string | null): Promise<string> {
+    const tooLarge = () =>
+      new RetabResponseError('too_large', response.statusCode, requestId, info, `is larger than the ${this.maxBodyBytes} bytes this action accepts`);
+    const declared = Number(headerValue(response.headers['content-length']) ?? NaN);
+    if (declared > this.maxBodyBytes) {
+      response.body.destroy();
+      throw tooLarge();
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      size += (chunk as Buffer).length;
+      if (size > this.maxBodyBytes) {
+        response.body.destroy();
+        throw tooLarge();
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  private failure(error: unknown, info: RequestInfo, url: URL, timeout: AbortSignal, signal?: AbortSignal): Error {
+    if (signal?.aborted) return signal.reason instanceof Error ? signal.reason : new Error('aborted');
+    if (timeout.aborted) return new RetabTimeoutError(this.requestTimeoutMs, info);
+    const code = errorCode(error);
+    return new RetabConnectionError(code, info, url.origin, error);
+  }
+
+  private hintFor(status: number): string {
+    if (status === 401 || status === 403) {
+      const kind = keyEnvironment(this.options.apiKey);
+      const seen = kind === 'unknown' ? 'it does not start with rt_test_, rt_live_ or sk_retab_' : `it looks like a ${kind} key`;
+      return `Check the key in \`api_key\` or RETAB_API_KEY, and that it belongs to the environment (test or live) that owns the run (${seen})`;
+    }
+    if (status >= 300 && status < 400) return `Retab redirected the request; the action does not follow redirects so the key never leaves \`base_url\`. Check \`base_url\``;
+    if (status === 400 || status === 422) return 'Check `run_id` and the other inputs';
+    if (status === 429) return 'Retab is rate limiting this key';
+    return '';
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | null {
+  if (Array.isArray(value)) return value[0] ?? null;
+  return value ?? null;
+}
+
+function errorCode(error: unknown): string {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return error instanceof Error ? error.message : 'unknown error';
+}
+
+/** Retab's error bodies: `{"detail": "…"}`, `{"detail": {"message": …}}` or FastAPI's `{"detail": [{"loc","msg"}]}`. */
+export function errorDetail(text: string, status: number): string {
+  try {
+    const body = JSON.parse(text) as { detail?: unknown; message?: unknown };
+    const detail = body.detail ?? body.message;
+    if (typeof detail === 'string') return excerpt(detail);
+    if (Array.isArray(detail)) {
+      return excerpt(
+        detail
+          .map((item: { loc?: unknown[]; msg?: string }) => `${(item.loc ?? []).join('.')}: ${item.msg ?? ''}`)
+          .join('; '),
+      );
+    }
+    if (detail && typeof detail === 'object' && 'message' in detail) return excerpt(String((detail as { message: unknown }).message));
+  } catch {
+    // Not JSON: a gateway page or plain text.
+  }
+  return text.trim() ? excerpt(text) : `empty body (HTTP ${status})`;
+}
+
+function excerpt(text: string, max = 300): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}

@@ -1,0 +1,81 @@
+/**
+ * Wait for a run to reach a terminal status, within the overall timeout. Transient failures are
+ * retried with backoff; everything else ends the wait with the reason. The clock, sleeping and
+ * randomness come in as parameters, so this is tested without real time.
+ */
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import type { PollSchedule } from './poll-schedule.js';
+import { RetabApiError, RetabError } from './retab/errors.js';
+import { isTerminal, type ExperimentRun } from './retab/run.js';
+
+export type WaitOutcome =
+  | { kind: 'finished'; run: ExperimentRun; polls: number; elapsedMs: number }
+  | { kind: 'timed_out'; run: ExperimentRun | null; polls: number; elapsedMs: number; lastError: Error | null }
+  | { kind: 'interrupted'; run: ExperimentRun | null; polls: number; elapsedMs: number }
+  | { kind: 'failed'; run: ExperimentRun | null; polls: number; elapsedMs: number; error: Error };
+
+export interface WaitOptions {
+  fetchRun: (signal: AbortSignal) => Promise<ExperimentRun>;
+  timeoutMs: number;
+  schedule: PollSchedule;
+  /** Aborted when the job is cancelled. */
+  signal: AbortSignal;
+  now: () => number;
+  /** Resolves after `ms`, or early when `signal` aborts. */
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  random: () => number;
+  backoff?: BackoffOptions;
+  /** A just-created run can lag: this many 404s in a row before "not found". */
+  notFoundLimit?: number;
+  onRun?: (run: ExperimentRun, elapsedMs: number) => void;
+  onRetry?: (error: Error, delayMs: number, attempt: number) => void;
+}
+
+const FINAL_POLL_GRACE_MS = 2_000;
+
+export async function waitForRun(options: WaitOptions): Promise<WaitOutcome> {
+  const { now, signal } = options;
+  const started = now();
+  const deadline = started + options.timeoutMs;
+  const notFoundLimit = options.notFoundLimit ?? 3;
+  let run: ExperimentRun | null = null;
+  let polls = 0;
+  let failedAttempts = 0;
+  let notFoundInARow = 0;
+  let lastError: Error | null = null;
+  const elapsed = () => now() - started;
+
+  for (;;) {
+    if (signal.aborted) return { kind: 'interrupted', run, polls, elapsedMs: elapsed() };
+    let delay: number;
+    try {
+      polls += 1;
+      // The poll made at the deadline still gets a short chance to answer.
+      const remaining = Math.max(FINAL_POLL_GRACE_MS, deadline - now());
+      run = await options.fetchRun(AbortSignal.any([signal, AbortSignal.timeout(remaining)]));
+      failedAttempts = 0;
+      notFoundInARow = 0;
+      lastError = null;
+      options.onRun?.(run, elapsed());
+      if (isTerminal(run.status)) return { kind: 'finished', run, polls, elapsedMs: elapsed() };
+      delay = options.schedule({ elapsedMs: elapsed(), run });
+    } catch (caught) {
+      const error = caught instanceof Error ? caught : new Error(String(caught));
+      if (signal.aborted) return { kind: 'interrupted', run, polls, elapsedMs: elapsed() };
+      if (now() >= deadline) return { kind: 'timed_out', run, polls, elapsedMs: elapsed(), lastError: lastError ?? error };
+      const notFound = error instanceof RetabApiError && error.status === 404;
+      notFoundInARow = notFound ? notFoundInARow + 1 : 0;
+      const retry = notFound ? notFoundInARow < notFoundLimit : error instanceof RetabError && error.retryable;
+      if (!retry) return { kind: 'failed', run, polls, elapsedMs: elapsed(), error };
+      lastError = error;
+      failedAttempts += 1;
+      const retryAfter = error instanceof RetabApiError ? error.retryAfterMs : null;
+      delay = backoffDelay(failedAttempts, options.random(), retryAfter, options.backoff ?? DEFAULT_BACKOFF);
+      options.onRetry?.(error, delay, failedAttempts);
+    }
+
+    const remaining = deadline - now();
+    if (remaining <= 0) return { kind: 'timed_out', run, polls, elapsedMs: elapsed(), lastError };
+    await options.sleep(Math.min(delay, remaining), signal);
+  }
+}

@@ -1,0 +1,17 @@
+// @ts-check
+/** Start the Retab simulator on its own: `node test/simulator/cli.js [--port 8787] [--shape openapi]`. */
+import { parseArgs } from 'node:util';
+import { startSimulator } from './retab-simulator.js';
+
+const { values } = parseArgs({
+  options: { port: { type: 'string', default: '8787' }, shape: { type: 'string', default: 'reference' } },
+});
+const shape = values.shape === 'openapi' ? 'openapi' : 'reference';
+const simulator = await startSimulator({ port: Number(values.port), shape });
+console.log(`Retab simulator listening on ${simulator.url} (key ${simulator.apiKey}, ${shape} shape)`);
+const stop = async () => {
+  await simulator.close();
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

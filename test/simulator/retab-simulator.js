@@ -1,0 +1,265 @@
+// @ts-check
+/**
+ * A Retab simulator: a real HTTP server on 127.0.0.1 that behaves like Retab's experiment-run API
+ * (statuses, both response shapes, key checks, error bodies, request ids) and can be told to
+ * misbehave on cue. Used by the integration and end-to-end tests, the demo and CI.
+ */
+import { createServer } from 'node:http';
+
+export const SIMULATOR_KEY = 'rt_test_simulator_key';
+
+/**
+ * @typedef {{ status: 'completed', score?: number | null, error_count?: number }
+ *   | { status: 'error', message: string }
+ *   | { status: 'cancelled', reason?: string | null }} FinalState
+ * @typedef {object} RunSpec
+ * @property {string} id
+ * @property {number} [pendingMs] time spent pending, from the first read
+ * @property {number} [queuedMs]
+ * @property {number} [runningMs]
+ * @property {number} [total] documents
+ * @property {FinalState} final
+ * @property {'reference' | 'openapi'} [shape]
+ * @property {string} [experimentId]
+ * @property {string} [workflowName]
+ * @property {string} [blockId]
+ * @property {number} [nConsensus]
+ * @property {(fraction: number) => number} [progress] share of documents done at a share of the running time
+ * @typedef {object} Fault
+ * @property {string | RegExp} [path] which requests it applies to (all when absent)
+ * @property {string} [method]
+ * @property {number} [times] how many requests it hits (1 when absent; Infinity for all)
+ * @property {number} [status]
+ * @property {Record<string, string>} [headers]
+ * @property {string} [body] raw body
+ * @property {'reset' | 'hang' | 'truncate' | 'close'} [action]
+ * @property {number} [delayMs] answer normally, after this long
+ * @typedef {object} RecordedRequest
+ * @property {string} method
+ * @property {string} path
+ * @property {number} at milliseconds since the simulator started
+ * @property {import('node:http').IncomingHttpHeaders} headers
+ * @property {number} status the status answered, or 0 for a broken connection
+ */
+
+/** Scenarios every simulator knows, by run id: the demo, the CI workflow and the end-to-end tests use them. */
+export const BUILT_IN_RUNS = /** @type {RunSpec[]} */ ([
+  { id: 'exprun_pass', pendingMs: 200, queuedMs: 300, runningMs: 1200, total: 12, final: { status: 'completed', score: 0.87, error_count: 0 } },
+  { id: 'exprun_low', pendingMs: 100, queuedMs: 100, runningMs: 600, total: 12, final: { status: 'completed', score: 0.62, error_count: 0 } },
+  { id: 'exprun_errors', runningMs: 600, total: 40, final: { status: 'completed', score: 0.91, error_count: 3 } },
+  { id: 'exprun_failed', runningMs: 300, total: 12, final: { status: 'error', message: 'Block extract-invoice failed: model returned invalid JSON' } },
+  { id: 'exprun_cancelled', runningMs: 300, total: 12, final: { status: 'cancelled', reason: 'Cancelled by jane@example.com' } },
+  { id: 'exprun_noscore', runningMs: 200, total: 12, final: { status: 'completed', score: null, error_count: 0 } },
+  { id: 'exprun_forever', pendingMs: 0, runningMs: 24 * 3_600_000, total: 500, final: { status: 'completed', score: 0.9 } },
+  {
+    id: 'exprun_markup',
+    runningMs: 200,
+    total: 3,
+    workflowName: '<img src=x onerror=alert(1)> [click](https://evil.example) | **bold**',
+    final: { status: 'error', message: '<script>alert("x")</script>\n# heading [link](http://evil.example)' },
+  },
+]);
+
+/**
+ * @param {object} [options]
+ * @param {number} [options.port] 0 for any free port
+ * @param {string} [options.apiKey]
+ * @param {'reference' | 'openapi'} [options.shape] the default response shape
+ * @param {RunSpec[]} [options.runs] extra runs, besides the built-in ones
+ */
+export async function startSimulator(options = {}) {
+  const apiKey = options.apiKey ?? SIMULATOR_KEY;
+  const defaultShape = options.shape ?? 'reference';
+  const started = Date.now();
+  /** @type {Map<string, RunSpec & { firstReadAt: number | null }>} */
+  const runs = new Map();
+  /** @type {Array<Fault & { remaining: number }>} */
+  const faults = [];
+  /** @type {RecordedRequest[]} */
+  const requests = [];
+  let requestCounter = 0;
+  /** @type {Set<import('node:net').Socket>} */
+  const sockets = new Set();
+
+  const addRun = (/** @type {RunSpec} */ spec) => runs.set(spec.id, { ...spec, firstReadAt: null });
+  for (const spec of [...BUILT_IN_RUNS, ...(options.runs ?? [])]) addRun(spec);
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    /** @type {RecordedRequest} */
+    const record = { method: req.method ?? 'GET', path: url.pathname + url.search, at: Date.now() - started, headers: req.headers, status: 0 };
+    requests.push(record);
+    const requestId = `req_sim_${++requestCounter}`;
+    /** @param {number} status @param {unknown} body @param {Record<string, string>} [headers] */
+    const send = (status, body, headers = {}) => {
+      record.status = status;
+      const text = typeof body === 'string' ? body : JSON.stringify(body);
+      res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': requestId, ...headers });
+      res.end(text);
+    };
+
+    const fault = takeFault(record);
+    if (fault) {
+      if (fault.action === 'reset') return req.socket.resetAndDestroy();
+      if (fault.action === 'close') return req.socket.destroy();
+      if (fault.action === 'hang') return; // never answers
+      if (fault.action === 'truncate') {
+        record.status = 200;
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '400', 'x-request-id': requestId });
+        res.write('{"id":"exprun_pass","lifecycle":{"sta');
+        setTimeout(() => req.socket.destroy(), 20);
+        return;
+      }
+      if (fault.delayMs !== undefined && fault.status === undefined) {
+        setTimeout(() => route(), fault.delayMs);
+        return;
+      }
+      record.status = fault.status ?? 500;
+      res.writeHead(record.status, { 'x-request-id': requestId, ...(fault.headers ?? {}) });
+      res.end(fault.body ?? '');
+      return;
+    }
+    route();
+
+    function route() {
+      const bearer = req.headers.authorization === `Bearer ${apiKey}`;
+      const header = req.headers['api-key'] === apiKey;
+      if (!bearer && !header) return send(401, { detail: 'Invalid API key' });
+      const match = /^\/v1\/workflows\/experiments\/runs\/([^/]+)$/.exec(url.pathname);
+      if (req.method === 'GET' && match) {
+        const id = decodeURIComponent(match[1] ?? '');
+        const run = runs.get(id);
+        if (!run) return send(404, { detail: `Experiment run not found: ${id}` });
+        if (run.firstReadAt === null) run.firstReadAt = Date.now();
+        return send(200, renderRun(run, Date.now() - run.firstReadAt, run.shape ?? defaultShape));
+      }
+      return send(404, { detail: 'Not Found' });
+    }
+  });
+
+  /** @param {RecordedRequest} record */
+  function takeFault(record) {
+    const index = faults.findIndex(
+      (fault) =>
+        fault.remaining > 0 &&
+        (!fault.method || fault.method === record.method) &&
+        (!fault.path || (typeof fault.path === 'string' ? record.path.startsWith(fault.path) : fault.path.test(record.path))),
+    );
+    if (index < 0) return null;
+    const fault = faults[index];
+    if (!fault) return null;
+    fault.remaining -= 1;
+    return fault;
+  }
+
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise((resolve) => server.listen(options.port ?? 0, '127.0.0.1', () => resolve(undefined)));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    apiKey,
+    requests,
+    addRun,
+    /** @param {Fault} fault */
+    fault(fault) {
+      faults.push({ ...fault, remaining: fault.times ?? 1 });
+    },
+    /** Requests for one run's GET, in order. */
+    runReads(/** @type {string} */ id) {
+      return requests.filter((r) => r.method === 'GET' && r.path === `/v1/workflows/experiments/runs/${encodeURIComponent(id)}`);
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(() => resolve(undefined)));
+    },
+  };
+}
+
+/**
+ * The run as Retab would answer `elapsedMs` after its first read.
+ * @param {RunSpec} spec @param {number} elapsedMs @param {'reference' | 'openapi'} shape
+ */
+export function renderRun(spec, elapsedMs, shape) {
+  const pending = spec.pendingMs ?? 0;
+  const queued = pending + (spec.queuedMs ?? 0);
+  const running = queued + (spec.runningMs ?? 0);
+  const total = spec.total ?? 12;
+  const createdAt = '2026-05-02T11:00:00Z';
+  const startedAt = new Date(Date.parse(createdAt) + queued).toISOString();
+
+  /** @type {Record<string, unknown>} */
+  let lifecycle;
+  let completed = 0;
+  /** @type {number | null} */
+  let score = null;
+  let errorCount = 0;
+  let completedAt = null;
+  let durationMs = null;
+  if (elapsedMs < pending) lifecycle = { status: 'pending' };
+  else if (elapsedMs < queued) lifecycle = { status: 'queued' };
+  else if (elapsedMs < running) {
+    lifecycle = { status: 'running' };
+    const fraction = (elapsedMs - queued) / Math.max(1, running - queued);
+    completed = Math.min(total, Math.floor(total * (spec.progress ? spec.progress(fraction) : fraction)));
+  } else {
+    const final = spec.final;
+    lifecycle = { ...final };
+    if (final.status === 'completed') {
+      delete lifecycle.score;
+      delete lifecycle.error_count;
+      completed = total;
+      score = final.score === undefined ? null : final.score;
+      errorCount = final.error_count ?? 0;
+    } else if (final.status === 'error') {
+      completed = Math.floor(total / 2);
+      lifecycle.details = { message: final.message, stack_trace: null, block_id: spec.blockId ?? 'extract-invoice', block_name: 'Extract invoice', error_code: 'BLOCK_FAILED', context: null };
+    } else {
+      completed = Math.floor(total / 3);
+    }
+    completedAt = new Date(Date.parse(createdAt) + running).toISOString();
+    durationMs = running - queued;
+  }
+
+  const common = {
+    id: spec.id,
+    trigger: { type: 'api' },
+    lifecycle,
+    timing: { created_at: createdAt, started_at: elapsedMs >= queued ? startedAt : null, completed_at: completedAt, duration_ms: durationMs },
+    experiment_id: spec.experimentId ?? 'exp_abc',
+    block_id: spec.blockId ?? 'extract-invoice',
+    n_consensus: spec.nConsensus ?? 5,
+    total_document_count: total,
+    completed_document_count: completed,
+    error_count: errorCount,
+    score,
+    parent_run_id: null,
+    some_future_field: { ignored: true },
+  };
+  if (shape === 'openapi') {
+    return {
+      ...common,
+      workflow_id: 'wf_abc123',
+      workflow_version_id: 'draft_2026_05_18',
+      block_type: 'extract',
+      block_version_id: null,
+      block_execution_fingerprint: '0ff93ddc7cefcb42',
+      documents_fingerprint: 'ddd95baadce6045f',
+      metrics_validity_fingerprint: null,
+      metrics_validity_fingerprint_version: null,
+      document_count: total,
+    };
+  }
+  return {
+    ...common,
+    workflow: { workflow_id: 'wf_abc123', version_id: 'draft_2026_05_18', name_at_run_time: spec.workflowName ?? 'Invoice workflow', requested_version: 'draft' },
+    block_kind: 'extract',
+    definition_fingerprint: '0ff93ddc7cefcb42',
+    documents_fingerprint: 'ddd95baadce6045f',
+  };
+}
