@@ -5,6 +5,7 @@
 import * as core from '@actions/core';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
+import type { BackoffOptions } from './backoff.js';
 import { formatDuration } from './duration.js';
 import { resultFromInputErrors, resultFromWait, type GateResult } from './gate-result.js';
 import { INPUT_NAMES, parseSettings, parseThreshold, parseMaxErrors, resolveApiKey, type Env, type RawInputs, type Settings } from './inputs.js';
@@ -37,6 +38,10 @@ export interface Dependencies {
   random: () => number;
   /** Aborted when the job is cancelled; by default on SIGINT or SIGTERM. */
   signal?: AbortSignal;
+  /** Each request's own time limit; 30 s by default. */
+  requestTimeoutMs?: number;
+  /** Retry timings for transient failures; 1 s base, 30 s cap by default. */
+  backoff?: BackoffOptions;
 }
 
 export const runnerIO: ActionIO = {
@@ -79,12 +84,19 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
   const apiKey = resolveApiKey(io.getInput('api_key'), deps.env);
   if (apiKey) io.setSecret(apiKey);
 
-  const raw = Object.fromEntries(INPUT_NAMES.map((name) => [name, io.getInput(name)])) as RawInputs;
-  const parsed = parseSettings(raw, apiKey, deps.env);
-  const result = parsed.ok ? await gate(parsed.settings, deps) : resultFromInputErrors(parsed.errors, partialCriteria(raw));
+  // Listening until the very end: a SIGTERM that follows SIGINT while the outputs and the summary
+  // are being written must not kill the process half-way through them.
+  const interruption = deps.signal ? { signal: deps.signal, dispose: () => {} } : listenForCancellation(io);
+  try {
+    const raw = Object.fromEntries(INPUT_NAMES.map((name) => [name, io.getInput(name)])) as RawInputs;
+    const parsed = parseSettings(raw, apiKey, deps.env);
+    const result = parsed.ok ? await gate(parsed.settings, { ...deps, signal: interruption.signal }) : resultFromInputErrors(parsed.errors, partialCriteria(raw));
 
-  await publish(result, io);
-  if (!result.passed) io.setFailed(result.failures.map((failure) => failure.message).join('\n'));
+    await publish(result, io);
+    if (!result.passed) io.setFailed(result.failures.map((failure) => failure.message).join('\n'));
+  } finally {
+    interruption.dispose();
+  }
 }
 
 /** What can still be shown of the criteria when some inputs are bad. */
@@ -100,11 +112,13 @@ function partialCriteria(raw: RawInputs): { runId: string; threshold: number | n
 
 async function gate(settings: Settings, deps: Dependencies): Promise<GateResult> {
   const { io } = deps;
-  const interruption = deps.signal ? { signal: deps.signal, dispose: () => {} } : listenForCancellation(io);
+  const signal = deps.signal ?? new AbortController().signal;
   const client = new RetabClient({
     baseUrl: settings.baseUrl,
     apiKey: settings.apiKey,
     dispatcher: deps.dispatcher,
+    env: deps.env,
+    requestTimeoutMs: deps.requestTimeoutMs,
     debug: (line) => io.debug(line),
     now: deps.now,
   });
@@ -117,10 +131,11 @@ async function gate(settings: Settings, deps: Dependencies): Promise<GateResult>
       fetchRun: (signal) => client.getRun(settings.runId, signal),
       timeoutMs: settings.timeoutMs,
       schedule: settings.pollIntervalMs === null ? defaultSchedule : fixedSchedule(settings.pollIntervalMs),
-      signal: interruption.signal,
+      signal,
       now: deps.now,
       sleep: deps.sleep,
       random: deps.random,
+      backoff: deps.backoff,
       onRun(run, elapsedMs) {
         if (!shouldLogProgress(logged, run, elapsedMs)) return;
         io.info(progressLine(run, elapsedMs));
@@ -137,7 +152,6 @@ async function gate(settings: Settings, deps: Dependencies): Promise<GateResult>
       timeoutMs: settings.timeoutMs,
     });
   } finally {
-    interruption.dispose();
     await client.close();
   }
 }
@@ -146,6 +160,10 @@ async function gate(settings: Settings, deps: Dependencies): Promise<GateResult>
 function listenForCancellation(io: ActionIO): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      io.info(`Received ${name}: already stopping, finishing the outputs and the summary.`);
+      return;
+    }
     io.info(`Received ${name}: stopping the wait.`);
     controller.abort(new Error(`received ${name}`));
   };
