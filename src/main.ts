@@ -172,6 +172,9 @@ function listenForCancellation(io: ActionIO): { signal: AbortSignal; dispose: ()
   return {
     signal: controller.signal,
     dispose() {
+      // Once cancelled, stay deaf to further signals: the process is about to exit with its own
+      // code, and a late SIGTERM must not turn that into a kill.
+      if (controller.signal.aborted) return;
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     },

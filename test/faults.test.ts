@@ -157,7 +157,7 @@ describe('connection failures are retried', () => {
   it.each([
     ['reset', 'connection reset'],
     ['close', 'socket hang-up'],
-  ] as const)('%s (%s) twice, then an answer', async (action) => {
+  ] as const)('%s (%s) twice, then an answer', async (action, _what) => {
     sim.fault({ path: '/v1/', action, times: 2 });
     const result = await gate();
     expectReported(result, 'completed', true);

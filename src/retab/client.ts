@@ -102,7 +102,7 @@ export class RetabClient {
       throw new RetabApiError(
         response.statusCode,
         requestId,
-        errorDetail(text, response.statusCode),
+        errorDetail(this.redact(text), response.statusCode),
         info,
         parseRetryAfter(headerValue(response.headers['retry-after']), Date.now()),
         this.hintFor(response.statusCode),
@@ -113,7 +113,7 @@ export class RetabClient {
     try {
       json = JSON.parse(text);
     } catch {
-      throw new RetabResponseError('not_json', response.statusCode, requestId, info, `is not JSON: ${excerpt(text)}`);
+      throw new RetabResponseError('not_json', response.statusCode, requestId, info, `is not JSON: ${excerpt(this.redact(text))}`);
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
@@ -158,6 +158,11 @@ export class RetabClient {
     if (timeout.aborted) return new RetabTimeoutError(this.requestTimeoutMs, info);
     const code = errorCode(error);
     return new RetabConnectionError(code, info, url.origin, error);
+  }
+
+  /** A server or gateway that echoes the request back must not put the key into an error message. */
+  private redact(text: string): string {
+    return this.options.apiKey ? text.split(this.options.apiKey).join('***') : text;
   }
 
   private hintFor(status: number): string {
