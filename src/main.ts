@@ -5,14 +5,17 @@
 import * as core from '@actions/core';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
+import { cancelReasonFor, cancelStartedRun, describeCancellation, type CancelReason, type Cancellation } from './cancel-run.js';
 import { formatDuration } from './duration.js';
-import { resultFromInputErrors, resultFromWait, type GateResult } from './gate-result.js';
+import { resultFromInputErrors, resultFromStartFailure, resultFromWait, type GateResult } from './gate-result.js';
+import { startedByFromEnv } from './github-context.js';
 import { INPUT_NAMES, parseSettings, parseThreshold, parseMaxErrors, resolveApiKey, type Env, type RawInputs, type Settings } from './inputs.js';
 import { defaultSchedule, fixedSchedule } from './poll-schedule.js';
 import { progressLine, shouldLogProgress, type LoggedProgress } from './progress.js';
 import { RetabClient } from './retab/client.js';
 import { buildOutputs } from './report/outputs.js';
 import { renderSummary } from './report/summary.js';
+import { startRun } from './start-run.js';
 import { waitForRun } from './wait.js';
 
 /** What the action needs from the runner. */
@@ -109,13 +112,42 @@ async function gate(settings: Settings, deps: Dependencies): Promise<GateResult>
     now: deps.now,
   });
   const polling = settings.pollIntervalMs === null ? 'adaptive polling' : `polling every ${formatDuration(settings.pollIntervalMs)}`;
-  io.info(`Waiting for Retab experiment run ${settings.runId} at ${settings.baseUrl.origin} (timeout ${formatDuration(settings.timeoutMs)}, ${polling})`);
+  const startedAt = deps.now();
+  const { target } = settings;
 
   let logged: LoggedProgress | null = null;
   try {
+    let runId: string;
+    if (target.kind === 'experiment') {
+      io.info(`Starting a run of Retab experiment ${target.experimentId}${target.workflowId ? ` (workflow ${target.workflowId})` : ''} at ${settings.baseUrl.origin}`);
+      const start = await startRun({
+        experimentId: target.experimentId,
+        workflowId: target.workflowId,
+        createRun: (signal) => client.startRun(target.experimentId, target.workflowId, signal),
+        listRecentRuns: (signal) => client.listRecentRuns(target.experimentId, 20, signal),
+        deadline: startedAt + settings.timeoutMs,
+        signal: interruption.signal,
+        now: deps.now,
+        sleep: deps.sleep,
+        random: deps.random,
+        onRetry: (message) => io.info(message),
+      });
+      if (start.kind !== 'started') {
+        const result = resultFromStartFailure(start, { ...target, threshold: settings.threshold, maxErrors: settings.maxErrors, timeoutMs: settings.timeoutMs });
+        const reason = cancelReasonFor(start.kind);
+        if (start.kind === 'failed' || !start.orphan || !reason) return result;
+        io.info(`Found run ${start.orphan.id}, which an interrupted attempt started.`);
+        return { ...result, cancellation: await cancelRun(start.orphan.id, reason, settings.cancelOnAbort, client, io) };
+      }
+      runId = start.run.id;
+      io.info(`Started run ${runId}${start.adopted ? ' (found among the experiment runs after an uncertain answer)' : ''}.`);
+    } else {
+      runId = target.runId;
+    }
+    io.info(`Waiting for Retab experiment run ${runId} at ${settings.baseUrl.origin} (timeout ${formatDuration(settings.timeoutMs)}, ${polling})`);
     const outcome = await waitForRun({
-      fetchRun: (signal) => client.getRun(settings.runId, signal),
-      timeoutMs: settings.timeoutMs,
+      fetchRun: (signal) => client.getRun(runId, signal),
+      timeoutMs: Math.max(0, startedAt + settings.timeoutMs - deps.now()),
       schedule: settings.pollIntervalMs === null ? defaultSchedule : fixedSchedule(settings.pollIntervalMs),
       signal: interruption.signal,
       now: deps.now,
@@ -130,16 +162,27 @@ async function gate(settings: Settings, deps: Dependencies): Promise<GateResult>
         io.info(`Attempt ${attempt} failed, retrying in ${formatDuration(delayMs)}: ${error.message}`);
       },
     });
-    return resultFromWait(outcome, {
-      runId: settings.runId,
+    const result = resultFromWait(outcome, {
+      runId,
       threshold: settings.threshold,
       maxErrors: settings.maxErrors,
       timeoutMs: settings.timeoutMs,
     });
+    if (target.kind === 'run') return result;
+    // Only a run this action started is ever cancelled.
+    const reason = cancelReasonFor(outcome.kind);
+    const cancellation = reason ? await cancelRun(runId, reason, settings.cancelOnAbort, client, io) : undefined;
+    return { ...result, startedBy: startedByFromEnv(deps.env), ...(cancellation ? { cancellation } : {}) };
   } finally {
     interruption.dispose();
     await client.close();
   }
+}
+
+async function cancelRun(runId: string, reason: CancelReason, enabled: boolean, client: RetabClient, io: ActionIO): Promise<Cancellation> {
+  const cancellation = await cancelStartedRun({ runId, reason, enabled, cancelRun: (id, signal) => client.cancelRun(id, signal) });
+  (cancellation.kind === 'failed' ? io.warning : io.info)(describeCancellation(cancellation));
+  return cancellation;
 }
 
 /** The runner sends SIGINT, then SIGTERM, when the job is cancelled or runs out of time. */
