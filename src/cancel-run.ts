@@ -59,6 +59,6 @@ export function describeCancellation(cancellation: Cancellation): string {
     case 'failed':
       return `Could not cancel run ${runId} after ${because}: ${cancellation.detail}. It may still be running; cancel it in Retab if it should not.`;
     case 'disabled':
-      return `Run ${runId} was left running after ${because}, because \`cancel_on_abort\` is false.`;
+      return `Run ${runId} was left running after ${because}, because the input cancel_on_abort is false.`;
   }
 }
