@@ -9,7 +9,7 @@ import { cancelReasonFor, cancelStartedRun, describeCancellation, type CancelRea
 import { formatDuration } from './duration.js';
 import { resultFromInputErrors, resultFromStartFailure, resultFromWait, type GateResult } from './gate-result.js';
 import { startedByFromEnv } from './github-context.js';
-import { INPUT_NAMES, parseSettings, parseThreshold, parseMaxErrors, resolveApiKey, type Env, type RawInputs, type Settings } from './inputs.js';
+import { INPUT_NAMES, parseSettings, parseThreshold, parseMaxErrors, resolveApiKey, type Env, type RawInputs, type RunTarget, type Settings } from './inputs.js';
 import { defaultSchedule, fixedSchedule } from './poll-schedule.js';
 import { progressLine, shouldLogProgress, type LoggedProgress } from './progress.js';
 import { RetabClient } from './retab/client.js';
@@ -119,28 +119,9 @@ async function gate(settings: Settings, deps: Dependencies): Promise<GateResult>
   try {
     let runId: string;
     if (target.kind === 'experiment') {
-      io.info(`Starting a run of Retab experiment ${target.experimentId}${target.workflowId ? ` (workflow ${target.workflowId})` : ''} at ${settings.baseUrl.origin}`);
-      const start = await startRun({
-        experimentId: target.experimentId,
-        workflowId: target.workflowId,
-        createRun: (signal) => client.startRun(target.experimentId, target.workflowId, signal),
-        listRecentRuns: (signal) => client.listRecentRuns(target.experimentId, 20, signal),
-        deadline: startedAt + settings.timeoutMs,
-        signal: interruption.signal,
-        now: deps.now,
-        sleep: deps.sleep,
-        random: deps.random,
-        onRetry: (message) => io.info(message),
-      });
-      if (start.kind !== 'started') {
-        const result = resultFromStartFailure(start, { ...target, threshold: settings.threshold, maxErrors: settings.maxErrors, timeoutMs: settings.timeoutMs });
-        const reason = cancelReasonFor(start.kind);
-        if (start.kind === 'failed' || !start.orphan || !reason) return result;
-        io.info(`Found run ${start.orphan.id}, which an interrupted attempt started.`);
-        return { ...result, cancellation: await cancelRun(start.orphan.id, reason, settings.cancelOnAbort, client, io) };
-      }
-      runId = start.run.id;
-      io.info(`Started run ${runId}${start.adopted ? ' (found among the experiment runs after an uncertain answer)' : ''}.`);
+      const started = await startExperimentRun(target, settings, startedAt + settings.timeoutMs, client, interruption.signal, deps);
+      if ('result' in started) return started.result;
+      runId = started.runId;
     } else {
       runId = target.runId;
     }
@@ -179,9 +160,44 @@ async function gate(settings: Settings, deps: Dependencies): Promise<GateResult>
   }
 }
 
+/** `experiment_id`: start the run (see start-run.ts), or the result when none could be started. */
+async function startExperimentRun(
+  target: Extract<RunTarget, { kind: 'experiment' }>,
+  settings: Settings,
+  deadline: number,
+  client: RetabClient,
+  signal: AbortSignal,
+  deps: Dependencies,
+): Promise<{ runId: string } | { result: GateResult }> {
+  const { io } = deps;
+  io.info(`Starting a run of Retab experiment ${target.experimentId}${target.workflowId ? ` (workflow ${target.workflowId})` : ''} at ${settings.baseUrl.origin}`);
+  const start = await startRun({
+    experimentId: target.experimentId,
+    workflowId: target.workflowId,
+    createRun: (requestSignal) => client.startRun(target.experimentId, target.workflowId, requestSignal),
+    listRecentRuns: (requestSignal) => client.listRecentRuns(target.experimentId, 20, requestSignal),
+    deadline,
+    signal,
+    now: deps.now,
+    sleep: deps.sleep,
+    random: deps.random,
+    onRetry: (message) => io.info(message),
+  });
+  if (start.kind === 'started') {
+    io.info(`Started run ${start.run.id}${start.adopted ? ' (found among the experiment runs after an uncertain answer)' : ''}.`);
+    return { runId: start.run.id };
+  }
+  const result = resultFromStartFailure(start, { ...target, threshold: settings.threshold, maxErrors: settings.maxErrors, timeoutMs: settings.timeoutMs });
+  const reason = cancelReasonFor(start.kind);
+  if (start.kind === 'failed' || !start.orphan || !reason) return { result };
+  io.info(`Found run ${start.orphan.id}, which an unanswered attempt started.`);
+  return { result: { ...result, cancellation: await cancelRun(start.orphan.id, reason, settings.cancelOnAbort, client, io) } };
+}
+
 async function cancelRun(runId: string, reason: CancelReason, enabled: boolean, client: RetabClient, io: ActionIO): Promise<Cancellation> {
   const cancellation = await cancelStartedRun({ runId, reason, enabled, cancelRun: (id, signal) => client.cancelRun(id, signal) });
-  (cancellation.kind === 'failed' ? io.warning : io.info)(describeCancellation(cancellation));
+  if (cancellation.kind === 'failed') io.warning(describeCancellation(cancellation));
+  else io.info(describeCancellation(cancellation));
   return cancellation;
 }
 

@@ -8,8 +8,8 @@
  * The HTTP calls, the clock, sleeping and randomness come in as parameters: the decisions are
  * tested without a server, the whole against the simulator.
  */
-import { formatDuration } from './duration.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { formatDuration } from './duration.js';
 import { RetabApiError, RetabConnectionError, RetabError, RetabResponseError, RetabTimeoutError } from './retab/errors.js';
 import type { ExperimentRun } from './retab/run.js';
 
