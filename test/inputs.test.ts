@@ -10,6 +10,9 @@ const valid: RawInputs = {
   base_url: '',
   timeout: '30m',
   poll_interval: '',
+  experiment_id: '',
+  workflow_id: '',
+  cancel_on_abort: 'true',
 };
 
 function parse(overrides: Partial<RawInputs> = {}, env: Record<string, string> = {}) {
@@ -27,7 +30,7 @@ describe('parseSettings', () => {
     const result = parse();
     expect(result).toMatchObject({ ok: true });
     if (!result.ok) return;
-    expect(result.settings).toMatchObject({ runId: 'exprun_2', threshold: 0.8, maxErrors: 0, apiKey: KEY, timeoutMs: 1_800_000, pollIntervalMs: null });
+    expect(result.settings).toMatchObject({ target: { kind: 'run', runId: 'exprun_2' }, threshold: 0.8, maxErrors: 0, apiKey: KEY, timeoutMs: 1_800_000, pollIntervalMs: null });
     expect(result.settings.baseUrl.href).toBe('https://api.retab.com/');
   });
 
