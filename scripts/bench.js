@@ -15,6 +15,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { ACTION_ENTRY, ROOT, runAction } from '../test/support/run-action.js';
 import { startSimulator } from '../test/simulator/retab-simulator.js';
