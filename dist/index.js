@@ -67617,7 +67617,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(999);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7324);
 /** The action's entry point: everything happens in `run()`. */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -67627,7 +67627,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 999:
+/***/ 7324:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -70585,47 +70585,6 @@ function getIDToken(aud) {
 //# sourceMappingURL=core.js.map
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: ./build/duration.js
-/** Durations as users write them in workflow files: `90s`, `15m`, `1h30m`, `500ms` or bare seconds. */
-const UNIT_MS = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };
-const COMPOUND = /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+)ms)?$/;
-const BARE_SECONDS = /^\d+(?:\.\d+)?$/;
-/** Milliseconds for a duration text, or `null` when the text is not a duration. */
-function parseDuration(text) {
-    const value = text.trim().toLowerCase();
-    if (value === '')
-        return null;
-    if (BARE_SECONDS.test(value))
-        return Math.round(Number(value) * UNIT_MS.s);
-    const match = COMPOUND.exec(value);
-    if (!match)
-        return null;
-    const [, hours, minutes, seconds, millis] = match;
-    if (hours === undefined && minutes === undefined && seconds === undefined && millis === undefined)
-        return null;
-    const total = Number(hours ?? 0) * UNIT_MS.h +
-        Number(minutes ?? 0) * UNIT_MS.m +
-        Number(seconds ?? 0) * UNIT_MS.s +
-        Number(millis ?? 0);
-    return Number.isFinite(total) ? Math.round(total) : null;
-}
-/** A short human duration: `850ms`, `42s`, `4m 18s`, `1h 2m`. */
-function formatDuration(ms) {
-    if (!Number.isFinite(ms) || ms < 0)
-        return 'unknown';
-    if (ms < 1_000)
-        return `${Math.round(ms)}ms`;
-    const totalSeconds = Math.round(ms / 1_000);
-    const hours = Math.floor(totalSeconds / 3_600);
-    const minutes = Math.floor((totalSeconds % 3_600) / 60);
-    const seconds = totalSeconds % 60;
-    if (hours > 0)
-        return minutes > 0 ? `${hours}h ${minutes}m` : `${hours}h`;
-    if (minutes > 0)
-        return seconds > 0 ? `${minutes}m ${seconds}s` : `${minutes}m`;
-    return `${seconds}s`;
-}
-//# sourceMappingURL=duration.js.map
 ;// CONCATENATED MODULE: ./build/retab/errors.js
 /**
  * One error hierarchy for everything the Retab client can meet. Whether an error is worth retrying
@@ -70702,6 +70661,93 @@ function requestIdSuffix(requestId) {
     return requestId ? ` (request id ${requestId})` : '';
 }
 //# sourceMappingURL=errors.js.map
+;// CONCATENATED MODULE: ./build/cancel-run.js
+/**
+ * Cancel a run the action started, when the wait gives up on it (timeout, job cancelled): nobody
+ * would read its result, and it costs. Best-effort, with its own short time limit, because after
+ * SIGINT the runner sends SIGTERM about 7.5 s later and then kills the process. A run given by
+ * `run_id` belongs to someone else and is never cancelled: the caller only asks for started runs.
+ */
+
+const CANCEL_TIMEOUT_MS = 4_000;
+/** Whether a wait that ended this way gives up on the run; `null` when it does not (the run finished, or the API failed). */
+function cancelReasonFor(outcomeKind) {
+    return outcomeKind === 'timed_out' || outcomeKind === 'interrupted' ? outcomeKind : null;
+}
+async function cancelStartedRun(options) {
+    const { runId, reason } = options;
+    if (!options.enabled)
+        return { kind: 'disabled', runId, reason };
+    // Not the job's abort signal: it is already aborted when the job was cancelled.
+    const signal = AbortSignal.timeout(options.timeoutMs ?? CANCEL_TIMEOUT_MS);
+    try {
+        const answer = await options.cancelRun(runId, signal);
+        return { kind: 'cancelled', runId, reason, status: answer.status };
+    }
+    catch (caught) {
+        if (caught instanceof RetabApiError && caught.status === 404)
+            return { kind: 'not_cancellable', runId, reason, detail: caught.message };
+        const detail = signal.aborted ? `no answer within ${options.timeoutMs ?? CANCEL_TIMEOUT_MS} ms` : caught instanceof Error ? caught.message : String(caught);
+        return { kind: 'failed', runId, reason, detail };
+    }
+}
+/** One sentence for the log and the summary (where it is escaped). */
+function describeCancellation(cancellation) {
+    const { runId } = cancellation;
+    const because = cancellation.reason === 'timed_out' ? 'the wait timed out' : 'the job was cancelled';
+    switch (cancellation.kind) {
+        case 'cancelled':
+            return `Cancelled run ${runId}, which this action started, because ${because} (its status is now ${cancellation.status}).`;
+        case 'not_cancellable':
+            return `Run ${runId} was not cancelled after ${because}: Retab says it can no longer be cancelled (it finished in the meantime). ${cancellation.detail}`;
+        case 'failed':
+            return `Could not cancel run ${runId} after ${because}: ${cancellation.detail}. It may still be running; cancel it in Retab if it should not.`;
+        case 'disabled':
+            return `Run ${runId} was left running after ${because}, because the input cancel_on_abort is false.`;
+    }
+}
+//# sourceMappingURL=cancel-run.js.map
+;// CONCATENATED MODULE: ./build/duration.js
+/** Durations as users write them in workflow files: `90s`, `15m`, `1h30m`, `500ms` or bare seconds. */
+const UNIT_MS = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };
+const COMPOUND = /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+)ms)?$/;
+const BARE_SECONDS = /^\d+(?:\.\d+)?$/;
+/** Milliseconds for a duration text, or `null` when the text is not a duration. */
+function parseDuration(text) {
+    const value = text.trim().toLowerCase();
+    if (value === '')
+        return null;
+    if (BARE_SECONDS.test(value))
+        return Math.round(Number(value) * UNIT_MS.s);
+    const match = COMPOUND.exec(value);
+    if (!match)
+        return null;
+    const [, hours, minutes, seconds, millis] = match;
+    if (hours === undefined && minutes === undefined && seconds === undefined && millis === undefined)
+        return null;
+    const total = Number(hours ?? 0) * UNIT_MS.h +
+        Number(minutes ?? 0) * UNIT_MS.m +
+        Number(seconds ?? 0) * UNIT_MS.s +
+        Number(millis ?? 0);
+    return Number.isFinite(total) ? Math.round(total) : null;
+}
+/** A short human duration: `850ms`, `42s`, `4m 18s`, `1h 2m`. */
+function formatDuration(ms) {
+    if (!Number.isFinite(ms) || ms < 0)
+        return 'unknown';
+    if (ms < 1_000)
+        return `${Math.round(ms)}ms`;
+    const totalSeconds = Math.round(ms / 1_000);
+    const hours = Math.floor(totalSeconds / 3_600);
+    const minutes = Math.floor((totalSeconds % 3_600) / 60);
+    const seconds = totalSeconds % 60;
+    if (hours > 0)
+        return minutes > 0 ? `${hours}h ${minutes}m` : `${hours}h`;
+    if (minutes > 0)
+        return seconds > 0 ? `${minutes}m ${seconds}s` : `${minutes}m`;
+    return `${seconds}s`;
+}
+//# sourceMappingURL=duration.js.map
 ;// CONCATENATED MODULE: ./build/verdict.js
 /**
  * Does the run pass? A pure function of the wait's outcome and the settings. Every failing rule
@@ -70769,6 +70815,8 @@ function distinctScore(score, other) {
 //# sourceMappingURL=verdict.js.map
 ;// CONCATENATED MODULE: ./build/gate-result.js
 
+
+
 function resultFromWait(outcome, criteria) {
     const verdict = decideVerdict(outcome, criteria);
     return {
@@ -70804,7 +70852,77 @@ function gateStatus(outcome, failures) {
             return outcome.kind;
     }
 }
+/** A run of `experimentId` could not be started (or found) before the wait could begin. */
+function resultFromStartFailure(outcome, criteria) {
+    const experiment = `experiment ${criteria.experimentId}${criteria.workflowId ? ` (workflow ${criteria.workflowId})` : ''}`;
+    const last = outcome.kind !== 'failed' && outcome.lastError ? `; the last attempt failed: ${outcome.lastError.message}` : '';
+    let status;
+    let failure;
+    switch (outcome.kind) {
+        case 'failed': {
+            const { error } = outcome;
+            if (error instanceof RetabApiError && error.status === 404) {
+                status = 'not_found';
+                const check = criteria.workflowId ? '`experiment_id` and `workflow_id`' : '`experiment_id`';
+                failure = { rule: 'not_found', message: `could not start a run: ${experiment} not found: ${error.message}. Check ${check} and that the key belongs to the environment that owns the experiment` };
+            }
+            else {
+                status = 'api_error';
+                failure = { rule: 'api_error', message: `could not start a run of ${experiment}: ${error.message}` };
+            }
+            break;
+        }
+        case 'timed_out':
+            status = 'timed_out';
+            failure = { rule: 'timed_out', message: `no run of ${experiment} could be started within the timeout of ${formatDuration(criteria.timeoutMs)}${last}` };
+            break;
+        case 'interrupted':
+            status = 'interrupted';
+            failure = { rule: 'interrupted', message: `starting a run of ${experiment} was interrupted (the job was cancelled) after ${formatDuration(outcome.elapsedMs)}` };
+            break;
+    }
+    return {
+        status,
+        passed: false,
+        failures: [failure],
+        runId: outcome.kind === 'failed' ? null : (outcome.orphan?.id ?? null),
+        threshold: criteria.threshold,
+        maxErrors: criteria.maxErrors,
+        run: null,
+        waitedMs: outcome.elapsedMs,
+    };
+}
 //# sourceMappingURL=gate-result.js.map
+;// CONCATENATED MODULE: ./build/github-context.js
+function startedByFromEnv(env) {
+    const text = (name) => env[name]?.trim() || null;
+    const runNumber = text('GITHUB_RUN_NUMBER');
+    const sha = text('GITHUB_SHA');
+    return {
+        workflow: text('GITHUB_WORKFLOW'),
+        runNumber: runNumber && /^\d{1,12}$/.test(runNumber) ? runNumber : null,
+        commit: sha && /^[0-9a-f]{7,64}$/i.test(sha) ? sha.slice(0, 7) : null,
+        url: workflowRunUrl(text('GITHUB_SERVER_URL'), text('GITHUB_REPOSITORY'), text('GITHUB_RUN_ID')),
+    };
+}
+function workflowRunUrl(server, repository, runId) {
+    if (!server || !repository || !runId)
+        return null;
+    if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository) || !/^\d{1,20}$/.test(runId))
+        return null;
+    let origin;
+    try {
+        const url = new URL(server);
+        if (url.protocol !== 'https:' && url.protocol !== 'http:')
+            return null;
+        origin = url.origin;
+    }
+    catch {
+        return null;
+    }
+    return `${origin}/${repository}/actions/runs/${runId}`;
+}
+//# sourceMappingURL=github-context.js.map
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
 // functions
@@ -80372,7 +80490,7 @@ function quote(value) {
 
 
 const DEFAULT_BASE_URL = 'https://api.retab.com';
-const INPUT_NAMES = ['run_id', 'threshold', 'max_errors', 'api_key', 'base_url', 'timeout', 'poll_interval'];
+const INPUT_NAMES = ['run_id', 'threshold', 'max_errors', 'api_key', 'base_url', 'timeout', 'poll_interval', 'experiment_id', 'workflow_id', 'cancel_on_abort'];
 const MAX_TIMEOUT_MS = 24 * 3_600_000;
 const MIN_POLL_MS = 100;
 const MAX_POLL_MS = 10 * 60_000;
@@ -80410,6 +80528,44 @@ function parseRunId(raw) {
     if (!RUN_ID.test(raw))
         return no('expected a run id made of letters, digits, "_" and "-" (at most 128), e.g. "exprun_abc123"');
     return inputs_ok(raw);
+}
+/** An optional id with the same strict pattern as a run id; empty means "not given". */
+function parseOptionalId(example) {
+    return (raw) => {
+        if (raw === '')
+            return inputs_ok(null);
+        if (!RUN_ID.test(raw))
+            return no(`expected an id made of letters, digits, "_" and "-" (at most 128), e.g. "${example}"`);
+        return inputs_ok(raw);
+    };
+}
+function parseCancelOnAbort(raw) {
+    // Empty is the default, like the other optional inputs; the runner fills in action.yml's `true`.
+    if (raw === '' || /^true$/i.test(raw))
+        return inputs_ok(true);
+    if (/^false$/i.test(raw))
+        return inputs_ok(false);
+    return no('expected "true" (cancel a run the action started when the wait gives up) or "false"');
+}
+/** Exactly one of `run_id` and `experiment_id`; `workflow_id` only with `experiment_id`. Checked on the raw values. */
+function targetErrors(raw) {
+    const runId = raw.run_id.trim();
+    const experimentId = raw.experiment_id.trim();
+    const workflowId = raw.workflow_id.trim();
+    if (runId && experimentId) {
+        return [
+            new InputError('experiment_id', experimentId, `\`run_id\` is also given (${quote(runId)}); give exactly one: \`run_id\` to wait for an existing run, or \`experiment_id\` to start a new run of the experiment and wait for it`),
+        ];
+    }
+    if (!runId && !experimentId) {
+        return [
+            new InputError('run_id', '', 'one of `run_id` (an existing run to wait for, e.g. "exprun_abc123") and `experiment_id` (an experiment to start a new run of, e.g. "exp_abc123") is required'),
+        ];
+    }
+    if (runId && workflowId) {
+        return [new InputError('workflow_id', workflowId, 'it is only used with `experiment_id`, to start a run; with `run_id`, remove it')];
+    }
+    return [];
 }
 function parseThreshold(raw) {
     const accepted = 'expected a minimum score from 0 to 1 (e.g. "0.85") or a percentage (e.g. "85%")';
@@ -80480,21 +80636,26 @@ function parseApiKey(raw) {
 /** Parse every input; `apiKey` is the already resolved (and masked) key. */
 function parseSettings(raw, apiKey, env) {
     const schema = object({
-        run_id: inputSchema(parseRunId),
+        run_id: inputSchema((value) => (value === '' ? inputs_ok(null) : parseRunId(value))),
         threshold: inputSchema(parseThreshold),
         max_errors: inputSchema(parseMaxErrors),
         api_key: inputSchema(parseApiKey),
         base_url: inputSchema((value) => parseBaseUrl(value, env)),
         timeout: inputSchema(parseTimeout),
         poll_interval: inputSchema(parsePollInterval),
+        experiment_id: inputSchema(parseOptionalId('exp_abc123')),
+        workflow_id: inputSchema(parseOptionalId('wf_abc123')),
+        cancel_on_abort: inputSchema(parseCancelOnAbort),
     });
+    const crossErrors = targetErrors(raw);
     const result = schema.safeParse({ ...raw, api_key: apiKey });
-    if (result.success) {
+    if (result.success && crossErrors.length === 0) {
         const v = result.data;
         return {
             ok: true,
             settings: {
-                runId: v.run_id,
+                target: v.run_id !== null ? { kind: 'run', runId: v.run_id } : { kind: 'experiment', experimentId: v.experiment_id ?? '', workflowId: v.workflow_id },
+                cancelOnAbort: v.cancel_on_abort,
                 threshold: v.threshold,
                 maxErrors: v.max_errors,
                 apiKey: v.api_key,
@@ -80504,12 +80665,12 @@ function parseSettings(raw, apiKey, env) {
             },
         };
     }
-    const errors = result.error.issues.map((issue) => {
+    const errors = (result.error?.issues ?? []).map((issue) => {
         const input = String(issue.path[0]);
         const value = input === 'api_key' ? (apiKey ? '(hidden)' : '') : raw[input];
         return new InputError(input, value, issue.message);
     });
-    return { ok: false, errors };
+    return { ok: false, errors: [...crossErrors, ...errors] };
 }
 //# sourceMappingURL=inputs.js.map
 ;// CONCATENATED MODULE: ./build/poll-schedule.js
@@ -80609,6 +80770,10 @@ const rawRunSchema = object({
     error_count: count,
     parent_run_id: run_text,
 });
+/** A page of `GET /v1/workflows/experiments/runs`; only the first page is ever read. */
+const runListSchema = object({ data: array(rawRunSchema) });
+/** The answer to `POST …/runs/{run_id}/cancel`. */
+const cancelAnswerSchema = object({ id: schemas_string().min(1), lifecycle: object({ status: schemas_string().min(1) }) });
 function isTerminal(status) {
     return TERMINAL_STATUSES.includes(status);
 }
@@ -80664,6 +80829,7 @@ function describeIssues(error) {
 
 
 
+
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 const USER_AGENT = 'retab-experiment-gate';
@@ -80688,6 +80854,23 @@ class RetabClient {
     async getRun(runId, signal) {
         const raw = await this.send('GET', `/v1/workflows/experiments/runs/${encodeURIComponent(runId)}`, rawRunSchema, signal);
         return normalizeRun(raw);
+    }
+    /** `POST /v1/workflows/experiments/runs`: starts a new run. Not idempotent: see start-run.ts before retrying it. */
+    async startRun(experimentId, workflowId, signal) {
+        const body = workflowId === null ? { experiment_id: experimentId } : { experiment_id: experimentId, workflow_id: workflowId };
+        const raw = await this.send('POST', '/v1/workflows/experiments/runs', rawRunSchema, signal, body);
+        return normalizeRun(raw);
+    }
+    /** `GET /v1/workflows/experiments/runs?experiment_id=…&order=desc&limit=…`: the experiment's newest runs, first page only. */
+    async listRecentRuns(experimentId, limit, signal) {
+        const query = new URLSearchParams({ experiment_id: experimentId, order: 'desc', limit: String(limit) });
+        const page = await this.send('GET', `/v1/workflows/experiments/runs?${query}`, runListSchema, signal);
+        return page.data.map(normalizeRun);
+    }
+    /** `POST /v1/workflows/experiments/runs/{run_id}/cancel`: answers the run's lifecycle status after the cancel. */
+    async cancelRun(runId, signal) {
+        const answer = await this.send('POST', `/v1/workflows/experiments/runs/${encodeURIComponent(runId)}/cancel`, cancelAnswerSchema, signal, {});
+        return { id: answer.id, status: answer.lifecycle.status };
     }
     async close() {
         if (this.ownsDispatcher)
@@ -80891,9 +81074,14 @@ function escapeMarkdown(text, maxLength = 500) {
 
 
 
+
 const TITLE = 'Retab experiment gate';
 function renderSummary(result) {
     const lines = [headline(result), ''];
+    if (result.startedBy)
+        lines.push(startedByLine(result, result.startedBy), '');
+    if (result.cancellation)
+        lines.push(escapeMarkdown(describeCancellation(result.cancellation), 1_000), '');
     if (result.failures.length > 0) {
         for (const failure of result.failures)
             lines.push(`- ${escapeMarkdown(failure.message, 1_000)}`);
@@ -80925,6 +81113,15 @@ function headline(result) {
         return `### ✅ ${TITLE}: passed`;
     const reasons = [...new Set(result.failures.map((failure) => RULE_LABELS[failure.rule]))];
     return `### ❌ ${TITLE}: failed (${reasons.join(', ')})`;
+}
+/** "Run exprun_1 was started by this workflow: [CI #42](…/actions/runs/…) at commit 0123abc." */
+function startedByLine(result, by) {
+    const runId = result.run?.id ?? result.runId;
+    const label = `${escapeMarkdown(by.workflow ?? 'workflow run', 200)}${by.runNumber ? ` #${by.runNumber}` : ''}`;
+    // The URL is built only from values checked against GitHub's shapes (see github-context.ts).
+    const link = by.url ? `[${label}](${by.url})` : label;
+    const commit = by.commit ? ` at commit ${by.commit}` : '';
+    return `${runId ? `Run ${escapeMarkdown(runId)}` : 'The run'} was started by this workflow: ${link}${commit}.`;
 }
 function tableRows(result) {
     const run = result.run;
@@ -81001,6 +81198,162 @@ function backoffDelay(attempt, random, retryAfterMs, options = DEFAULT_BACKOFF) 
     return Math.round(random * ceiling);
 }
 //# sourceMappingURL=backoff.js.map
+;// CONCATENATED MODULE: ./build/start-run.js
+/**
+ * Start a new run of an experiment, without ever starting two. `POST /v1/workflows/experiments/runs`
+ * has no idempotency key, so the POST is sent again only when the previous attempt provably never
+ * reached the server. After an ambiguous failure (reset or timeout after sending, 5xx, 429, an
+ * unreadable 2xx) the experiment's newest runs are listed and a run created since the attempt is
+ * adopted; only when there is none is the POST tried again. Everything stays inside the deadline.
+ *
+ * The HTTP calls, the clock, sleeping and randomness come in as parameters: the decisions are
+ * tested without a server, the whole against the simulator.
+ */
+
+
+
+const AMBIGUOUS_STATUSES = new Set([408, 429]);
+function classifyStartFailure(error) {
+    if (error instanceof RetabConnectionError)
+        return error.neverSent ? 'not_sent' : 'ambiguous';
+    if (error instanceof RetabTimeoutError)
+        return 'ambiguous';
+    if (error instanceof RetabApiError)
+        return error.status >= 500 || AMBIGUOUS_STATUSES.has(error.status) ? 'ambiguous' : 'rejected';
+    if (error instanceof RetabResponseError)
+        return error.status >= 200 && error.status < 300 ? 'started_unreadable' : 'ambiguous';
+    // Not an HTTP failure: a bug. The request may have gone out, so treat it as refused rather than resend it.
+    return 'rejected';
+}
+/**
+ * The run among `runs` that our POST most likely created: of this experiment (and workflow, when
+ * given), started by the API, created no earlier than the first ambiguous attempt (less the clock
+ * skew); the one created closest to that attempt. `null` when there is none.
+ */
+function findStartedRun(runs, criteria) {
+    const earliest = criteria.sinceMs - criteria.clockSkewMs;
+    let best = null;
+    for (const run of runs) {
+        if (run.experiment_id !== null && run.experiment_id !== criteria.experimentId)
+            continue;
+        if (criteria.workflowId !== null && run.workflow_id !== null && run.workflow_id !== criteria.workflowId)
+            continue;
+        if (run.trigger !== null && run.trigger !== 'api')
+            continue;
+        const created = run.created_at === null ? NaN : Date.parse(run.created_at);
+        if (!Number.isFinite(created) || created < earliest)
+            continue;
+        const distance = Math.abs(created - criteria.sinceMs);
+        if (!best || distance < best.distance)
+            best = { run, distance };
+    }
+    return best?.run ?? null;
+}
+const DEFAULT_CLOCK_SKEW_MS = 60_000;
+const DEFAULT_SETTLE_MS = 1_000;
+const DEFAULT_LAST_LOOK_MS = 2_000;
+async function startRun(options) {
+    const { now, signal, deadline } = options;
+    const started = now();
+    const elapsed = () => now() - started;
+    const clockSkewMs = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
+    const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
+    let attempts = 0;
+    let failures = 0;
+    let lastError = null;
+    /** Set once an attempt may have started a run: from then on, look before sending again. */
+    let uncertainSince = null;
+    /** A 2xx was seen: a run exists, so the POST is never sent again. */
+    let certainlyStarted = false;
+    const criteria = () => ({
+        experimentId: options.experimentId,
+        workflowId: options.workflowId,
+        sinceMs: uncertainSince ?? started,
+        clockSkewMs,
+    });
+    const stopped = async (kind) => {
+        const orphan = uncertainSince === null ? null : await lastLook();
+        return { kind, lastError, orphan, attempts, elapsedMs: elapsed() };
+    };
+    const lastLook = async () => {
+        try {
+            return findStartedRun(await options.listRecentRuns(AbortSignal.timeout(options.lastLookMs ?? DEFAULT_LAST_LOOK_MS)), criteria());
+        }
+        catch {
+            return null;
+        }
+    };
+    const requestSignal = () => AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, deadline - now()))]);
+    /** Back off before the next request; at least `minimumMs`, never past the deadline. */
+    const wait = async (error, retryAfterMs, what, minimumMs) => {
+        failures += 1;
+        const backoff = backoffDelay(failures, options.random(), retryAfterMs, options.backoff ?? DEFAULT_BACKOFF);
+        const delay = Math.min(Math.max(minimumMs, backoff), Math.max(0, deadline - now()));
+        options.onRetry?.(`${what} in ${formatDuration(delay)}: ${error.message}`, delay);
+        await options.sleep(delay, signal);
+    };
+    const asError = (caught) => (caught instanceof Error ? caught : new Error(String(caught)));
+    for (;;) {
+        if (signal.aborted)
+            return stopped('interrupted');
+        if (now() >= deadline)
+            return stopped('timed_out');
+        // Look first when an earlier attempt may have started a run.
+        if (uncertainSince !== null) {
+            let runs;
+            try {
+                runs = await options.listRecentRuns(requestSignal());
+            }
+            catch (caught) {
+                const error = asError(caught);
+                if (signal.aborted)
+                    return stopped('interrupted');
+                if (now() >= deadline)
+                    return stopped('timed_out');
+                if (!(error instanceof RetabError && error.retryable)) {
+                    return { kind: 'failed', error: new Error(`could not check whether a run of experiment ${options.experimentId} was started: ${error.message}`), attempts, elapsedMs: elapsed() };
+                }
+                lastError = error;
+                await wait(error, error instanceof RetabApiError ? error.retryAfterMs : null, 'Listing the experiment runs failed; listing again', 0);
+                continue;
+            }
+            const found = findStartedRun(runs, criteria());
+            if (found)
+                return { kind: 'started', run: found, adopted: true, attempts, elapsedMs: elapsed() };
+            if (certainlyStarted) {
+                // Retab said 2xx, so the run exists: keep looking, never start another.
+                const error = new Error(`Retab started a run of experiment ${options.experimentId} but it is not listed yet`);
+                lastError = error;
+                await wait(error, null, 'Looking for the started run again', settleMs);
+                continue;
+            }
+        }
+        attempts += 1;
+        const attemptAt = now();
+        try {
+            const run = await options.createRun(requestSignal());
+            return { kind: 'started', run, adopted: false, attempts, elapsedMs: elapsed() };
+        }
+        catch (caught) {
+            const error = asError(caught);
+            const kind = signal.aborted || now() >= deadline ? 'ambiguous' : classifyStartFailure(error);
+            if (kind !== 'not_sent')
+                uncertainSince ??= attemptAt;
+            if (signal.aborted)
+                return stopped('interrupted');
+            if (now() >= deadline)
+                return stopped('timed_out');
+            if (kind === 'rejected')
+                return { kind: 'failed', error, attempts, elapsedMs: elapsed() };
+            if (kind === 'started_unreadable')
+                certainlyStarted = true;
+            lastError = error;
+            const what = kind === 'not_sent' ? 'The request never reached Retab; sending it again' : 'Retab may have started the run; looking for it before sending again';
+            await wait(error, error instanceof RetabApiError ? error.retryAfterMs : null, what, kind === 'not_sent' ? 0 : settleMs);
+        }
+    }
+}
+//# sourceMappingURL=start-run.js.map
 ;// CONCATENATED MODULE: ./build/wait.js
 /**
  * Wait for a run to reach a terminal status, within the overall timeout. Transient failures are
@@ -81079,6 +81432,9 @@ async function waitForRun(options) {
 
 
 
+
+
+
 const runnerIO = {
     getInput: (name) => getInput(name),
     setSecret: (secret) => core_setSecret(secret),
@@ -81145,12 +81501,24 @@ async function gate(settings, deps) {
         now: deps.now,
     });
     const polling = settings.pollIntervalMs === null ? 'adaptive polling' : `polling every ${formatDuration(settings.pollIntervalMs)}`;
-    io.info(`Waiting for Retab experiment run ${settings.runId} at ${settings.baseUrl.origin} (timeout ${formatDuration(settings.timeoutMs)}, ${polling})`);
+    const startedAt = deps.now();
+    const { target } = settings;
     let logged = null;
     try {
+        let runId;
+        if (target.kind === 'experiment') {
+            const started = await startExperimentRun(target, settings, startedAt + settings.timeoutMs, client, interruption.signal, deps);
+            if ('result' in started)
+                return started.result;
+            runId = started.runId;
+        }
+        else {
+            runId = target.runId;
+        }
+        io.info(`Waiting for Retab experiment run ${runId} at ${settings.baseUrl.origin} (timeout ${formatDuration(settings.timeoutMs)}, ${polling})`);
         const outcome = await waitForRun({
-            fetchRun: (signal) => client.getRun(settings.runId, signal),
-            timeoutMs: settings.timeoutMs,
+            fetchRun: (signal) => client.getRun(runId, signal),
+            timeoutMs: Math.max(0, startedAt + settings.timeoutMs - deps.now()),
             schedule: settings.pollIntervalMs === null ? defaultSchedule : fixedSchedule(settings.pollIntervalMs),
             signal: interruption.signal,
             now: deps.now,
@@ -81166,17 +81534,58 @@ async function gate(settings, deps) {
                 io.info(`Attempt ${attempt} failed, retrying in ${formatDuration(delayMs)}: ${error.message}`);
             },
         });
-        return resultFromWait(outcome, {
-            runId: settings.runId,
+        const result = resultFromWait(outcome, {
+            runId,
             threshold: settings.threshold,
             maxErrors: settings.maxErrors,
             timeoutMs: settings.timeoutMs,
         });
+        if (target.kind === 'run')
+            return result;
+        // Only a run this action started is ever cancelled.
+        const reason = cancelReasonFor(outcome.kind);
+        const cancellation = reason ? await cancelRun(runId, reason, settings.cancelOnAbort, client, io) : undefined;
+        return { ...result, startedBy: startedByFromEnv(deps.env), ...(cancellation ? { cancellation } : {}) };
     }
     finally {
         interruption.dispose();
         await client.close();
     }
+}
+/** `experiment_id`: start the run (see start-run.ts), or the result when none could be started. */
+async function startExperimentRun(target, settings, deadline, client, signal, deps) {
+    const { io } = deps;
+    io.info(`Starting a run of Retab experiment ${target.experimentId}${target.workflowId ? ` (workflow ${target.workflowId})` : ''} at ${settings.baseUrl.origin}`);
+    const start = await startRun({
+        experimentId: target.experimentId,
+        workflowId: target.workflowId,
+        createRun: (requestSignal) => client.startRun(target.experimentId, target.workflowId, requestSignal),
+        listRecentRuns: (requestSignal) => client.listRecentRuns(target.experimentId, 20, requestSignal),
+        deadline,
+        signal,
+        now: deps.now,
+        sleep: deps.sleep,
+        random: deps.random,
+        onRetry: (message) => io.info(message),
+    });
+    if (start.kind === 'started') {
+        io.info(`Started run ${start.run.id}${start.adopted ? ' (found among the experiment runs after an uncertain answer)' : ''}.`);
+        return { runId: start.run.id };
+    }
+    const result = resultFromStartFailure(start, { ...target, threshold: settings.threshold, maxErrors: settings.maxErrors, timeoutMs: settings.timeoutMs });
+    const reason = cancelReasonFor(start.kind);
+    if (start.kind === 'failed' || !start.orphan || !reason)
+        return { result };
+    io.info(`Found run ${start.orphan.id}, which an unanswered attempt started.`);
+    return { result: { ...result, cancellation: await cancelRun(start.orphan.id, reason, settings.cancelOnAbort, client, io) } };
+}
+async function cancelRun(runId, reason, enabled, client, io) {
+    const cancellation = await cancelStartedRun({ runId, reason, enabled, cancelRun: (id, signal) => client.cancelRun(id, signal) });
+    if (cancellation.kind === 'failed')
+        io.warning(describeCancellation(cancellation));
+    else
+        io.info(describeCancellation(cancellation));
+    return cancellation;
 }
 /** The runner sends SIGINT, then SIGTERM, when the job is cancelled or runs out of time. */
 function listenForCancellation(io) {

@@ -6,14 +6,17 @@ import * as core from '@actions/core';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { BackoffOptions } from './backoff.js';
+import { cancelReasonFor, cancelStartedRun, describeCancellation, type CancelReason, type Cancellation } from './cancel-run.js';
 import { formatDuration } from './duration.js';
-import { resultFromInputErrors, resultFromWait, type GateResult } from './gate-result.js';
-import { INPUT_NAMES, parseSettings, parseThreshold, parseMaxErrors, resolveApiKey, type Env, type RawInputs, type Settings } from './inputs.js';
+import { resultFromInputErrors, resultFromStartFailure, resultFromWait, type GateResult } from './gate-result.js';
+import { startedByFromEnv } from './github-context.js';
+import { INPUT_NAMES, parseSettings, parseThreshold, parseMaxErrors, resolveApiKey, type Env, type RawInputs, type RunTarget, type Settings } from './inputs.js';
 import { defaultSchedule, fixedSchedule } from './poll-schedule.js';
 import { progressLine, shouldLogProgress, type LoggedProgress } from './progress.js';
 import { RetabClient } from './retab/client.js';
 import { buildOutputs } from './report/outputs.js';
 import { renderSummary } from './report/summary.js';
+import { startRun } from './start-run.js';
 import { waitForRun } from './wait.js';
 
 /** What the action needs from the runner. */
@@ -123,13 +126,23 @@ async function gate(settings: Settings, deps: Dependencies): Promise<GateResult>
     now: deps.now,
   });
   const polling = settings.pollIntervalMs === null ? 'adaptive polling' : `polling every ${formatDuration(settings.pollIntervalMs)}`;
-  io.info(`Waiting for Retab experiment run ${settings.runId} at ${settings.baseUrl.origin} (timeout ${formatDuration(settings.timeoutMs)}, ${polling})`);
+  const startedAt = deps.now();
+  const { target } = settings;
 
   let logged: LoggedProgress | null = null;
   try {
+    let runId: string;
+    if (target.kind === 'experiment') {
+      const started = await startExperimentRun(target, settings, startedAt + settings.timeoutMs, client, signal, deps);
+      if ('result' in started) return started.result;
+      runId = started.runId;
+    } else {
+      runId = target.runId;
+    }
+    io.info(`Waiting for Retab experiment run ${runId} at ${settings.baseUrl.origin} (timeout ${formatDuration(settings.timeoutMs)}, ${polling})`);
     const outcome = await waitForRun({
-      fetchRun: (signal) => client.getRun(settings.runId, signal),
-      timeoutMs: settings.timeoutMs,
+      fetchRun: (signal) => client.getRun(runId, signal),
+      timeoutMs: Math.max(0, startedAt + settings.timeoutMs - deps.now()),
       schedule: settings.pollIntervalMs === null ? defaultSchedule : fixedSchedule(settings.pollIntervalMs),
       signal,
       now: deps.now,
@@ -145,15 +158,61 @@ async function gate(settings: Settings, deps: Dependencies): Promise<GateResult>
         io.info(`Attempt ${attempt} failed, retrying in ${formatDuration(delayMs)}: ${error.message}`);
       },
     });
-    return resultFromWait(outcome, {
-      runId: settings.runId,
+    const result = resultFromWait(outcome, {
+      runId,
       threshold: settings.threshold,
       maxErrors: settings.maxErrors,
       timeoutMs: settings.timeoutMs,
     });
+    if (target.kind === 'run') return result;
+    // Only a run this action started is ever cancelled.
+    const reason = cancelReasonFor(outcome.kind);
+    const cancellation = reason ? await cancelRun(runId, reason, settings.cancelOnAbort, client, io) : undefined;
+    return { ...result, startedBy: startedByFromEnv(deps.env), ...(cancellation ? { cancellation } : {}) };
   } finally {
     await client.close();
   }
+}
+
+/** `experiment_id`: start the run (see start-run.ts), or the result when none could be started. */
+async function startExperimentRun(
+  target: Extract<RunTarget, { kind: 'experiment' }>,
+  settings: Settings,
+  deadline: number,
+  client: RetabClient,
+  signal: AbortSignal,
+  deps: Dependencies,
+): Promise<{ runId: string } | { result: GateResult }> {
+  const { io } = deps;
+  io.info(`Starting a run of Retab experiment ${target.experimentId}${target.workflowId ? ` (workflow ${target.workflowId})` : ''} at ${settings.baseUrl.origin}`);
+  const start = await startRun({
+    experimentId: target.experimentId,
+    workflowId: target.workflowId,
+    createRun: (requestSignal) => client.startRun(target.experimentId, target.workflowId, requestSignal),
+    listRecentRuns: (requestSignal) => client.listRecentRuns(target.experimentId, 20, requestSignal),
+    deadline,
+    signal,
+    now: deps.now,
+    sleep: deps.sleep,
+    random: deps.random,
+    onRetry: (message) => io.info(message),
+  });
+  if (start.kind === 'started') {
+    io.info(`Started run ${start.run.id}${start.adopted ? ' (found among the experiment runs after an uncertain answer)' : ''}.`);
+    return { runId: start.run.id };
+  }
+  const result = resultFromStartFailure(start, { ...target, threshold: settings.threshold, maxErrors: settings.maxErrors, timeoutMs: settings.timeoutMs });
+  const reason = cancelReasonFor(start.kind);
+  if (start.kind === 'failed' || !start.orphan || !reason) return { result };
+  io.info(`Found run ${start.orphan.id}, which an unanswered attempt started.`);
+  return { result: { ...result, cancellation: await cancelRun(start.orphan.id, reason, settings.cancelOnAbort, client, io) } };
+}
+
+async function cancelRun(runId: string, reason: CancelReason, enabled: boolean, client: RetabClient, io: ActionIO): Promise<Cancellation> {
+  const cancellation = await cancelStartedRun({ runId, reason, enabled, cancelRun: (id, signal) => client.cancelRun(id, signal) });
+  if (cancellation.kind === 'failed') io.warning(describeCancellation(cancellation));
+  else io.info(describeCancellation(cancellation));
+  return cancellation;
 }
 
 /** The runner sends SIGINT, then SIGTERM, when the job is cancelled or runs out of time. */
