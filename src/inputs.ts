@@ -220,8 +220,13 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
   }
   const errors = (result.error?.issues ?? []).map((issue) => {
     const input = String(issue.path[0]) as InputName;
-    const value = input === 'api_key' ? (apiKey ? '(hidden)' : '') : raw[input];
+    const value = input === 'api_key' ? (apiKey ? '(hidden)' : '') : input === 'base_url' ? withoutCredentials(raw[input]) : raw[input];
     return new InputError(input, value, issue.message);
   });
   return { ok: false, errors: [...crossErrors, ...errors] };
+}
+
+/** A URL as it may appear in an error message: a password written into it is not echoed. */
+export function withoutCredentials(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
 }

@@ -5,6 +5,7 @@
 import * as core from '@actions/core';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
+import type { BackoffOptions } from './backoff.js';
 import { cancelReasonFor, cancelStartedRun, describeCancellation, type CancelReason, type Cancellation } from './cancel-run.js';
 import { formatDuration } from './duration.js';
 import { resultFromInputErrors, resultFromStartFailure, resultFromWait, type GateResult } from './gate-result.js';
@@ -40,6 +41,10 @@ export interface Dependencies {
   random: () => number;
   /** Aborted when the job is cancelled; by default on SIGINT or SIGTERM. */
   signal?: AbortSignal;
+  /** Each request's own time limit; 30 s by default. */
+  requestTimeoutMs?: number;
+  /** Retry timings for transient failures; 1 s base, 30 s cap by default. */
+  backoff?: BackoffOptions;
 }
 
 export const runnerIO: ActionIO = {
@@ -82,12 +87,19 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
   const apiKey = resolveApiKey(io.getInput('api_key'), deps.env);
   if (apiKey) io.setSecret(apiKey);
 
-  const raw = Object.fromEntries(INPUT_NAMES.map((name) => [name, io.getInput(name)])) as RawInputs;
-  const parsed = parseSettings(raw, apiKey, deps.env);
-  const result = parsed.ok ? await gate(parsed.settings, deps) : resultFromInputErrors(parsed.errors, partialCriteria(raw));
+  // Listening until the very end: a SIGTERM that follows SIGINT while the outputs and the summary
+  // are being written must not kill the process half-way through them.
+  const interruption = deps.signal ? { signal: deps.signal, dispose: () => {} } : listenForCancellation(io);
+  try {
+    const raw = Object.fromEntries(INPUT_NAMES.map((name) => [name, io.getInput(name)])) as RawInputs;
+    const parsed = parseSettings(raw, apiKey, deps.env);
+    const result = parsed.ok ? await gate(parsed.settings, { ...deps, signal: interruption.signal }) : resultFromInputErrors(parsed.errors, partialCriteria(raw));
 
-  await publish(result, io);
-  if (!result.passed) io.setFailed(result.failures.map((failure) => failure.message).join('\n'));
+    await publish(result, io);
+    if (!result.passed) io.setFailed(result.failures.map((failure) => failure.message).join('\n'));
+  } finally {
+    interruption.dispose();
+  }
 }
 
 /** What can still be shown of the criteria when some inputs are bad. */
@@ -103,11 +115,13 @@ function partialCriteria(raw: RawInputs): { runId: string; threshold: number | n
 
 async function gate(settings: Settings, deps: Dependencies): Promise<GateResult> {
   const { io } = deps;
-  const interruption = deps.signal ? { signal: deps.signal, dispose: () => {} } : listenForCancellation(io);
+  const signal = deps.signal ?? new AbortController().signal;
   const client = new RetabClient({
     baseUrl: settings.baseUrl,
     apiKey: settings.apiKey,
     dispatcher: deps.dispatcher,
+    env: deps.env,
+    requestTimeoutMs: deps.requestTimeoutMs,
     debug: (line) => io.debug(line),
     now: deps.now,
   });
@@ -119,7 +133,7 @@ async function gate(settings: Settings, deps: Dependencies): Promise<GateResult>
   try {
     let runId: string;
     if (target.kind === 'experiment') {
-      const started = await startExperimentRun(target, settings, startedAt + settings.timeoutMs, client, interruption.signal, deps);
+      const started = await startExperimentRun(target, settings, startedAt + settings.timeoutMs, client, signal, deps);
       if ('result' in started) return started.result;
       runId = started.runId;
     } else {
@@ -130,10 +144,11 @@ async function gate(settings: Settings, deps: Dependencies): Promise<GateResult>
       fetchRun: (signal) => client.getRun(runId, signal),
       timeoutMs: Math.max(0, startedAt + settings.timeoutMs - deps.now()),
       schedule: settings.pollIntervalMs === null ? defaultSchedule : fixedSchedule(settings.pollIntervalMs),
-      signal: interruption.signal,
+      signal,
       now: deps.now,
       sleep: deps.sleep,
       random: deps.random,
+      backoff: deps.backoff,
       onRun(run, elapsedMs) {
         if (!shouldLogProgress(logged, run, elapsedMs)) return;
         io.info(progressLine(run, elapsedMs));
@@ -155,7 +170,6 @@ async function gate(settings: Settings, deps: Dependencies): Promise<GateResult>
     const cancellation = reason ? await cancelRun(runId, reason, settings.cancelOnAbort, client, io) : undefined;
     return { ...result, startedBy: startedByFromEnv(deps.env), ...(cancellation ? { cancellation } : {}) };
   } finally {
-    interruption.dispose();
     await client.close();
   }
 }
@@ -205,6 +219,10 @@ async function cancelRun(runId: string, reason: CancelReason, enabled: boolean, 
 function listenForCancellation(io: ActionIO): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      io.info(`Received ${name}: already stopping, finishing the outputs and the summary.`);
+      return;
+    }
     io.info(`Received ${name}: stopping the wait.`);
     controller.abort(new Error(`received ${name}`));
   };
@@ -213,6 +231,9 @@ function listenForCancellation(io: ActionIO): { signal: AbortSignal; dispose: ()
   return {
     signal: controller.signal,
     dispose() {
+      // Once cancelled, stay deaf to further signals: the process is about to exit with its own
+      // code, and a late SIGTERM must not turn that into a kill.
+      if (controller.signal.aborted) return;
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     },

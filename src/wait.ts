@@ -43,6 +43,7 @@ export async function waitForRun(options: WaitOptions): Promise<WaitOutcome> {
   let failedAttempts = 0;
   let notFoundInARow = 0;
   let lastError: Error | null = null;
+  let deadlineSignal: AbortSignal | null = null;
   const history: PollRecord[] = [];
   const elapsed = () => now() - started;
 
@@ -53,7 +54,8 @@ export async function waitForRun(options: WaitOptions): Promise<WaitOutcome> {
       polls += 1;
       // The poll made at the deadline still gets a short chance to answer.
       const remaining = Math.max(FINAL_POLL_GRACE_MS, deadline - now());
-      run = await options.fetchRun(AbortSignal.any([signal, AbortSignal.timeout(remaining)]));
+      deadlineSignal = AbortSignal.timeout(remaining);
+      run = await options.fetchRun(AbortSignal.any([signal, deadlineSignal]));
       failedAttempts = 0;
       notFoundInARow = 0;
       lastError = null;
@@ -64,7 +66,8 @@ export async function waitForRun(options: WaitOptions): Promise<WaitOutcome> {
     } catch (caught) {
       const error = caught instanceof Error ? caught : new Error(String(caught));
       if (signal.aborted) return { kind: 'interrupted', run, polls, elapsedMs: elapsed() };
-      if (now() >= deadline) return { kind: 'timed_out', run, polls, elapsedMs: elapsed(), lastError: lastError ?? error };
+      // The overall deadline cut the request short: that is a timeout, whatever the clock says.
+      if (now() >= deadline || deadlineSignal?.aborted) return { kind: 'timed_out', run, polls, elapsedMs: elapsed(), lastError: lastError ?? error };
       const notFound = error instanceof RetabApiError && error.status === 404;
       notFoundInARow = notFound ? notFoundInARow + 1 : 0;
       const retry = notFound ? notFoundInARow < notFoundLimit : error instanceof RetabError && error.retryable;

@@ -3,10 +3,11 @@
  * `baseUrl`, never follows redirects, bounds every request in time and every body in size, and
  * parses every answer through a schema.
  */
-import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { keyEnvironment } from '../inputs.js';
+import { keyEnvironment, type Env } from '../inputs.js';
 import { RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutError, type RequestInfo } from './errors.js';
+import { proxyAgentFromEnv } from './proxy.js';
 import { parseRetryAfter } from './retry-after.js';
 import { describeIssues, normalizeRun, rawRunSchema, type ExperimentRun } from './run.js';
 import { cancelAnswerSchema, runListSchema } from './run.js';
@@ -18,8 +19,10 @@ const USER_AGENT = 'retab-experiment-gate';
 export interface RetabClientOptions {
   baseUrl: URL;
   apiKey: string;
-  /** Defaults to an agent that honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY. */
+  /** Defaults to an agent that honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY as found in `env`. */
   dispatcher?: Dispatcher;
+  /** Where the proxy variables are read from; `process.env` by default. */
+  env?: Env;
   requestTimeoutMs?: number;
   maxBodyBytes?: number;
   /** One line per request: method, path, status, latency, request id. Never headers. */
@@ -37,7 +40,7 @@ export class RetabClient {
 
   constructor(private readonly options: RetabClientOptions) {
     this.ownsDispatcher = options.dispatcher === undefined;
-    this.dispatcher = options.dispatcher ?? new EnvHttpProxyAgent();
+    this.dispatcher = options.dispatcher ?? proxyAgentFromEnv(options.env ?? process.env);
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.debug = options.debug ?? (() => {});
@@ -95,24 +98,32 @@ export class RetabClient {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (error) {
-      throw this.failure(error, info, url, timeout, signal);
+      const failure = this.failure(error, info, url, timeout, signal);
+      this.debug(`${method} ${info.path} -> no answer in ${this.now() - started} ms (${failure.message})`);
+      throw failure;
     }
 
     const requestId = headerValue(response.headers['x-request-id']);
+    const answered = `${method} ${info.path} -> ${response.statusCode} in ${this.now() - started} ms${requestId ? ` (request id ${requestId})` : ''}`;
     let text: string;
     try {
       text = await this.readBody(response, info, requestId);
     } catch (error) {
-      if (error instanceof RetabResponseError) throw error;
-      throw this.failure(error, info, url, timeout, signal);
+      const failure =
+        error instanceof RetabResponseError || signal?.aborted || timeout.aborted
+          ? this.failure(error, info, url, timeout, signal)
+          : // The headers came, then the connection broke: a cut-off body, worth another try.
+            new RetabResponseError('truncated', response.statusCode, requestId, info, `was cut off (${errorCode(error)})`);
+      this.debug(`${answered}, body unusable (${failure.message})`);
+      throw failure;
     }
-    this.debug(`${method} ${info.path} -> ${response.statusCode} in ${this.now() - started} ms${requestId ? ` (request id ${requestId})` : ''}`);
+    this.debug(answered);
 
     if (response.statusCode < 200 || response.statusCode >= 300) {
       throw new RetabApiError(
         response.statusCode,
         requestId,
-        errorDetail(text, response.statusCode),
+        errorDetail(this.redact(text), response.statusCode),
         info,
         parseRetryAfter(headerValue(response.headers['retry-after']), Date.now()),
         this.hintFor(response.statusCode),
@@ -123,7 +134,7 @@ export class RetabClient {
     try {
       json = JSON.parse(text);
     } catch {
-      throw new RetabResponseError('not_json', response.statusCode, requestId, info, `is not JSON: ${excerpt(text)}`);
+      throw new RetabResponseError('not_json', response.statusCode, requestId, info, `is not JSON: ${excerpt(this.redact(text))}`);
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
@@ -163,10 +174,16 @@ export class RetabClient {
   }
 
   private failure(error: unknown, info: RequestInfo, url: URL, timeout: AbortSignal, signal?: AbortSignal): Error {
+    if (error instanceof RetabResponseError) return error;
     if (signal?.aborted) return signal.reason instanceof Error ? signal.reason : new Error('aborted');
     if (timeout.aborted) return new RetabTimeoutError(this.requestTimeoutMs, info);
     const code = errorCode(error);
     return new RetabConnectionError(code, info, url.origin, error);
+  }
+
+  /** A server or gateway that echoes the request back must not put the key into an error message. */
+  private redact(text: string): string {
+    return this.options.apiKey ? text.split(this.options.apiKey).join('***') : text;
   }
 
   private hintFor(status: number): string {

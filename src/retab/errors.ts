@@ -42,17 +42,37 @@ export class RetabApiError extends RetabError {
   }
 }
 
+/**
+ * TLS errors about the certificate itself: retrying cannot fix them. Typical on a self-hosted
+ * runner behind a proxy that re-signs TLS with its own certificate authority.
+ */
+const CERTIFICATE_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+]);
+
 /** The request did not get an answer: refused, reset, DNS, TLS. */
 export class RetabConnectionError extends RetabError {
   override readonly name = 'RetabConnectionError';
-  readonly retryable = true;
+  readonly retryable: boolean;
   constructor(
     readonly code: string,
     request: RequestInfo,
     readonly origin: string,
     cause: unknown,
   ) {
-    super(`Could not reach Retab at ${origin} for ${request.method} ${request.path} (${code})`, request, { cause });
+    const certificate = CERTIFICATE_CODES.has(code);
+    const hint = certificate
+      ? '. The TLS certificate was not accepted; behind a proxy that inspects TLS, point NODE_EXTRA_CA_CERTS at its certificate authority'
+      : '';
+    super(`Could not reach Retab at ${origin} for ${request.method} ${request.path} (${code})${hint}`, request, { cause });
+    this.retryable = !certificate;
   }
 
   /** True when the request provably never reached the server (nothing can have happened there). */
@@ -73,9 +93,9 @@ export class RetabTimeoutError extends RetabError {
   }
 }
 
-export type ResponseProblem = 'not_json' | 'too_large' | 'unexpected_shape';
+export type ResponseProblem = 'not_json' | 'truncated' | 'too_large' | 'unexpected_shape';
 
-/** A 2xx answer whose body cannot be used. */
+/** An answer whose body cannot be used. */
 export class RetabResponseError extends RetabError {
   override readonly name = 'RetabResponseError';
   readonly retryable: boolean;
@@ -91,7 +111,7 @@ export class RetabResponseError extends RetabError {
       request,
     );
     // A gateway's HTML page or a cut-off body is transient; a body that is JSON of the wrong shape is not.
-    this.retryable = problem === 'not_json';
+    this.retryable = problem === 'not_json' || problem === 'truncated';
   }
 }
 

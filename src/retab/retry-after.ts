@@ -1,4 +1,7 @@
-/** `Retry-After` as seconds or an HTTP date; ignored when negative, unreadable or absurdly large. */
+/**
+ * `Retry-After` as seconds or an HTTP date; ignored when zero or negative (an immediate retry loop
+ * helps nobody: the jittered backoff applies instead), unreadable or absurdly large.
+ */
 const MAX_RETRY_AFTER_MS = 10 * 60_000;
 
 export function parseRetryAfter(header: string | null | undefined, nowMs: number): number | null {
@@ -11,6 +14,6 @@ export function parseRetryAfter(header: string | null | undefined, nowMs: number
     if (Number.isNaN(date)) return null;
     ms = date - nowMs;
   }
-  if (!Number.isFinite(ms) || ms < 0 || ms > MAX_RETRY_AFTER_MS) return null;
+  if (!Number.isFinite(ms) || ms <= 0 || ms > MAX_RETRY_AFTER_MS) return null;
   return Math.round(ms);
 }

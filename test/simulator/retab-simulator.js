@@ -39,6 +39,8 @@ export const SIMULATOR_KEY = 'rt_test_simulator_key';
  * @property {string} [body] raw body
  * @property {'reset' | 'hang' | 'truncate' | 'close'} [action]
  * @property {number} [delayMs] answer normally, after this long
+ * @property {number} [streamBytes] answer `status` (200 by default) with a chunked body of this many bytes, sent as fast as
+ *   the client reads it (no content-length); what was sent ends up in the request's `bytesSent`
  * @property {'reset' | 'close' | 'hang' | number} [afterHandling] handle the request for real (a POST starts its run),
  *   then break the connection, never answer, or answer this HTTP status (with `body`) instead of the real answer
  * @typedef {object} RecordedRequest
@@ -47,6 +49,7 @@ export const SIMULATOR_KEY = 'rt_test_simulator_key';
  * @property {number} at milliseconds since the simulator started
  * @property {import('node:http').IncomingHttpHeaders} headers
  * @property {number} status the status answered, or 0 for a broken connection
+ * @property {number} [bytesSent] body bytes written, for a `streamBytes` fault
  * @property {string} [body] the request body, for POSTs
  */
 
@@ -140,6 +143,7 @@ export async function startSimulator(options = {}) {
         setTimeout(() => req.socket.destroy(), 20);
         return;
       }
+      if (fault.streamBytes !== undefined) return streamBody(fault.status ?? 200, fault.streamBytes);
       if (fault.delayMs !== undefined && fault.status === undefined) {
         setTimeout(() => route(), fault.delayMs);
         return;
@@ -150,6 +154,23 @@ export async function startSimulator(options = {}) {
       return;
     }
     route();
+
+    /** A huge body, written with back-pressure: if the client stops reading, the writing stops too. */
+    function streamBody(/** @type {number} */ status, /** @type {number} */ total) {
+      record.status = status;
+      record.bytesSent = 0;
+      res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': requestId });
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      const pump = () => {
+        while (record.bytesSent !== undefined && record.bytesSent < total && !res.destroyed) {
+          const piece = chunk.subarray(0, Math.min(chunk.length, total - record.bytesSent));
+          record.bytesSent += piece.length;
+          if (!res.write(piece)) return void res.once('drain', pump);
+        }
+        if (!res.destroyed) res.end();
+      };
+      pump();
+    }
 
     function route() {
       const bearer = req.headers.authorization === `Bearer ${apiKey}`;

@@ -1,0 +1,37 @@
+/**
+ * The default dispatcher: undici's `EnvHttpProxyAgent`, fed from the given environment rather than
+ * from `process.env` behind our back, so what the action sees is what the tests pass in.
+ *
+ * As undici (and curl) do: the lower-case variable wins over the upper-case one; `HTTPS_PROXY`
+ * falls back to `HTTP_PROXY`; `NO_PROXY` is a list of hosts (with optional `:port`, a leading `.`
+ * or `*.` for subdomains) or `*`. Loopback addresses get no special treatment: list them in
+ * `NO_PROXY` to reach a local server directly while a proxy is set.
+ */
+import { EnvHttpProxyAgent } from 'undici';
+import type { Env } from '../inputs.js';
+
+export interface ProxySettings {
+  httpProxy: string | undefined;
+  httpsProxy: string | undefined;
+  noProxy: string;
+}
+
+export function proxySettings(env: Env): ProxySettings {
+  const pick = (name: string) => nonEmpty(env[name.toLowerCase()]) ?? nonEmpty(env[name.toUpperCase()]);
+  return {
+    httpProxy: pick('http_proxy'),
+    httpsProxy: pick('https_proxy'),
+    noProxy: env.no_proxy ?? env.NO_PROXY ?? '',
+  };
+}
+
+export function proxyAgentFromEnv(env: Env): EnvHttpProxyAgent {
+  const { httpProxy, httpsProxy, noProxy } = proxySettings(env);
+  // Passing `undefined` would make undici read process.env itself; '' means "no proxy" there too.
+  return new EnvHttpProxyAgent({ httpProxy: httpProxy ?? '', httpsProxy: httpsProxy ?? '', noProxy });
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}

@@ -1,0 +1,354 @@
+/**
+ * Fault injection: the whole action (`run()`) against the Retab simulator told to misbehave. Each
+ * test asserts the outcome, how many requests were made (and their spacing where it matters), and
+ * that the outputs and the summary were written. Timings are real but short: the backoff and the
+ * per-request timeout are injected, never mocked.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Agent } from 'undici';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { run, type Dependencies } from '../src/main.js';
+import { startSimulator } from './simulator/retab-simulator.js';
+import { recordingIO } from './support/recording-io.js';
+
+type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+
+const QUICK_RUN = 'exprun_quick';
+/** Backoff ceilings of 100, 200, 400 ms; `random` near 1 makes each delay close to its ceiling. */
+const BACKOFF = { baseMs: 100, capMs: 400 };
+const RANDOM = () => 0.95;
+
+let sim: Simulator;
+beforeEach(async () => {
+  sim = await startSimulator({ runs: [{ id: QUICK_RUN, runningMs: 0, total: 4, final: { status: 'completed', score: 0.9, error_count: 0 } }] });
+});
+afterEach(async () => {
+  await sim.close();
+});
+
+async function gate(inputs: Record<string, string> = {}, deps: Partial<Dependencies> = {}) {
+  const { io, recording } = recordingIO({
+    run_id: QUICK_RUN,
+    threshold: '0.8',
+    max_errors: '0',
+    api_key: sim.apiKey,
+    base_url: sim.url,
+    timeout: '10s',
+    poll_interval: '100ms',
+    ...inputs,
+  });
+  const started = Date.now();
+  await run({ io, env: {}, random: RANDOM, backoff: BACKOFF, requestTimeoutMs: 2_000, ...deps });
+  return { ...recording, elapsedMs: Date.now() - started, reads: sim.runReads(inputs.run_id ?? QUICK_RUN) };
+}
+
+type Result = Awaited<ReturnType<typeof gate>>;
+
+function expectReported(result: Result, status: string, passed: boolean) {
+  expect(result.outputs.status).toBe(status);
+  expect(result.outputs.passed).toBe(String(passed));
+  expect(result.outputs.run_id).toBe(QUICK_RUN);
+  expect(result.summary).toContain(passed ? 'passed' : 'failed');
+  if (passed) expect(result.failed).toBeNull();
+  else expect(result.failed).toBeTruthy();
+}
+
+function gaps(reads: { at: number }[]): number[] {
+  return reads.slice(1).map((read, i) => read.at - (reads[i]?.at ?? 0));
+}
+
+/** The retry log lines, one per failed attempt. */
+function retries(result: Result): string[] {
+  return result.info.filter((line) => line.startsWith('Attempt '));
+}
+
+describe('transient HTTP statuses are retried with backoff, then the run is read', () => {
+  it.each([408, 429, 500, 502, 503, 504])('HTTP %i twice, then an answer', async (status) => {
+    sim.fault({ path: '/v1/', status, times: 2, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ detail: `simulated ${status}` }) });
+    const result = await gate();
+    expectReported(result, 'completed', true);
+    expect(result.reads.map((read) => read.status)).toEqual([status, status, 200]);
+    // Full jitter with random 0.95: about 95 ms, then 190 ms; never the 100 ms poll interval's rhythm alone.
+    const [first, second] = gaps(result.reads);
+    expect(first).toBeGreaterThanOrEqual(80);
+    expect(second).toBeGreaterThanOrEqual(170);
+    expect(retries(result)).toHaveLength(2);
+    expect(retries(result)[0]).toContain(`HTTP ${status}`);
+    expect(retries(result)[0]).toContain('request id req_sim_1');
+  });
+
+  it('keeps retrying a 503 until the overall timeout, then says what failed last', async () => {
+    sim.fault({ path: '/v1/', status: 503, times: Infinity, body: '{"detail":"Service Unavailable"}' });
+    const result = await gate({ timeout: '2s' });
+    expectReported(result, 'timed_out', false);
+    expect(result.reads.length).toBeGreaterThanOrEqual(3);
+    expect(result.reads.every((read) => read.status === 503)).toBe(true);
+    expect(result.failed).toMatch(/did not finish within the timeout of 2s; the last attempt failed: Retab answered HTTP 503 .*request id req_sim_\d+/);
+  });
+});
+
+describe('Retry-After', () => {
+  it('429 with Retry-After in seconds waits that long instead of the backoff', async () => {
+    sim.fault({ path: '/v1/', status: 429, headers: { 'retry-after': '1' }, body: '{"detail":"Rate limit exceeded. Please try again later."}' });
+    const result = await gate();
+    expectReported(result, 'completed', true);
+    expect(result.reads.map((read) => read.status)).toEqual([429, 200]);
+    expect(gaps(result.reads)[0]).toBeGreaterThanOrEqual(950);
+    expect(retries(result)[0]).toContain('retrying in 1s');
+    expect(retries(result)[0]).toContain('Retab is rate limiting this key');
+  });
+
+  it('429 with Retry-After as an HTTP date waits until then', async () => {
+    // HTTP dates have whole seconds: 3 s ahead is at least 2 s once truncated.
+    sim.fault({ path: '/v1/', status: 429, headers: { 'retry-after': new Date(Date.now() + 3_000).toUTCString() } });
+    const result = await gate();
+    expectReported(result, 'completed', true);
+    expect(result.reads.map((read) => read.status)).toEqual([429, 200]);
+    expect(gaps(result.reads)[0]).toBeGreaterThanOrEqual(1_950);
+  });
+
+  it('429 without Retry-After falls back to the jittered backoff', async () => {
+    sim.fault({ path: '/v1/', status: 429, times: 3 });
+    const result = await gate();
+    expectReported(result, 'completed', true);
+    expect(result.reads.map((read) => read.status)).toEqual([429, 429, 429, 200]);
+    const spacing = gaps(result.reads);
+    expect(spacing[2]).toBeGreaterThanOrEqual(350);
+    expect(spacing[2]).toBeLessThan(950);
+  });
+
+  it('a Retry-After longer than the time left is cut to the time left', async () => {
+    sim.fault({ path: '/v1/', status: 429, times: Infinity, headers: { 'retry-after': '600' } });
+    const result = await gate({ timeout: '2s' });
+    expectReported(result, 'timed_out', false);
+    // One read at the start, one last read at the deadline, none in between.
+    expect(result.reads).toHaveLength(2);
+    expect(gaps(result.reads)[0]).toBeGreaterThanOrEqual(1_900);
+    expect(result.elapsedMs).toBeLessThan(30_000);
+  });
+});
+
+describe('connection failures are retried', () => {
+  it('connection refused: retried until the simulator comes up on that port', async () => {
+    const port = await freePort();
+    const result = await (async () => {
+      const late = new Promise<Simulator>((resolve) => setTimeout(() => resolve(startSimulator({ port, runs: [{ id: QUICK_RUN, total: 1, final: { status: 'completed', score: 0.9 } }] })), 600));
+      try {
+        return await gate({ base_url: `http://127.0.0.1:${port}` });
+      } finally {
+        await (await late).close();
+      }
+    })();
+    expectReported(result, 'completed', true);
+    expect(retries(result).length).toBeGreaterThanOrEqual(2);
+    expect(retries(result)[0]).toContain('ECONNREFUSED');
+  });
+
+  it('connection refused for good: times out and names the error', async () => {
+    const port = await freePort();
+    const result = await gate({ base_url: `http://127.0.0.1:${port}`, timeout: '1s' });
+    expectReported(result, 'timed_out', false);
+    expect(retries(result).length).toBeGreaterThanOrEqual(2);
+    expect(result.failed).toContain(`Could not reach Retab at http://127.0.0.1:${port}`);
+    expect(result.failed).toContain('ECONNREFUSED');
+  });
+
+  it.each([
+    ['reset', 'connection reset'],
+    ['close', 'socket hang-up'],
+  ] as const)('%s (%s) twice, then an answer', async (action, _what) => {
+    sim.fault({ path: '/v1/', action, times: 2 });
+    const result = await gate();
+    expectReported(result, 'completed', true);
+    expect(result.reads.map((read) => read.status)).toEqual([0, 0, 200]);
+    expect(retries(result)[0]).toMatch(/Could not reach Retab .*\((ECONNRESET|UND_ERR_SOCKET)\)/);
+  });
+
+  it('DNS hiccups (EAI_AGAIN) are retried; the name then resolves', async () => {
+    let lookups = 0;
+    const dispatcher = new Agent({
+      connect: {
+        lookup(hostname, options, callback) {
+          lookups += 1;
+          if (lookups <= 2) return callback(Object.assign(new Error(`getaddrinfo EAI_AGAIN ${hostname}`), { code: 'EAI_AGAIN' }), '', 4);
+          if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }]);
+          return callback(null, '127.0.0.1', 4);
+        },
+      },
+    });
+    try {
+      const result = await gate({ base_url: `http://localhost:${sim.port}` }, { dispatcher });
+      expectReported(result, 'completed', true);
+      expect(lookups).toBe(3);
+      expect(result.reads).toHaveLength(1);
+      expect(retries(result)).toHaveLength(2);
+      expect(retries(result)[0]).toContain('EAI_AGAIN');
+    } finally {
+      await dispatcher.close();
+    }
+  });
+
+  it('a name that never resolves (ENOTFOUND) is retried until the timeout', async () => {
+    const dispatcher = new Agent({
+      connect: { lookup: (hostname, _options, callback) => callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '', 4) },
+    });
+    try {
+      const result = await gate({ base_url: `http://localhost:${sim.port}`, timeout: '1s' }, { dispatcher });
+      expectReported(result, 'timed_out', false);
+      expect(sim.requests).toHaveLength(0);
+      expect(result.failed).toContain('ENOTFOUND');
+    } finally {
+      await dispatcher.close();
+    }
+  });
+});
+
+describe('unusable bodies', () => {
+  it('a truncated body is retried', async () => {
+    sim.fault({ path: '/v1/', action: 'truncate', times: 2 });
+    const result = await gate();
+    expectReported(result, 'completed', true);
+    expect(result.reads.map((read) => read.status)).toEqual([200, 200, 200]);
+    expect(retries(result)[0]).toMatch(/Retab's answer to GET .* \(HTTP 200, request id req_sim_1\) was cut off/);
+  });
+
+  it('a 200 that is not JSON is retried', async () => {
+    sim.fault({ path: '/v1/', status: 200, body: 'OK', times: 2 });
+    const result = await gate();
+    expectReported(result, 'completed', true);
+    expect(result.reads).toHaveLength(3);
+    expect(retries(result)[0]).toContain('is not JSON: OK');
+  });
+
+  it.each([502, 200])('a gateway HTML page (HTTP %i) is retried', async (status) => {
+    const page = '<html>\n<head><title>502 Bad Gateway</title></head>\n<body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body>\n</html>';
+    sim.fault({ path: '/v1/', status, headers: { 'content-type': 'text/html' }, body: page, times: 2 });
+    const result = await gate();
+    expectReported(result, 'completed', true);
+    expect(result.reads).toHaveLength(3);
+    expect(retries(result)[0]).toContain('502 Bad Gateway');
+    expect(retries(result)[0]).not.toContain('\n');
+  });
+
+  it('a body over the cap (declared length) is refused at once', async () => {
+    sim.fault({ path: '/v1/', status: 200, body: 'x'.repeat(5 * 1024 * 1024) });
+    const result = await gate();
+    expectReported(result, 'api_error', false);
+    expect(result.reads).toHaveLength(1);
+    expect(result.failed).toContain('is larger than the 4194304 bytes this action accepts');
+    expect(result.failed).toContain('request id req_sim_1');
+  });
+
+  it('a streamed body over the cap is refused without being read whole', async () => {
+    const total = 256 * 1024 * 1024;
+    sim.fault({ path: '/v1/', status: 200, streamBytes: total });
+    const result = await gate();
+    expectReported(result, 'api_error', false);
+    expect(result.reads).toHaveLength(1);
+    expect(result.failed).toContain('is larger than the 4194304 bytes');
+    // The client stopped reading shortly after the cap: the server could not push the rest.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(result.reads[0]?.bytesSent).toBeLessThan(total / 4);
+  });
+});
+
+describe('one hung request cannot eat the budget', () => {
+  it('a request that never answers is cut by its own timeout and retried', async () => {
+    sim.fault({ path: '/v1/', action: 'hang' });
+    const result = await gate({ timeout: '20s' }, { requestTimeoutMs: 500 });
+    expectReported(result, 'completed', true);
+    expect(result.reads).toHaveLength(2);
+    expect(gaps(result.reads)[0]).toBeGreaterThanOrEqual(450);
+    expect(retries(result)[0]).toContain('did not answer GET /v1/workflows/experiments/runs/exprun_quick within 500 ms');
+  });
+
+  it('a request that hangs past the overall timeout ends the wait at the deadline', async () => {
+    sim.fault({ path: '/v1/', action: 'hang', times: Infinity });
+    const result = await gate({ timeout: '1s' }, { requestTimeoutMs: 60_000 });
+    expectReported(result, 'timed_out', false);
+    expect(result.elapsedMs).toBeLessThan(15_000);
+  });
+});
+
+describe('redirects are not followed, and the key stays with base_url', () => {
+  let other: Server;
+  let otherRequests: { url: string | undefined; headers: Record<string, unknown> }[];
+  beforeEach(async () => {
+    otherRequests = [];
+    other = createServer((req, res) => {
+      otherRequests.push({ url: req.url, headers: req.headers });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+  });
+  afterEach(async () => {
+    await new Promise((resolve) => other.close(resolve));
+  });
+
+  it.each([301, 302, 307, 308])('HTTP %i to another origin fails at once; the other origin gets nothing', async (status) => {
+    const target = `http://127.0.0.1:${(other.address() as AddressInfo).port}/v1/workflows/experiments/runs/${QUICK_RUN}`;
+    sim.fault({ path: '/v1/', status, headers: { location: target } });
+    const result = await gate();
+    expectReported(result, 'api_error', false);
+    expect(result.reads).toHaveLength(1);
+    expect(otherRequests).toHaveLength(0);
+    expect(result.failed).toContain(`HTTP ${status}`);
+    expect(result.failed).toContain('does not follow redirects');
+  });
+});
+
+describe('errors that retrying cannot fix fail at once', () => {
+  it.each([
+    [400, '{"detail":"Invalid run id"}', 'Check `run_id`'],
+    [403, '{"detail":"Forbidden"}', 'Check the key in `api_key` or RETAB_API_KEY'],
+    [422, '{"detail":[{"loc":["path","run_id"],"msg":"string too long","type":"value_error"}]}', 'path.run_id: string too long'],
+  ])('HTTP %i: one request, api_error, a hint', async (status, body, hint) => {
+    sim.fault({ path: '/v1/', status, body, headers: { 'content-type': 'application/json' } });
+    const result = await gate();
+    expectReported(result, 'api_error', false);
+    expect(result.reads).toHaveLength(1);
+    expect(result.failed).toContain(`HTTP ${status}`);
+    expect(result.failed).toContain('request id req_sim_1');
+    expect(result.failed).toContain(hint);
+  });
+
+  it('HTTP 401 for a wrong key: one request; the hint names the inputs and the key environment', async () => {
+    const result = await gate({ api_key: 'rt_live_not_the_right_one' });
+    expectReported(result, 'api_error', false);
+    expect(result.reads).toHaveLength(1);
+    expect(result.failed).toContain('HTTP 401');
+    expect(result.failed).toContain('request id req_sim_1');
+    expect(result.failed).toContain('Check the key in `api_key` or RETAB_API_KEY, and that it belongs to the environment (test or live) that owns the run (it looks like a live key)');
+    expect(result.failed).not.toContain('rt_live_not_the_right_one');
+  });
+});
+
+describe('404', () => {
+  it('a missing run is read three times, then "run <id> not found"', async () => {
+    const result = await gate({ run_id: 'exprun_missing' });
+    expect(result.outputs.status).toBe('not_found');
+    expect(result.outputs.passed).toBe('false');
+    expect(result.outputs.run_id).toBe('exprun_missing');
+    expect(result.summary).toContain('run not found');
+    expect(result.reads).toHaveLength(3);
+    expect(result.failed).toContain('run exprun_missing not found');
+    expect(result.failed).toContain('HTTP 404');
+    expect(result.failed).toContain('request id req_sim_3');
+  });
+
+  it('a run that appears after two 404s (a new run can lag) is read', async () => {
+    sim.fault({ path: '/v1/', status: 404, times: 2, body: `{"detail":"Experiment run not found: ${QUICK_RUN}"}` });
+    const result = await gate();
+    expectReported(result, 'completed', true);
+    expect(result.reads.map((read) => read.status)).toEqual([404, 404, 200]);
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

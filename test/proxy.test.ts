@@ -1,0 +1,114 @@
+/**
+ * Self-hosted runners behind a proxy: the action reaches the simulator through a real local HTTP
+ * CONNECT proxy, as chosen by HTTP_PROXY / HTTPS_PROXY / NO_PROXY (either case).
+ *
+ * undici's EnvHttpProxyAgent tunnels with CONNECT for http targets too, uses HTTP_PROXY for http
+ * targets and HTTPS_PROXY (else HTTP_PROXY) for https ones, and has no loopback exception: the
+ * simulator on 127.0.0.1 is proxied unless NO_PROXY lists it.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { run } from '../src/main.js';
+import { startSimulator } from './simulator/retab-simulator.js';
+import { startConnectProxy } from './support/connect-proxy.js';
+import { recordingIO } from './support/recording-io.js';
+import { runAction } from './support/run-action.js';
+
+type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+type Proxy = Awaited<ReturnType<typeof startConnectProxy>>;
+
+const RUN = 'exprun_proxied';
+let sim: Simulator;
+let proxy: Proxy;
+beforeEach(async () => {
+  sim = await startSimulator({ runs: [{ id: RUN, runningMs: 300, total: 4, final: { status: 'completed', score: 0.9, error_count: 0 } }] });
+  proxy = await startConnectProxy();
+});
+afterEach(async () => {
+  await proxy.close();
+  await sim.close();
+});
+
+async function gate(env: Record<string, string>, inputs: Record<string, string> = {}) {
+  const { io, recording } = recordingIO({
+    run_id: RUN,
+    threshold: '0.8',
+    max_errors: '0',
+    api_key: sim.apiKey,
+    base_url: sim.url,
+    timeout: '10s',
+    poll_interval: '100ms',
+    ...inputs,
+  });
+  await run({ io, env, backoff: { baseMs: 50, capMs: 200 } });
+  return recording;
+}
+
+const simTarget = () => `127.0.0.1:${sim.port}`;
+
+describe('proxy variables', () => {
+  it.each(['HTTP_PROXY', 'http_proxy'])('%s: every request goes through the proxy', async (name) => {
+    const result = await gate({ [name]: proxy.url });
+    expect(result.outputs.status).toBe('completed');
+    expect(result.outputs.passed).toBe('true');
+    expect(proxy.connects.length).toBeGreaterThanOrEqual(1);
+    expect(proxy.connects.every((c) => c.target === simTarget())).toBe(true);
+    expect(sim.runReads(RUN).length).toBeGreaterThanOrEqual(2);
+    // The key travels inside the tunnel, never in the CONNECT request the proxy reads.
+    for (const { headers } of proxy.connects) {
+      expect(JSON.stringify(headers)).not.toContain(sim.apiKey);
+    }
+  });
+
+  it('the lower-case variable wins over the upper-case one', async () => {
+    const result = await gate({ http_proxy: proxy.url, HTTP_PROXY: 'http://127.0.0.1:1' });
+    expect(result.outputs.status).toBe('completed');
+    expect(proxy.connects.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('HTTPS_PROXY alone is for https targets: the http simulator is reached directly', async () => {
+    const result = await gate({ HTTPS_PROXY: proxy.url });
+    expect(result.outputs.status).toBe('completed');
+    expect(proxy.connects).toHaveLength(0);
+  });
+
+  it.each(['127.0.0.1', '127.0.0.1:PORT', 'api.retab.com,127.0.0.1', '*'])('NO_PROXY=%s reaches the simulator directly', async (entry) => {
+    const result = await gate({ HTTP_PROXY: proxy.url, NO_PROXY: entry.replace('PORT', String(sim.port)) });
+    expect(result.outputs.status).toBe('completed');
+    expect(proxy.connects).toHaveLength(0);
+    expect(sim.runReads(RUN).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('NO_PROXY for another port, or another host, still proxies', async () => {
+    const result = await gate({ HTTP_PROXY: proxy.url, no_proxy: `127.0.0.1:${sim.port + 1},api.retab.com` });
+    expect(result.outputs.status).toBe('completed');
+    expect(proxy.connects.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a proxy that is down is a connection error, retried until the timeout', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const result = await gate({ HTTP_PROXY: `http://127.0.0.1:${port}` }, { timeout: '1s' });
+    expect(result.outputs.status).toBe('timed_out');
+    expect(result.info.filter((line) => line.startsWith('Attempt ')).length).toBeGreaterThanOrEqual(2);
+    expect(result.failed).toContain('Could not reach Retab');
+    expect(sim.requests).toHaveLength(0);
+  });
+});
+
+describe('the built action behind a proxy', () => {
+  it('reaches the simulator through HTTP_PROXY from the environment', async () => {
+    const result = await runAction({
+      inputs: { run_id: RUN, threshold: '0.8', api_key: sim.apiKey, base_url: sim.url, timeout: '20s', poll_interval: '200ms' },
+      env: { HTTP_PROXY: proxy.url },
+    });
+    expect(result.exitCode).toBe(0);
+    expect(result.outputs.status).toBe('completed');
+    expect(proxy.connects.length).toBeGreaterThanOrEqual(1);
+    expect(proxy.connects.every((c) => c.target === simTarget())).toBe(true);
+    expect(sim.runReads(RUN).length).toBeGreaterThanOrEqual(2);
+  });
+});

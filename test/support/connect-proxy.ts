@@ -1,0 +1,47 @@
+/**
+ * A real HTTP CONNECT proxy on 127.0.0.1, like the ones in front of self-hosted runners: it opens a
+ * TCP tunnel to whatever `host:port` the client asks for, and records each CONNECT it served.
+ */
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+
+export interface ConnectRecord {
+  target: string;
+  headers: IncomingHttpHeaders;
+}
+
+export async function startConnectProxy() {
+  const connects: ConnectRecord[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((_req, res) => {
+    // Plain (non-CONNECT) proxy requests are not expected from undici: refuse them visibly.
+    res.writeHead(405).end();
+  });
+  server.on('connect', (req, client: Socket, head: Buffer) => {
+    const target = req.url ?? '';
+    connects.push({ target, headers: req.headers });
+    const [host, port] = target.split(':');
+    const upstream = connect(Number(port), host ?? '127.0.0.1', () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    }
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    connects,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
