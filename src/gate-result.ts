@@ -3,6 +3,8 @@
  * made from, on every outcome.
  */
 import type { InputError } from './errors.js';
+import type { Comparison } from './regression.js';
+import type { RunDetails } from './run-details.js';
 import type { ExperimentRun } from './retab/run.js';
 import { decideVerdict, type Criteria, type Failure } from './verdict.js';
 import type { WaitOutcome } from './wait.js';
@@ -19,6 +21,11 @@ export interface GateResult {
   run: ExperimentRun | null;
   /** How long the action waited, in milliseconds. */
   waitedMs: number | null;
+  /** The metrics and per-document results read after the run finished (see `withRunDetails`). */
+  details?: RunDetails | null;
+  /** The run's score against the prior run's. */
+  comparison?: Comparison | null;
+  maxScoreDrop?: number | null;
 }
 
 export function resultFromWait(outcome: WaitOutcome, criteria: Criteria): GateResult {

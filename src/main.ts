@@ -11,6 +11,9 @@ import { INPUT_NAMES, parseSettings, parseThreshold, parseMaxErrors, resolveApiK
 import { defaultSchedule, fixedSchedule } from './poll-schedule.js';
 import { progressLine, shouldLogProgress, type LoggedProgress } from './progress.js';
 import { RetabClient } from './retab/client.js';
+import { withRunDetails } from './regression.js';
+import { publishArtifacts, type ArtifactOptions } from './report/artifacts.js';
+import { readRunDetails } from './run-details.js';
 import { buildOutputs } from './report/outputs.js';
 import { renderSummary } from './report/summary.js';
 import { waitForRun } from './wait.js';
@@ -37,6 +40,8 @@ export interface Dependencies {
   random: () => number;
   /** Aborted when the job is cancelled; by default on SIGINT or SIGTERM. */
   signal?: AbortSignal;
+  /** The GitHub API for the pull request comment; by default `@actions/github`, loaded on first use. */
+  commentsApi?: ArtifactOptions['commentsApi'];
 }
 
 export const runnerIO: ActionIO = {
@@ -78,12 +83,20 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
   // The key is masked before anything else can print it.
   const apiKey = resolveApiKey(io.getInput('api_key'), deps.env);
   if (apiKey) io.setSecret(apiKey);
+  const githubToken = io.getInput('github_token').trim();
+  if (githubToken) io.setSecret(githubToken);
 
   const raw = Object.fromEntries(INPUT_NAMES.map((name) => [name, io.getInput(name)])) as RawInputs;
   const parsed = parseSettings(raw, apiKey, deps.env);
   const result = parsed.ok ? await gate(parsed.settings, deps) : resultFromInputErrors(parsed.errors, partialCriteria(raw));
 
   await publish(result, io);
+  await publishArtifacts(result, {
+    io,
+    env: deps.env,
+    comment: parsed.ok ? { mode: parsed.settings.comment, token: parsed.settings.githubToken } : null,
+    commentsApi: deps.commentsApi,
+  });
   if (!result.passed) io.setFailed(result.failures.map((failure) => failure.message).join('\n'));
 }
 
@@ -130,12 +143,23 @@ async function gate(settings: Settings, deps: Dependencies): Promise<GateResult>
         io.info(`Attempt ${attempt} failed, retrying in ${formatDuration(delayMs)}: ${error.message}`);
       },
     });
-    return resultFromWait(outcome, {
+    const result = resultFromWait(outcome, {
       runId: settings.runId,
       threshold: settings.threshold,
       maxErrors: settings.maxErrors,
       timeoutMs: settings.timeoutMs,
     });
+    if (outcome.kind !== 'finished') return withRunDetails(result, null, settings.maxScoreDrop);
+    const details = await readRunDetails(client, {
+      runId: settings.runId,
+      baselineRunId: settings.baselineRunId,
+      signal: interruption.signal,
+      sleep: deps.sleep,
+      random: deps.random,
+      debug: (line) => io.debug(line),
+    });
+    for (const part of [details.metrics, details.results]) if (part.state !== 'ok') io.warning(part.message);
+    return withRunDetails(result, details, settings.maxScoreDrop);
   } finally {
     interruption.dispose();
     await client.close();

@@ -9,9 +9,17 @@ import { keyEnvironment } from '../inputs.js';
 import { RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutError, type RequestInfo } from './errors.js';
 import { parseRetryAfter } from './retry-after.js';
 import { describeIssues, normalizeRun, rawRunSchema, type ExperimentRun } from './run.js';
+import { normalizeMetrics, rawMetricsSchema, type MetricsSummary } from './metrics.js';
+import { MAX_RESULTS_PAGE_SIZE, normalizeResultsPage, rawResultsPageSchema, type ResultsPage } from './results.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/**
+ * The metrics summary carries every document's score in one body (about 100 bytes each), so it
+ * gets a larger cap than the other answers: 32 MiB is some 300,000 documents. The body is reduced
+ * to a few rows as soon as it is parsed, so it is held only for that moment.
+ */
+export const METRICS_MAX_BODY_BYTES = 32 * 1024 * 1024;
 const USER_AGENT = 'retab-experiment-gate';
 
 export interface RetabClientOptions {
@@ -21,6 +29,8 @@ export interface RetabClientOptions {
   dispatcher?: Dispatcher;
   requestTimeoutMs?: number;
   maxBodyBytes?: number;
+  /** The cap for the metrics summary, which holds every document's score. */
+  metricsMaxBodyBytes?: number;
   /** One line per request: method, path, status, latency, request id. Never headers. */
   debug?: (line: string) => void;
   now?: () => number;
@@ -49,11 +59,36 @@ export class RetabClient {
     return normalizeRun(raw);
   }
 
+  /** `GET /v1/workflows/experiments/metrics?run_id=…&view=summary`, against `priorRunId` when given (else the previous run). */
+  async getMetricsSummary(runId: string, options: { priorRunId?: string | null; signal?: AbortSignal } = {}): Promise<MetricsSummary> {
+    const query = new URLSearchParams({ run_id: runId, view: 'summary' });
+    if (options.priorRunId) query.set('prior_run_id', options.priorRunId);
+    const raw = await this.send('GET', `/v1/workflows/experiments/metrics?${query}`, rawMetricsSchema, options.signal, undefined, {
+      maxBodyBytes: this.options.metricsMaxBodyBytes ?? METRICS_MAX_BODY_BYTES,
+    });
+    return normalizeMetrics(raw);
+  }
+
+  /** `GET /v1/workflows/experiments/results?run_id=…&limit=…&after=…`: one page of per-document results. */
+  async getResultsPage(runId: string, options: { after?: string | null; limit?: number; signal?: AbortSignal } = {}): Promise<ResultsPage> {
+    const query = new URLSearchParams({ run_id: runId, limit: String(options.limit ?? MAX_RESULTS_PAGE_SIZE) });
+    if (options.after) query.set('after', options.after);
+    const raw = await this.send('GET', `/v1/workflows/experiments/results?${query}`, rawResultsPageSchema, options.signal);
+    return normalizeResultsPage(raw);
+  }
+
   async close(): Promise<void> {
     if (this.ownsDispatcher) await this.dispatcher.destroy();
   }
 
-  private async send<S extends z.ZodType>(method: 'GET' | 'POST', path: string, schema: S, signal?: AbortSignal, body?: unknown): Promise<z.infer<S>> {
+  private async send<S extends z.ZodType>(
+    method: 'GET' | 'POST',
+    path: string,
+    schema: S,
+    signal?: AbortSignal,
+    body?: unknown,
+    limits: { maxBodyBytes?: number } = {},
+  ): Promise<z.infer<S>> {
     const url = this.urlFor(path);
     const info: RequestInfo = { method, path: url.pathname + url.search };
     const timeout = AbortSignal.timeout(this.requestTimeoutMs);
@@ -80,7 +115,7 @@ export class RetabClient {
     const requestId = headerValue(response.headers['x-request-id']);
     let text: string;
     try {
-      text = await this.readBody(response, info, requestId);
+      text = await this.readBody(response, info, requestId, limits.maxBodyBytes ?? this.maxBodyBytes);
     } catch (error) {
       if (error instanceof RetabResponseError) throw error;
       throw this.failure(error, info, url, timeout, signal);
@@ -120,11 +155,11 @@ export class RetabClient {
   }
 
   /** Reads the body up to the cap; a larger body is refused without being held in memory. */
-  private async readBody(response: Dispatcher.ResponseData, info: RequestInfo, requestId: string | null): Promise<string> {
+  private async readBody(response: Dispatcher.ResponseData, info: RequestInfo, requestId: string | null, maxBodyBytes: number): Promise<string> {
     const tooLarge = () =>
-      new RetabResponseError('too_large', response.statusCode, requestId, info, `is larger than the ${this.maxBodyBytes} bytes this action accepts`);
+      new RetabResponseError('too_large', response.statusCode, requestId, info, `is larger than the ${maxBodyBytes} bytes this action accepts`);
     const declared = Number(headerValue(response.headers['content-length']) ?? NaN);
-    if (declared > this.maxBodyBytes) {
+    if (declared > maxBodyBytes) {
       response.body.destroy();
       throw tooLarge();
     }
@@ -132,7 +167,7 @@ export class RetabClient {
     let size = 0;
     for await (const chunk of response.body) {
       size += (chunk as Buffer).length;
-      if (size > this.maxBodyBytes) {
+      if (size > maxBodyBytes) {
         response.body.destroy();
         throw tooLarge();
       }

@@ -19,6 +19,8 @@ export async function actionDefaults() {
   /** @type {Record<string, string>} */
   const defaults = {};
   for (const [name, spec] of Object.entries(action.inputs ?? {})) defaults[name] = spec.default === undefined ? '' : String(spec.default);
+  // The runner evaluates expressions in defaults; the only one used is the job's token, empty here.
+  for (const [name, value] of Object.entries(defaults)) defaults[name] = value.replace(/\$\{\{\s*github\.token\s*\}\}/g, '');
   return defaults;
 }
 
