@@ -51,10 +51,10 @@ export function regressionFailure(comparison: Comparison): Failure | null {
   const { delta, max_score_drop: maxDrop, score, prior_score: prior } = comparison;
   if (!comparison.applied || delta === null || maxDrop === null || score === null || prior === null) return null;
   if (-delta <= maxDrop + EPSILON) return null;
-  const against = comparison.prior_run_id ? `run ${comparison.prior_run_id}'s` : 'the prior run\'s';
+  const against = comparison.prior_run_id ? ` (run ${comparison.prior_run_id})` : '';
   return {
     rule: 'score_regressed',
-    message: `score ${formatScore(score)} fell ${formatScore(-delta)} below ${against} ${formatScore(prior)}; at most ${formatScore(maxDrop)} allowed (\`max_score_drop\`)`,
+    message: `score ${formatScore(score)} fell ${formatScore(-delta)} below the prior score ${formatScore(prior)}${against}; at most ${formatScore(maxDrop)} allowed (\`max_score_drop\`)`,
   };
 }
 

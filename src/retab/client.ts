@@ -9,7 +9,7 @@ import { keyEnvironment } from '../inputs.js';
 import { RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutError, type RequestInfo } from './errors.js';
 import { parseRetryAfter } from './retry-after.js';
 import { describeIssues, normalizeRun, rawRunSchema, type ExperimentRun } from './run.js';
-import { normalizeMetrics, rawMetricsSchema, type MetricsSummary } from './metrics.js';
+import { normalizeMetrics, rawMetricsSchema, rawUnavailableMetricsSchema, type MetricsSummary } from './metrics.js';
 import { MAX_RESULTS_PAGE_SIZE, normalizeResultsPage, rawResultsPageSchema, type ResultsPage } from './results.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -65,6 +65,7 @@ export class RetabClient {
     if (options.priorRunId) query.set('prior_run_id', options.priorRunId);
     const raw = await this.send('GET', `/v1/workflows/experiments/metrics?${query}`, rawMetricsSchema, options.signal, undefined, {
       maxBodyBytes: this.options.metricsMaxBodyBytes ?? METRICS_MAX_BODY_BYTES,
+      errorSchema: rawUnavailableMetricsSchema,
     });
     return normalizeMetrics(raw);
   }
@@ -87,7 +88,7 @@ export class RetabClient {
     schema: S,
     signal?: AbortSignal,
     body?: unknown,
-    limits: { maxBodyBytes?: number } = {},
+    limits: { maxBodyBytes?: number; errorSchema?: z.ZodType<z.infer<S>> } = {},
   ): Promise<z.infer<S>> {
     const url = this.urlFor(path);
     const info: RequestInfo = { method, path: url.pathname + url.search };
@@ -123,6 +124,9 @@ export class RetabClient {
     this.debug(`${method} ${info.path} -> ${response.statusCode} in ${this.now() - started} ms${requestId ? ` (request id ${requestId})` : ''}`);
 
     if (response.statusCode < 200 || response.statusCode >= 300) {
+      // Some error statuses carry an answer the caller treats as data (e.g. `stale_metrics`).
+      const answer = limits.errorSchema && response.statusCode < 500 ? parseJson(text, limits.errorSchema) : null;
+      if (answer) return answer.value;
       throw new RetabApiError(
         response.statusCode,
         requestId,
@@ -193,6 +197,15 @@ export class RetabClient {
     if (status === 400 || status === 422) return 'Check `run_id` and the other inputs';
     if (status === 429) return 'Retab is rate limiting this key';
     return '';
+  }
+}
+
+function parseJson<T>(text: string, schema: z.ZodType<T>): { value: T } | null {
+  try {
+    const parsed = schema.safeParse(JSON.parse(text));
+    return parsed.success ? { value: parsed.data } : null;
+  } catch {
+    return null;
   }
 }
 

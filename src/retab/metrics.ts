@@ -35,14 +35,17 @@ const unavailableSchema = z.object({
   stale_reasons: z.array(z.unknown()).nullish(),
 });
 
-/** Either answer; `no_metrics`/`stale_metrics` are told apart by `kind` (or `error`). */
-export const rawMetricsSchema = z.preprocess(
-  (body) => {
-    if (body && typeof body === 'object' && !('kind' in body) && 'error' in body) return { ...body, kind: (body as { error: unknown }).error };
-    return body;
-  },
-  z.union([unavailableSchema, summarySchema]),
-);
+/** `no_metrics`/`stale_metrics` are told by `kind`, or by `error` when `kind` is missing. */
+function kindFromError(body: unknown): unknown {
+  if (body && typeof body === 'object' && !('kind' in body) && 'error' in body) return { ...body, kind: (body as { error: unknown }).error };
+  return body;
+}
+
+/** Either answer. */
+export const rawMetricsSchema = z.preprocess(kindFromError, z.union([unavailableSchema, summarySchema]));
+
+/** The same `no_metrics`/`stale_metrics` answer can come with an error status (the status is not documented). */
+export const rawUnavailableMetricsSchema = z.preprocess(kindFromError, unavailableSchema);
 
 export type RawMetrics = z.infer<typeof rawMetricsSchema>;
 
