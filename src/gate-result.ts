@@ -2,9 +2,14 @@
  * Everything the action knows at the end, in one value: what the outputs and the summary are
  * made from, on every outcome.
  */
+import type { Cancellation } from './cancel-run.js';
+import { formatDuration } from './duration.js';
 import type { InputError } from './errors.js';
 import type { Comparison } from './regression.js';
 import type { RunDetails } from './run-details.js';
+import type { StartedBy } from './github-context.js';
+import { RetabApiError } from './retab/errors.js';
+import type { StartOutcome } from './start-run.js';
 import type { ExperimentRun } from './retab/run.js';
 import { decideVerdict, type Criteria, type Failure } from './verdict.js';
 import type { WaitOutcome } from './wait.js';
@@ -26,6 +31,10 @@ export interface GateResult {
   /** The run's score against the prior run's. */
   comparison?: Comparison | null;
   maxScoreDrop?: number | null;
+  /** Set when this action started the run (`experiment_id`): which workflow run did. */
+  startedBy?: StartedBy;
+  /** Set when the action tried (or was told not) to cancel the run it started. */
+  cancellation?: Cancellation;
 }
 
 export function resultFromWait(outcome: WaitOutcome, criteria: Criteria): GateResult {
@@ -64,4 +73,47 @@ function gateStatus(outcome: WaitOutcome, failures: Failure[]): string {
     default:
       return outcome.kind;
   }
+}
+
+/** A run of `experimentId` could not be started (or found) before the wait could begin. */
+export function resultFromStartFailure(
+  outcome: Exclude<StartOutcome, { kind: 'started' }>,
+  criteria: { experimentId: string; workflowId: string | null; threshold: number; maxErrors: number; timeoutMs: number },
+): GateResult {
+  const experiment = `experiment ${criteria.experimentId}${criteria.workflowId ? ` (workflow ${criteria.workflowId})` : ''}`;
+  const last = outcome.kind !== 'failed' && outcome.lastError ? `; the last attempt failed: ${outcome.lastError.message}` : '';
+  let status: string;
+  let failure: Failure;
+  switch (outcome.kind) {
+    case 'failed': {
+      const { error } = outcome;
+      if (error instanceof RetabApiError && error.status === 404) {
+        status = 'not_found';
+        const check = criteria.workflowId ? '`experiment_id` and `workflow_id`' : '`experiment_id`';
+        failure = { rule: 'not_found', message: `could not start a run: ${experiment} not found: ${error.message}. Check ${check} and that the key belongs to the environment that owns the experiment` };
+      } else {
+        status = 'api_error';
+        failure = { rule: 'api_error', message: `could not start a run of ${experiment}: ${error.message}` };
+      }
+      break;
+    }
+    case 'timed_out':
+      status = 'timed_out';
+      failure = { rule: 'timed_out', message: `no run of ${experiment} could be started within the timeout of ${formatDuration(criteria.timeoutMs)}${last}` };
+      break;
+    case 'interrupted':
+      status = 'interrupted';
+      failure = { rule: 'interrupted', message: `starting a run of ${experiment} was interrupted (the job was cancelled) after ${formatDuration(outcome.elapsedMs)}` };
+      break;
+  }
+  return {
+    status,
+    passed: false,
+    failures: [failure],
+    runId: outcome.kind === 'failed' ? null : (outcome.orphan?.id ?? null),
+    threshold: criteria.threshold,
+    maxErrors: criteria.maxErrors,
+    run: null,
+    waitedMs: outcome.elapsedMs,
+  };
 }

@@ -4,12 +4,17 @@
  */
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
-import { InputError } from './errors.js';
+import { InputError, quote } from './errors.js';
 
 export const DEFAULT_BASE_URL = 'https://api.retab.com';
 
+/** Which run to gate: one given by id, or a new run of an experiment that the action starts. */
+export type RunTarget = { kind: 'run'; runId: string } | { kind: 'experiment'; experimentId: string; workflowId: string | null };
+
 export interface Settings {
-  runId: string;
+  target: RunTarget;
+  /** Cancel a run the action started when the wait gives up (timeout, job cancelled). */
+  cancelOnAbort: boolean;
   /** Minimum score, 0..1. */
   threshold: number;
   maxErrors: number;
@@ -38,6 +43,9 @@ export type InputName =
   | 'base_url'
   | 'timeout'
   | 'poll_interval'
+  | 'experiment_id'
+  | 'workflow_id'
+  | 'cancel_on_abort'
   | 'max_score_drop'
   | 'baseline_run_id'
   | 'comment'
@@ -50,6 +58,9 @@ export const INPUT_NAMES: readonly InputName[] = [
   'base_url',
   'timeout',
   'poll_interval',
+  'experiment_id',
+  'workflow_id',
+  'cancel_on_abort',
   'max_score_drop',
   'baseline_run_id',
   'comment',
@@ -95,6 +106,51 @@ export function parseRunId(raw: string): Parsed<string> {
   if (raw === '') return no('it is required: the id of the experiment run to wait for, e.g. "exprun_abc123"');
   if (!RUN_ID.test(raw)) return no('expected a run id made of letters, digits, "_" and "-" (at most 128), e.g. "exprun_abc123"');
   return ok(raw);
+}
+
+/** An optional id with the same strict pattern as a run id; empty means "not given". */
+function parseOptionalId(example: string) {
+  return (raw: string): Parsed<string | null> => {
+    if (raw === '') return ok(null);
+    if (!RUN_ID.test(raw)) return no(`expected an id made of letters, digits, "_" and "-" (at most 128), e.g. "${example}"`);
+    return ok(raw);
+  };
+}
+
+export function parseCancelOnAbort(raw: string): Parsed<boolean> {
+  // Empty is the default, like the other optional inputs; the runner fills in action.yml's `true`.
+  if (raw === '' || /^true$/i.test(raw)) return ok(true);
+  if (/^false$/i.test(raw)) return ok(false);
+  return no('expected "true" (cancel a run the action started when the wait gives up) or "false"');
+}
+
+/** Exactly one of `run_id` and `experiment_id`; `workflow_id` only with `experiment_id`. Checked on the raw values. */
+function targetErrors(raw: RawInputs): InputError[] {
+  const runId = raw.run_id.trim();
+  const experimentId = raw.experiment_id.trim();
+  const workflowId = raw.workflow_id.trim();
+  if (runId && experimentId) {
+    return [
+      new InputError(
+        'experiment_id',
+        experimentId,
+        `\`run_id\` is also given (${quote(runId)}); give exactly one: \`run_id\` to wait for an existing run, or \`experiment_id\` to start a new run of the experiment and wait for it`,
+      ),
+    ];
+  }
+  if (!runId && !experimentId) {
+    return [
+      new InputError(
+        'run_id',
+        '',
+        'one of `run_id` (an existing run to wait for, e.g. "exprun_abc123") and `experiment_id` (an experiment to start a new run of, e.g. "exp_abc123") is required',
+      ),
+    ];
+  }
+  if (runId && workflowId) {
+    return [new InputError('workflow_id', workflowId, 'it is only used with `experiment_id`, to start a run; with `run_id`, remove it')];
+  }
+  return [];
 }
 
 export function parseThreshold(raw: string): Parsed<number> {
@@ -188,27 +244,32 @@ export type SettingsResult = { ok: true; settings: Settings } | { ok: false; err
 /** Parse every input; `apiKey` is the already resolved (and masked) key. */
 export function parseSettings(raw: RawInputs, apiKey: string, env: Env): SettingsResult {
   const schema = z.object({
-    run_id: inputSchema(parseRunId),
+    run_id: inputSchema((value) => (value === '' ? ok(null) : parseRunId(value))),
     threshold: inputSchema(parseThreshold),
     max_errors: inputSchema(parseMaxErrors),
     api_key: inputSchema(parseApiKey),
     base_url: inputSchema((value) => parseBaseUrl(value, env)),
     timeout: inputSchema(parseTimeout),
     poll_interval: inputSchema(parsePollInterval),
+    experiment_id: inputSchema(parseOptionalId('exp_abc123')),
+    workflow_id: inputSchema(parseOptionalId('wf_abc123')),
+    cancel_on_abort: inputSchema(parseCancelOnAbort),
     max_score_drop: inputSchema(parseMaxScoreDrop),
     baseline_run_id: inputSchema(parseBaselineRunId),
     comment: inputSchema(parseCommentMode),
     github_token: inputSchema(parseGithubToken),
   });
+  const crossErrors = targetErrors(raw);
   // The report inputs are optional: a caller that predates them still parses.
   const optional: Partial<RawInputs> = { max_score_drop: '', baseline_run_id: '', comment: '', github_token: '' };
   const result = schema.safeParse({ ...optional, ...raw, api_key: apiKey });
-  if (result.success) {
+  if (result.success && crossErrors.length === 0) {
     const v = result.data;
     return {
       ok: true,
       settings: {
-        runId: v.run_id,
+        target: v.run_id !== null ? { kind: 'run', runId: v.run_id } : { kind: 'experiment', experimentId: v.experiment_id ?? '', workflowId: v.workflow_id },
+        cancelOnAbort: v.cancel_on_abort,
         threshold: v.threshold,
         maxErrors: v.max_errors,
         apiKey: v.api_key,
@@ -222,10 +283,10 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
       },
     };
   }
-  const errors = result.error.issues.map((issue) => {
+  const errors = (result.error?.issues ?? []).map((issue) => {
     const input = String(issue.path[0]) as InputName;
     const value = input === 'api_key' ? (apiKey ? '(hidden)' : '') : input === 'github_token' ? '(hidden)' : raw[input];
     return new InputError(input, value, issue.message);
   });
-  return { ok: false, errors };
+  return { ok: false, errors: [...crossErrors, ...errors] };
 }

@@ -5,17 +5,20 @@
 import * as core from '@actions/core';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
+import { cancelReasonFor, cancelStartedRun, describeCancellation, type CancelReason, type Cancellation } from './cancel-run.js';
 import { formatDuration } from './duration.js';
-import { resultFromInputErrors, resultFromWait, type GateResult } from './gate-result.js';
-import { INPUT_NAMES, parseSettings, parseThreshold, parseMaxErrors, resolveApiKey, type Env, type RawInputs, type Settings } from './inputs.js';
+import { resultFromInputErrors, resultFromStartFailure, resultFromWait, type GateResult } from './gate-result.js';
+import { startedByFromEnv } from './github-context.js';
+import { INPUT_NAMES, parseSettings, parseThreshold, parseMaxErrors, resolveApiKey, type Env, type RawInputs, type RunTarget, type Settings } from './inputs.js';
 import { defaultSchedule, fixedSchedule } from './poll-schedule.js';
 import { progressLine, shouldLogProgress, type LoggedProgress } from './progress.js';
 import { RetabClient } from './retab/client.js';
 import { withRunDetails } from './regression.js';
 import { publishArtifacts, type ArtifactOptions } from './report/artifacts.js';
-import { readRunDetails } from './run-details.js';
+import { readRunDetails, type RunDetails } from './run-details.js';
 import { buildOutputs } from './report/outputs.js';
 import { renderSummary } from './report/summary.js';
+import { startRun } from './start-run.js';
 import { waitForRun } from './wait.js';
 
 /** What the action needs from the runner. */
@@ -122,13 +125,23 @@ async function gate(settings: Settings, deps: Dependencies): Promise<GateResult>
     now: deps.now,
   });
   const polling = settings.pollIntervalMs === null ? 'adaptive polling' : `polling every ${formatDuration(settings.pollIntervalMs)}`;
-  io.info(`Waiting for Retab experiment run ${settings.runId} at ${settings.baseUrl.origin} (timeout ${formatDuration(settings.timeoutMs)}, ${polling})`);
+  const startedAt = deps.now();
+  const { target } = settings;
 
   let logged: LoggedProgress | null = null;
   try {
+    let runId: string;
+    if (target.kind === 'experiment') {
+      const started = await startExperimentRun(target, settings, startedAt + settings.timeoutMs, client, interruption.signal, deps);
+      if ('result' in started) return started.result;
+      runId = started.runId;
+    } else {
+      runId = target.runId;
+    }
+    io.info(`Waiting for Retab experiment run ${runId} at ${settings.baseUrl.origin} (timeout ${formatDuration(settings.timeoutMs)}, ${polling})`);
     const outcome = await waitForRun({
-      fetchRun: (signal) => client.getRun(settings.runId, signal),
-      timeoutMs: settings.timeoutMs,
+      fetchRun: (signal) => client.getRun(runId, signal),
+      timeoutMs: Math.max(0, startedAt + settings.timeoutMs - deps.now()),
       schedule: settings.pollIntervalMs === null ? defaultSchedule : fixedSchedule(settings.pollIntervalMs),
       signal: interruption.signal,
       now: deps.now,
@@ -144,26 +157,77 @@ async function gate(settings: Settings, deps: Dependencies): Promise<GateResult>
       },
     });
     const result = resultFromWait(outcome, {
-      runId: settings.runId,
+      runId,
       threshold: settings.threshold,
       maxErrors: settings.maxErrors,
       timeoutMs: settings.timeoutMs,
     });
-    if (outcome.kind !== 'finished') return withRunDetails(result, null, settings.maxScoreDrop);
-    const details = await readRunDetails(client, {
-      runId: settings.runId,
-      baselineRunId: settings.baselineRunId,
-      signal: interruption.signal,
-      sleep: deps.sleep,
-      random: deps.random,
-      debug: (line) => io.debug(line),
-    });
-    for (const part of [details.metrics, details.results]) if (part.state !== 'ok') io.warning(part.message);
-    return withRunDetails(result, details, settings.maxScoreDrop);
+    // The metrics and per-document results, once the run has finished (best-effort).
+    const details = outcome.kind === 'finished' ? await readDetails(runId, settings, client, interruption.signal, deps) : null;
+    const reported = withRunDetails(result, details, settings.maxScoreDrop);
+    if (target.kind === 'run') return reported;
+    // Only a run this action started is ever cancelled.
+    const reason = cancelReasonFor(outcome.kind);
+    const cancellation = reason ? await cancelRun(runId, reason, settings.cancelOnAbort, client, io) : undefined;
+    return { ...reported, startedBy: startedByFromEnv(deps.env), ...(cancellation ? { cancellation } : {}) };
   } finally {
     interruption.dispose();
     await client.close();
   }
+}
+
+async function readDetails(runId: string, settings: Settings, client: RetabClient, signal: AbortSignal, deps: Dependencies): Promise<RunDetails> {
+  const details = await readRunDetails(client, {
+    runId,
+    baselineRunId: settings.baselineRunId,
+    signal,
+    sleep: deps.sleep,
+    random: deps.random,
+    debug: (line) => deps.io.debug(line),
+  });
+  for (const part of [details.metrics, details.results]) if (part.state !== 'ok') deps.io.warning(part.message);
+  return details;
+}
+
+/** `experiment_id`: start the run (see start-run.ts), or the result when none could be started. */
+async function startExperimentRun(
+  target: Extract<RunTarget, { kind: 'experiment' }>,
+  settings: Settings,
+  deadline: number,
+  client: RetabClient,
+  signal: AbortSignal,
+  deps: Dependencies,
+): Promise<{ runId: string } | { result: GateResult }> {
+  const { io } = deps;
+  io.info(`Starting a run of Retab experiment ${target.experimentId}${target.workflowId ? ` (workflow ${target.workflowId})` : ''} at ${settings.baseUrl.origin}`);
+  const start = await startRun({
+    experimentId: target.experimentId,
+    workflowId: target.workflowId,
+    createRun: (requestSignal) => client.startRun(target.experimentId, target.workflowId, requestSignal),
+    listRecentRuns: (requestSignal) => client.listRecentRuns(target.experimentId, 20, requestSignal),
+    deadline,
+    signal,
+    now: deps.now,
+    sleep: deps.sleep,
+    random: deps.random,
+    onRetry: (message) => io.info(message),
+  });
+  if (start.kind === 'started') {
+    io.info(`Started run ${start.run.id}${start.adopted ? ' (found among the experiment runs after an uncertain answer)' : ''}.`);
+    return { runId: start.run.id };
+  }
+  const result = resultFromStartFailure(start, { ...target, threshold: settings.threshold, maxErrors: settings.maxErrors, timeoutMs: settings.timeoutMs });
+  const reason = cancelReasonFor(start.kind);
+  if (start.kind === 'failed' || !start.orphan || !reason) return { result };
+  io.info(`Found run ${start.orphan.id}, which an unanswered attempt started.`);
+  return { result: { ...result, cancellation: await cancelRun(start.orphan.id, reason, settings.cancelOnAbort, client, io) } };
+}
+
+async function cancelRun(runId: string, reason: CancelReason, enabled: boolean, client: RetabClient, io: ActionIO): Promise<Cancellation> {
+  const cancellation = await cancelStartedRun({ runId, reason, enabled, cancelRun: (id, signal) => client.cancelRun(id, signal) });
+  if (cancellation.kind === 'failed') io.warning(describeCancellation(cancellation));
+  else io.info(describeCancellation(cancellation));
+  return cancellation;
 }
 
 /** The runner sends SIGINT, then SIGTERM, when the job is cancelled or runs out of time. */

@@ -3,7 +3,9 @@
  * Pure: the same result always renders the same text. Every string from the API is escaped and
  * bounded, so the summary stays far below GitHub's 1 MiB limit.
  */
+import { describeCancellation } from '../cancel-run.js';
 import { formatDuration } from '../duration.js';
+import type { StartedBy } from '../github-context.js';
 import type { GateResult } from '../gate-result.js';
 import type { ExperimentRun } from '../retab/run.js';
 import { formatScore, type Rule } from '../verdict.js';
@@ -14,6 +16,8 @@ const TITLE = 'Retab experiment gate';
 
 export function renderSummary(result: GateResult, options: DetailOptions = {}): string {
   const lines = [headline(result), ''];
+  if (result.startedBy) lines.push(startedByLine(result, result.startedBy), '');
+  if (result.cancellation) lines.push(md(describeCancellation(result.cancellation), 1_000), '');
   if (result.failures.length > 0) {
     for (const failure of result.failures) lines.push(`- ${md(failure.message, 1_000)}`);
     lines.push('');
@@ -46,6 +50,16 @@ function headline(result: GateResult): string {
   if (result.passed) return `### ✅ ${TITLE}: passed`;
   const reasons = [...new Set(result.failures.map((failure) => RULE_LABELS[failure.rule]))];
   return `### ❌ ${TITLE}: failed (${reasons.join(', ')})`;
+}
+
+/** "Run exprun_1 was started by this workflow: [CI #42](…/actions/runs/…) at commit 0123abc." */
+function startedByLine(result: GateResult, by: StartedBy): string {
+  const runId = result.run?.id ?? result.runId;
+  const label = `${md(by.workflow ?? 'workflow run', 200)}${by.runNumber ? ` #${by.runNumber}` : ''}`;
+  // The URL is built only from values checked against GitHub's shapes (see github-context.ts).
+  const link = by.url ? `[${label}](${by.url})` : label;
+  const commit = by.commit ? ` at commit ${by.commit}` : '';
+  return `${runId ? `Run ${md(runId)}` : 'The run'} was started by this workflow: ${link}${commit}.`;
 }
 
 type Row = [name: string, value: string, gate: string];

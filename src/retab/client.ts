@@ -11,6 +11,7 @@ import { parseRetryAfter } from './retry-after.js';
 import { describeIssues, normalizeRun, rawRunSchema, type ExperimentRun } from './run.js';
 import { normalizeMetrics, rawMetricsSchema, rawUnavailableMetricsSchema, type MetricsSummary } from './metrics.js';
 import { MAX_RESULTS_PAGE_SIZE, normalizeResultsPage, rawResultsPageSchema, type ResultsPage } from './results.js';
+import { cancelAnswerSchema, runListSchema } from './run.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -76,6 +77,26 @@ export class RetabClient {
     if (options.after) query.set('after', options.after);
     const raw = await this.send('GET', `/v1/workflows/experiments/results?${query}`, rawResultsPageSchema, options.signal);
     return normalizeResultsPage(raw);
+  }
+
+  /** `POST /v1/workflows/experiments/runs`: starts a new run. Not idempotent: see start-run.ts before retrying it. */
+  async startRun(experimentId: string, workflowId: string | null, signal?: AbortSignal): Promise<ExperimentRun> {
+    const body = workflowId === null ? { experiment_id: experimentId } : { experiment_id: experimentId, workflow_id: workflowId };
+    const raw = await this.send('POST', '/v1/workflows/experiments/runs', rawRunSchema, signal, body);
+    return normalizeRun(raw);
+  }
+
+  /** `GET /v1/workflows/experiments/runs?experiment_id=…&order=desc&limit=…`: the experiment's newest runs, first page only. */
+  async listRecentRuns(experimentId: string, limit: number, signal?: AbortSignal): Promise<ExperimentRun[]> {
+    const query = new URLSearchParams({ experiment_id: experimentId, order: 'desc', limit: String(limit) });
+    const page = await this.send('GET', `/v1/workflows/experiments/runs?${query}`, runListSchema, signal);
+    return page.data.map(normalizeRun);
+  }
+
+  /** `POST /v1/workflows/experiments/runs/{run_id}/cancel`: answers the run's lifecycle status after the cancel. */
+  async cancelRun(runId: string, signal?: AbortSignal): Promise<{ id: string; status: string }> {
+    const answer = await this.send('POST', `/v1/workflows/experiments/runs/${encodeURIComponent(runId)}/cancel`, cancelAnswerSchema, signal, {});
+    return { id: answer.id, status: answer.lifecycle.status };
   }
 
   async close(): Promise<void> {

@@ -75,6 +75,12 @@ export const rawRunSchema = z.object({
 
 export type RawRun = z.infer<typeof rawRunSchema>;
 
+/** A page of `GET /v1/workflows/experiments/runs`; only the first page is ever read. */
+export const runListSchema = z.object({ data: z.array(rawRunSchema) });
+
+/** The answer to `POST …/runs/{run_id}/cancel`. */
+export const cancelAnswerSchema = z.object({ id: z.string().min(1), lifecycle: z.object({ status: z.string().min(1) }) });
+
 export function isTerminal(status: string): status is TerminalStatus {
   return (TERMINAL_STATUSES as readonly string[]).includes(status);
 }

@@ -25,6 +25,7 @@ export const SIMULATOR_KEY = 'rt_test_simulator_key';
  * @property {string} [blockId]
  * @property {number} [nConsensus]
  * @property {(fraction: number) => number} [progress] share of documents done at a share of the running time
+ * @property {string} [createdAt] ISO time of creation (runs started through the API get the real time)
  * @property {DocumentsSpec} [documents] how its metrics and per-document results look (all generated from the index)
  * @typedef {object} DocumentsSpec
  * @property {number | null} [priorScore] the prior run's score (null: no prior run); by default the score + 0.02
@@ -32,6 +33,10 @@ export const SIMULATOR_KEY = 'rt_test_simulator_key';
  * @property {'summary' | 'no_metrics' | 'stale_metrics'} [metrics] what the metrics endpoint answers
  * @property {(index: number) => string} [filename]
  * @property {(index: number) => string} [errorMessage]
+ * @typedef {object} ExperimentSpec what a new run of an experiment does, for `POST /v1/workflows/experiments/runs`
+ * @property {string} id the experiment id
+ * @property {string} [workflowId] the workflow it belongs to (`wf_abc123` when absent)
+ * @property {Omit<RunSpec, 'id' | 'experimentId' | 'createdAt'>} run
  * @typedef {object} Fault
  * @property {string | RegExp} [path] which requests it applies to (all when absent)
  * @property {string} [method]
@@ -41,12 +46,15 @@ export const SIMULATOR_KEY = 'rt_test_simulator_key';
  * @property {string} [body] raw body
  * @property {'reset' | 'hang' | 'truncate' | 'close'} [action]
  * @property {number} [delayMs] answer normally, after this long
+ * @property {'reset' | 'close' | 'hang' | number} [afterHandling] handle the request for real (a POST starts its run),
+ *   then break the connection, never answer, or answer this HTTP status (with `body`) instead of the real answer
  * @typedef {object} RecordedRequest
  * @property {string} method
  * @property {string} path
  * @property {number} at milliseconds since the simulator started
  * @property {import('node:http').IncomingHttpHeaders} headers
  * @property {number} status the status answered, or 0 for a broken connection
+ * @property {string} [body] the request body, for POSTs
  */
 
 /** Scenarios every simulator knows, by run id: the demo, the CI workflow and the end-to-end tests use them. */
@@ -83,19 +91,31 @@ export const BUILT_IN_RUNS = /** @type {RunSpec[]} */ ([
   },
 ]);
 
+/** Experiments every simulator knows, for starting runs: the end-to-end tests and the demo use them. */
+export const BUILT_IN_EXPERIMENTS = /** @type {ExperimentSpec[]} */ ([
+  { id: 'exp_pass', run: { queuedMs: 200, runningMs: 800, total: 12, final: { status: 'completed', score: 0.91, error_count: 0 } } },
+  { id: 'exp_low', run: { queuedMs: 100, runningMs: 500, total: 12, final: { status: 'completed', score: 0.55, error_count: 0 } } },
+  { id: 'exp_forever', run: { queuedMs: 100, runningMs: 24 * 3_600_000, total: 500, final: { status: 'completed', score: 0.9 } } },
+]);
+
 /**
  * @param {object} [options]
  * @param {number} [options.port] 0 for any free port
  * @param {string} [options.apiKey]
  * @param {'reference' | 'openapi'} [options.shape] the default response shape
  * @param {RunSpec[]} [options.runs] extra runs, besides the built-in ones
+ * @param {ExperimentSpec[]} [options.experiments] extra experiments, besides the built-in ones
  */
 export async function startSimulator(options = {}) {
   const apiKey = options.apiKey ?? SIMULATOR_KEY;
   const defaultShape = options.shape ?? 'reference';
   const started = Date.now();
-  /** @type {Map<string, RunSpec & { firstReadAt: number | null }>} */
+  /** @type {Map<string, RunSpec & { firstReadAt: number | null, cancelled?: { atMs: number, reason: string } }>} */
   const runs = new Map();
+  /** @type {Map<string, ExperimentSpec>} */
+  const experiments = new Map();
+  for (const spec of [...BUILT_IN_EXPERIMENTS, ...(options.experiments ?? [])]) experiments.set(spec.id, spec);
+  let startedCounter = 0;
   /** @type {Array<Fault & { remaining: number }>} */
   const faults = [];
   /** @type {RecordedRequest[]} */
@@ -115,6 +135,15 @@ export async function startSimulator(options = {}) {
     const requestId = `req_sim_${++requestCounter}`;
     /** @param {number} status @param {unknown} body @param {Record<string, string>} [headers] */
     const send = (status, body, headers = {}) => {
+      const after = fault?.afterHandling;
+      if (after === 'reset') return req.socket.resetAndDestroy();
+      if (after === 'close') return req.socket.destroy();
+      if (after === 'hang') return;
+      if (typeof after === 'number') {
+        record.status = after;
+        res.writeHead(after, { 'x-request-id': requestId, ...(fault?.headers ?? {}) });
+        return res.end(fault?.body ?? '');
+      }
       record.status = status;
       const text = typeof body === 'string' ? body : JSON.stringify(body);
       res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': requestId, ...headers });
@@ -122,6 +151,7 @@ export async function startSimulator(options = {}) {
     };
 
     const fault = takeFault(record);
+    if (fault?.afterHandling !== undefined) return route();
     if (fault) {
       if (fault.action === 'reset') return req.socket.resetAndDestroy();
       if (fault.action === 'close') return req.socket.destroy();
@@ -154,11 +184,80 @@ export async function startSimulator(options = {}) {
         const run = runs.get(id);
         if (!run) return send(404, { detail: `Experiment run not found: ${id}` });
         if (run.firstReadAt === null) run.firstReadAt = Date.now();
-        return send(200, renderRun(run, Date.now() - run.firstReadAt, run.shape ?? defaultShape));
+        return send(200, renderCurrent(run));
       }
       if (req.method === 'GET' && url.pathname === '/v1/workflows/experiments/metrics') return metrics({ url, send, res, record, requestId });
       if (req.method === 'GET' && url.pathname === '/v1/workflows/experiments/results') return results({ url, send });
+      if (req.method === 'POST' && url.pathname === '/v1/workflows/experiments/runs') return readBody((body) => startRun(body));
+      if (req.method === 'GET' && url.pathname === '/v1/workflows/experiments/runs') return listRuns();
+      const cancel = /^\/v1\/workflows\/experiments\/runs\/([^/]+)\/cancel$/.exec(url.pathname);
+      if (req.method === 'POST' && cancel) return readBody(() => cancelRun(decodeURIComponent(cancel[1] ?? '')));
       return send(404, { detail: 'Not Found' });
+    }
+
+    /** @param {(body: unknown) => void} then */
+    function readBody(then) {
+      /** @type {Buffer[]} */
+      const chunks = [];
+      req.on('data', (chunk) => chunks.push(chunk));
+      req.on('end', () => {
+        record.body = Buffer.concat(chunks).toString('utf8');
+        let body;
+        try {
+          body = record.body ? JSON.parse(record.body) : {};
+        } catch {
+          return send(422, { detail: [{ loc: ['body'], msg: 'JSON decode error', type: 'json_invalid' }] });
+        }
+        then(body);
+      });
+    }
+
+    /** @param {unknown} body */
+    function startRun(body) {
+      const { experiment_id: experimentId, workflow_id: workflowId } = /** @type {{ experiment_id?: unknown, workflow_id?: unknown }} */ (body ?? {});
+      if (typeof experimentId !== 'string' || !experimentId) {
+        return send(422, { detail: [{ loc: ['body', 'experiment_id'], msg: 'Field required', type: 'missing' }] });
+      }
+      const experiment = experiments.get(experimentId);
+      const workflow = experiment?.workflowId ?? 'wf_abc123';
+      if (!experiment || (workflowId !== undefined && workflowId !== null && workflowId !== workflow)) {
+        return send(404, { detail: `Experiment not found: ${experimentId}${typeof workflowId === 'string' ? ` in workflow ${workflowId}` : ''}` });
+      }
+      const now = Date.now();
+      const id = `exprun_started_${++startedCounter}`;
+      addRun({ ...experiment.run, id, experimentId, createdAt: new Date(now).toISOString() });
+      const run = runs.get(id);
+      if (!run) return send(500, { detail: 'simulator bug' });
+      run.firstReadAt = now; // a started run runs whether or not anybody reads it
+      return send(202, renderRun(run, 0, run.shape ?? defaultShape));
+    }
+
+    function listRuns() {
+      const experimentId = url.searchParams.get('experiment_id');
+      const order = url.searchParams.get('order') ?? 'desc';
+      const limit = Number(url.searchParams.get('limit') ?? '20');
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+        return send(422, { detail: [{ loc: ['query', 'limit'], msg: 'Input should be between 1 and 100', type: 'range' }] });
+      }
+      const matching = [...runs.values()].filter((run) => !experimentId || (run.experimentId ?? 'exp_abc') === experimentId);
+      // Oldest first, as stored; built-in runs have no creation time and count as old.
+      matching.sort((a, b) => Date.parse(a.createdAt ?? DEFAULT_CREATED_AT) - Date.parse(b.createdAt ?? DEFAULT_CREATED_AT));
+      if (order === 'desc') matching.reverse();
+      const page = matching.slice(0, limit);
+      for (const run of page) if (run.firstReadAt === null) run.firstReadAt = Date.now();
+      const more = matching.length > limit;
+      return send(200, { data: page.map((run) => renderCurrent(run)), list_metadata: { before: null, after: more ? (page.at(-1)?.id ?? null) : null } });
+    }
+
+    /** @param {string} id */
+    function cancelRun(id) {
+      const run = runs.get(id);
+      if (!run) return send(404, { detail: `Experiment run not found: ${id}` });
+      if (run.firstReadAt === null) run.firstReadAt = Date.now();
+      const status = renderCurrent(run).lifecycle.status;
+      if (status === 'completed' || status === 'error') return send(404, { detail: `Experiment run ${id} is ${status} and cannot be cancelled` });
+      if (!run.cancelled) run.cancelled = { atMs: Date.now() - run.firstReadAt, reason: 'Cancelled via the API' };
+      return send(200, { id, lifecycle: { status: 'cancelled', reason: run.cancelled.reason } });
     }
   });
 
@@ -251,6 +350,16 @@ export async function startSimulator(options = {}) {
     send(200, { data, list_metadata: { before: start > 0 ? resultId(start) : null, after: end < total ? resultId(end - 1) : null } });
   }
 
+  /** The run now: as its scenario says, or frozen as cancelled when it was cancelled through the API. */
+  function renderCurrent(/** @type {RunSpec & { firstReadAt: number | null, cancelled?: { atMs: number, reason: string } }} */ run) {
+    const shape = run.shape ?? defaultShape;
+    const elapsed = Date.now() - (run.firstReadAt ?? Date.now());
+    if (!run.cancelled) return renderRun(run, elapsed, shape);
+    const frozen = renderRun(run, run.cancelled.atMs, shape);
+    const cancelledAt = new Date(Date.parse(run.createdAt ?? DEFAULT_CREATED_AT) + run.cancelled.atMs).toISOString();
+    return { ...frozen, lifecycle: { status: 'cancelled', reason: run.cancelled.reason }, timing: { ...frozen.timing, completed_at: cancelledAt } };
+  }
+
   /** @param {RecordedRequest} record */
   function takeFault(record) {
     const index = faults.findIndex(
@@ -284,6 +393,18 @@ export async function startSimulator(options = {}) {
     fault(fault) {
       faults.push({ ...fault, remaining: fault.times ?? 1 });
     },
+    /** @param {ExperimentSpec} spec */
+    addExperiment(spec) {
+      experiments.set(spec.id, spec);
+    },
+    /** The runs started through `POST /v1/workflows/experiments/runs` for one experiment, with whether each was cancelled. */
+    startedRuns(/** @type {string} */ experimentId) {
+      return [...runs.values()].filter((run) => run.id.startsWith('exprun_started_') && run.experimentId === experimentId).map((run) => ({ id: run.id, cancelled: Boolean(run.cancelled) }));
+    },
+    /** Cancel requests, in order. */
+    cancelRequests() {
+      return requests.filter((r) => r.method === 'POST' && r.path.endsWith('/cancel'));
+    },
     /** Requests for one run's GET, in order. */
     runReads(/** @type {string} */ id) {
       return requests.filter((r) => r.method === 'GET' && r.path === `/v1/workflows/experiments/runs/${encodeURIComponent(id)}`);
@@ -314,6 +435,7 @@ export function isErrored(/** @type {number} */ i, /** @type {number} */ total, 
 export function documentScore(/** @type {number} */ runScore, /** @type {number} */ i) {
   return clamp(round(runScore + (hash(i, 1) - 0.5) * 0.3));
 }
+const DEFAULT_CREATED_AT = '2026-05-02T11:00:00Z';
 
 /**
  * The run as Retab would answer `elapsedMs` after its first read.
@@ -324,7 +446,7 @@ export function renderRun(spec, elapsedMs, shape) {
   const queued = pending + (spec.queuedMs ?? 0);
   const running = queued + (spec.runningMs ?? 0);
   const total = spec.total ?? 12;
-  const createdAt = '2026-05-02T11:00:00Z';
+  const createdAt = spec.createdAt ?? DEFAULT_CREATED_AT;
   const startedAt = new Date(Date.parse(createdAt) + queued).toISOString();
 
   /** @type {Record<string, unknown>} */

@@ -1,0 +1,64 @@
+/**
+ * Cancel a run the action started, when the wait gives up on it (timeout, job cancelled): nobody
+ * would read its result, and it costs. Best-effort, with its own short time limit, because after
+ * SIGINT the runner sends SIGTERM about 7.5 s later and then kills the process. A run given by
+ * `run_id` belongs to someone else and is never cancelled: the caller only asks for started runs.
+ */
+import { RetabApiError } from './retab/errors.js';
+
+/** Why the wait gave up on the run. */
+export type CancelReason = 'timed_out' | 'interrupted';
+
+export type Cancellation =
+  | { kind: 'cancelled'; runId: string; reason: CancelReason; status: string }
+  /** Retab answered 404: the run finished (completed or error) in the meantime, or is gone. */
+  | { kind: 'not_cancellable'; runId: string; reason: CancelReason; detail: string }
+  | { kind: 'failed'; runId: string; reason: CancelReason; detail: string }
+  /** `cancel_on_abort: false`. */
+  | { kind: 'disabled'; runId: string; reason: CancelReason };
+
+export const CANCEL_TIMEOUT_MS = 4_000;
+
+/** Whether a wait that ended this way gives up on the run; `null` when it does not (the run finished, or the API failed). */
+export function cancelReasonFor(outcomeKind: string): CancelReason | null {
+  return outcomeKind === 'timed_out' || outcomeKind === 'interrupted' ? outcomeKind : null;
+}
+
+export interface CancelOptions {
+  runId: string;
+  reason: CancelReason;
+  enabled: boolean;
+  cancelRun: (runId: string, signal: AbortSignal) => Promise<{ status: string }>;
+  timeoutMs?: number;
+}
+
+export async function cancelStartedRun(options: CancelOptions): Promise<Cancellation> {
+  const { runId, reason } = options;
+  if (!options.enabled) return { kind: 'disabled', runId, reason };
+  // Not the job's abort signal: it is already aborted when the job was cancelled.
+  const signal = AbortSignal.timeout(options.timeoutMs ?? CANCEL_TIMEOUT_MS);
+  try {
+    const answer = await options.cancelRun(runId, signal);
+    return { kind: 'cancelled', runId, reason, status: answer.status };
+  } catch (caught) {
+    if (caught instanceof RetabApiError && caught.status === 404) return { kind: 'not_cancellable', runId, reason, detail: caught.message };
+    const detail = signal.aborted ? `no answer within ${options.timeoutMs ?? CANCEL_TIMEOUT_MS} ms` : caught instanceof Error ? caught.message : String(caught);
+    return { kind: 'failed', runId, reason, detail };
+  }
+}
+
+/** One sentence for the log and the summary (where it is escaped). */
+export function describeCancellation(cancellation: Cancellation): string {
+  const { runId } = cancellation;
+  const because = cancellation.reason === 'timed_out' ? 'the wait timed out' : 'the job was cancelled';
+  switch (cancellation.kind) {
+    case 'cancelled':
+      return `Cancelled run ${runId}, which this action started, because ${because} (its status is now ${cancellation.status}).`;
+    case 'not_cancellable':
+      return `Run ${runId} was not cancelled after ${because}: Retab says it can no longer be cancelled (it finished in the meantime). ${cancellation.detail}`;
+    case 'failed':
+      return `Could not cancel run ${runId} after ${because}: ${cancellation.detail}. It may still be running; cancel it in Retab if it should not.`;
+    case 'disabled':
+      return `Run ${runId} was left running after ${because}, because the input cancel_on_abort is false.`;
+  }
+}

@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { keyEnvironment, parseSettings, resolveApiKey, type RawInputs } from '../src/inputs.js';
+
+const KEY = 'rt_test_abc123';
+const valid: RawInputs = {
+  run_id: 'exprun_2',
+  threshold: '0.8',
+  max_errors: '0',
+  api_key: KEY,
+  base_url: '',
+  timeout: '30m',
+  poll_interval: '',
+  experiment_id: '',
+  workflow_id: '',
+  cancel_on_abort: 'true',
+  max_score_drop: '',
+  baseline_run_id: '',
+  comment: 'false',
+  github_token: '',
+};
+
+function parse(overrides: Partial<RawInputs> = {}, env: Record<string, string> = {}) {
+  const raw = { ...valid, ...overrides };
+  return parseSettings(raw, resolveApiKey(raw.api_key, env), env);
+}
+
+function errorsOf(result: ReturnType<typeof parse>) {
+  if (result.ok) throw new Error('expected input errors');
+  return result.errors;
+}
+
+describe('parseSettings', () => {
+  it('turns valid inputs into settings with the defaults', () => {
+    const result = parse();
+    expect(result).toMatchObject({ ok: true });
+    if (!result.ok) return;
+    expect(result.settings).toMatchObject({ target: { kind: 'run', runId: 'exprun_2' }, threshold: 0.8, maxErrors: 0, apiKey: KEY, timeoutMs: 1_800_000, pollIntervalMs: null });
+    expect(result.settings.baseUrl.href).toBe('https://api.retab.com/');
+  });
+
+  it.each([
+    ['0.87', 0.87],
+    ['87%', 0.87],
+    ['87.5%', 0.875],
+    ['0', 0],
+    ['1', 1],
+    ['100%', 1],
+    ['.9', 0.9],
+  ])('reads threshold %j as %d', (threshold, expected) => {
+    const result = parse({ threshold });
+    expect(result.ok && result.settings.threshold).toBe(expected);
+  });
+
+  it.each([
+    ['', 'required'],
+    ['87', 'did you mean "87%"'],
+    ['1.5', 'did you mean "1.5%"'],
+    ['150%', 'cannot exceed 100%'],
+    ['-0.1', 'from 0 to 1'],
+    ['abc', 'from 0 to 1'],
+    ['NaN', 'from 0 to 1'],
+    ['0x1', 'from 0 to 1'],
+    ['1e-1', 'from 0 to 1'],
+    ['101', 'from 0 to 1'],
+  ])('rejects threshold %j, naming the input, the value and what is accepted', (threshold, hint) => {
+    const [error] = errorsOf(parse({ threshold }));
+    expect(error?.input).toBe('threshold');
+    expect(error?.message).toContain('`threshold`');
+    expect(error?.message).toContain(JSON.stringify(threshold));
+    expect(error?.message).toContain(hint);
+  });
+
+  it.each(['-1', '1.5', 'two', ''])('rejects max_errors %j', (max_errors) => {
+    const [error] = errorsOf(parse({ max_errors }));
+    expect(error?.input).toBe('max_errors');
+    expect(error?.message).toContain('whole number');
+  });
+
+  it.each(['', '../admin', 'a/b', 'run?x=1', 'run#x', 'exprun 2', '%2e%2e', 'x'.repeat(129), 'run\n2'])('rejects run_id %j', (run_id) => {
+    const [error] = errorsOf(parse({ run_id }));
+    expect(error?.input).toBe('run_id');
+  });
+
+  it.each([
+    ['90s', 90_000],
+    ['1h30m', 5_400_000],
+    ['600', 600_000],
+  ])('reads timeout %j', (timeout, ms) => {
+    const result = parse({ timeout });
+    expect(result.ok && result.settings.timeoutMs).toBe(ms);
+  });
+
+  it.each(['0', '500ms', '25h', 'soon', '-1m'])('rejects timeout %j', (timeout) => {
+    const [error] = errorsOf(parse({ timeout }));
+    expect(error?.input).toBe('timeout');
+    expect(error?.message).toContain('"90s"');
+  });
+
+  it.each([
+    ['2s', 2_000],
+    ['500ms', 500],
+    ['', null],
+  ])('reads poll_interval %j', (poll_interval, ms) => {
+    const result = parse({ poll_interval });
+    expect(result.ok && result.settings.pollIntervalMs).toBe(ms);
+  });
+
+  it.each(['10ms', '11m', 'often'])('rejects poll_interval %j', (poll_interval) => {
+    const [error] = errorsOf(parse({ poll_interval }));
+    expect(error?.input).toBe('poll_interval');
+  });
+
+  it('takes the base URL from the input, else RETAB_API_BASE_URL, else the default', () => {
+    const fromInput = parse({ base_url: 'https://eu.retab.example/' }, { RETAB_API_BASE_URL: 'https://env.example' });
+    expect(fromInput.ok && fromInput.settings.baseUrl.origin).toBe('https://eu.retab.example');
+    const fromEnv = parse({}, { RETAB_API_BASE_URL: 'https://env.example' });
+    expect(fromEnv.ok && fromEnv.settings.baseUrl.origin).toBe('https://env.example');
+  });
+
+  it.each(['http://127.0.0.1:8787', 'http://localhost:1', 'http://[::1]:9'])('allows plain http on loopback: %s', (base_url) => {
+    expect(parse({ base_url }).ok).toBe(true);
+  });
+
+  it.each(['http://api.retab.com', 'ftp://x', 'not a url', 'https://user:pw@api.retab.com', 'https://api.retab.com/?x=1', 'http://localhost.evil.example', 'javascript:alert(1)', 'file:///etc/passwd'])(
+    'rejects base_url %j',
+    (base_url) => {
+      const [error] = errorsOf(parse({ base_url }));
+      expect(error?.input).toBe('base_url');
+      expect(error?.message).toContain('https://');
+    },
+  );
+
+  it('asks for api_key or RETAB_API_KEY when there is no key', () => {
+    const [error] = errorsOf(parse({ api_key: '' }));
+    expect(error?.input).toBe('api_key');
+    expect(error?.message).toContain('`api_key`');
+    expect(error?.message).toContain('RETAB_API_KEY');
+  });
+
+  it('takes the key from RETAB_API_KEY when the input is empty', () => {
+    const result = parse({ api_key: '' }, { RETAB_API_KEY: ' rt_live_fromenv ' });
+    expect(result.ok && result.settings.apiKey).toBe('rt_live_fromenv');
+  });
+
+  it('never shows a bad key in its error', () => {
+    const bad = 'rt_test_secret\nInjected: header';
+    const [error] = errorsOf(parse({ api_key: bad }));
+    expect(error?.input).toBe('api_key');
+    expect(error?.message).not.toContain('rt_test_secret');
+  });
+
+  it('reports every bad input at once', () => {
+    const errors = errorsOf(parse({ run_id: '', threshold: '2', timeout: 'x' }));
+    expect(errors.map((error) => error.input).sort()).toEqual(['run_id', 'threshold', 'timeout']);
+  });
+});
+
+describe('keyEnvironment', () => {
+  it.each([
+    ['rt_test_x', 'test'],
+    ['rt_live_x', 'live'],
+    ['sk_retab_x', 'legacy'],
+    ['abc', 'unknown'],
+  ])('%s is a %s key', (key, kind) => {
+    expect(keyEnvironment(key)).toBe(kind);
+  });
+});

@@ -1,0 +1,160 @@
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cancelStartedRun } from '../src/cancel-run.js';
+import { RetabClient } from '../src/retab/client.js';
+import { startRun, type StartRunOptions } from '../src/start-run.js';
+import { startSimulator } from './simulator/retab-simulator.js';
+
+type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+const START_PATH = /^\/v1\/workflows\/experiments\/runs$/;
+
+let sim: Simulator | null = null;
+const clients: RetabClient[] = [];
+afterEach(async () => {
+  for (const client of clients.splice(0)) await client.close();
+  await sim?.close();
+  sim = null;
+});
+
+function clientFor(url: string, requestTimeoutMs = 5_000): RetabClient {
+  const client = new RetabClient({ baseUrl: new URL(url), apiKey: 'rt_test_simulator_key', requestTimeoutMs });
+  clients.push(client);
+  return client;
+}
+
+function options(client: RetabClient, experimentId: string, overrides: Partial<StartRunOptions> = {}): StartRunOptions {
+  return {
+    experimentId,
+    workflowId: null,
+    createRun: (signal) => client.startRun(experimentId, null, signal),
+    listRecentRuns: (signal) => client.listRecentRuns(experimentId, 20, signal),
+    deadline: Date.now() + 15_000,
+    signal: new AbortController().signal,
+    now: Date.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    random: () => 0.5,
+    settleMs: 50,
+    backoff: { baseMs: 50, capMs: 200 },
+    ...overrides,
+  };
+}
+
+const posts = (s: Simulator) => s.requests.filter((r) => r.method === 'POST' && START_PATH.test(r.path));
+
+describe('startRun against the simulator', () => {
+  it('starts one run, sending the experiment and workflow ids', async () => {
+    sim = await startSimulator();
+    const client = clientFor(sim.url);
+    const outcome = await startRun({ ...options(client, 'exp_pass'), createRun: (signal) => client.startRun('exp_pass', 'wf_abc123', signal) });
+    expect(outcome).toMatchObject({ kind: 'started', adopted: false, run: { status: 'queued', experiment_id: 'exp_pass' } });
+    expect(sim.startedRuns('exp_pass')).toHaveLength(1);
+    expect(JSON.parse(posts(sim)[0]?.body ?? '')).toEqual({ experiment_id: 'exp_pass', workflow_id: 'wf_abc123' });
+  });
+
+  it.each([
+    ['the connection is reset', { afterHandling: 'reset' as const }],
+    ['the connection is closed', { afterHandling: 'close' as const }],
+    ['a gateway answers 502', { afterHandling: 502, body: '<html>Bad gateway</html>' }],
+    ['Retab answers 503', { afterHandling: 503, body: '{"detail":"Service unavailable"}' }],
+  ])('results in exactly one run when the POST reached Retab but %s', async (_name, fault) => {
+    sim = await startSimulator();
+    sim.fault({ method: 'POST', path: START_PATH, ...fault });
+    const outcome = await startRun(options(clientFor(sim.url), 'exp_pass'));
+    expect(outcome).toMatchObject({ kind: 'started', adopted: true, attempts: 1 });
+    const started = sim.startedRuns('exp_pass');
+    expect(started).toHaveLength(1);
+    expect(outcome.kind === 'started' && outcome.run.id).toBe(started[0]?.id);
+    expect(posts(sim)).toHaveLength(1);
+  });
+
+  it('results in exactly one run when the POST reached Retab but the answer never came (request timeout)', async () => {
+    sim = await startSimulator();
+    sim.fault({ method: 'POST', path: START_PATH, afterHandling: 'hang' });
+    const outcome = await startRun(options(clientFor(sim.url, 300), 'exp_pass'));
+    expect(outcome).toMatchObject({ kind: 'started', adopted: true });
+    expect(sim.startedRuns('exp_pass')).toHaveLength(1);
+  });
+
+  it('sends the POST again when the first one failed before reaching Retab (502 before handling), still one run', async () => {
+    sim = await startSimulator();
+    sim.fault({ method: 'POST', path: START_PATH, status: 502, body: 'Bad gateway' });
+    const outcome = await startRun(options(clientFor(sim.url), 'exp_pass'));
+    // A 502 is ambiguous: the action looks first, finds nothing, then sends again.
+    expect(outcome).toMatchObject({ kind: 'started', adopted: false, attempts: 2 });
+    expect(sim.startedRuns('exp_pass')).toHaveLength(1);
+    expect(sim.requests.map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual([
+      'POST /v1/workflows/experiments/runs',
+      'GET /v1/workflows/experiments/runs',
+      'POST /v1/workflows/experiments/runs',
+    ]);
+  });
+
+  it('retries a refused connection without looking, and starts one run once Retab is up', async () => {
+    const port = await freePort();
+    let retries = 0;
+    let starting: Promise<Simulator> | null = null;
+    const client = clientFor(`http://127.0.0.1:${port}`);
+    const outcome = await startRun({
+      ...options(client, 'exp_pass'),
+      onRetry: () => {
+        retries += 1;
+        starting ??= startSimulator({ port });
+      },
+    });
+    sim = await (starting as Promise<Simulator> | null);
+    expect(retries).toBeGreaterThanOrEqual(1);
+    expect(outcome).toMatchObject({ kind: 'started', adopted: false });
+    expect(sim?.startedRuns('exp_pass')).toHaveLength(1);
+    expect(sim?.requests.filter((r) => r.method === 'GET')).toHaveLength(0);
+  });
+
+  it('fails without retrying when the experiment does not exist', async () => {
+    sim = await startSimulator();
+    const outcome = await startRun(options(clientFor(sim.url), 'exp_missing'));
+    expect(outcome.kind).toBe('failed');
+    if (outcome.kind === 'failed') expect(outcome.error.message).toMatch(/HTTP 404.*exp_missing/);
+    expect(sim.requests).toHaveLength(1);
+  });
+});
+
+describe('cancelStartedRun against the simulator', () => {
+  it('cancels a running run, and is told 404 for a completed one', async () => {
+    sim = await startSimulator();
+    const client = clientFor(sim.url);
+    const started = await client.startRun('exp_forever', null);
+    const cancel = (runId: string) => cancelStartedRun({ runId, reason: 'timed_out', enabled: true, cancelRun: (id, signal) => client.cancelRun(id, signal) });
+    expect(await cancel(started.id)).toMatchObject({ kind: 'cancelled', status: 'cancelled' });
+    expect(await client.getRun(started.id)).toMatchObject({ status: 'cancelled', reason: 'Cancelled via the API' });
+    // Idempotent on a cancelled run.
+    expect(await cancel(started.id)).toMatchObject({ kind: 'cancelled' });
+    sim.addRun({ id: 'exprun_done', final: { status: 'completed', score: 0.9 } });
+    expect(await cancel('exprun_done')).toMatchObject({ kind: 'not_cancellable' });
+    expect(await cancel('exprun_missing')).toMatchObject({ kind: 'not_cancellable' });
+    expect(await client.getRun('exprun_done')).toMatchObject({ status: 'completed' });
+  });
+
+  it('gives up within its own time limit when Retab does not answer', async () => {
+    sim = await startSimulator();
+    sim.fault({ method: 'POST', path: /\/cancel$/, action: 'hang' });
+    const client = clientFor(sim.url);
+    const outcome = await cancelStartedRun({ runId: 'exprun_forever', reason: 'interrupted', enabled: true, timeoutMs: 300, cancelRun: (id, signal) => client.cancelRun(id, signal) });
+    expect(outcome).toMatchObject({ kind: 'failed', detail: 'no answer within 300 ms' });
+  });
+
+  it('sends nothing when disabled', async () => {
+    sim = await startSimulator();
+    const client = clientFor(sim.url);
+    const outcome = await cancelStartedRun({ runId: 'exprun_forever', reason: 'interrupted', enabled: false, cancelRun: (id, signal) => client.cancelRun(id, signal) });
+    expect(outcome.kind).toBe('disabled');
+    expect(sim.requests).toHaveLength(0);
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}

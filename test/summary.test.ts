@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import type { GateResult } from '../src/gate-result.js';
+import { escapeMarkdown } from '../src/report/markdown.js';
+import { buildOutputs } from '../src/report/outputs.js';
+import { renderSummary } from '../src/report/summary.js';
+import { makeRun } from './support/runs.js';
+
+function result(overrides: Partial<GateResult> = {}): GateResult {
+  return { status: 'completed', passed: true, failures: [], runId: 'exprun_2', threshold: 0.8, maxErrors: 0, run: makeRun(), waitedMs: 4_000, ...overrides };
+}
+
+/** The table row that starts with `| name |`, as its cells. */
+function row(markdown: string, name: string): string[] | undefined {
+  const line = markdown.split('\n').find((l) => l.startsWith(`| ${name} |`));
+  return line?.split(' | ').map((cell) => cell.replace(/^\| |\s*\|$/g, ''));
+}
+
+describe('renderSummary', () => {
+  it('heads a passing run with the verdict, then the figures against the gate', () => {
+    const markdown = renderSummary(result());
+    expect(markdown.split('\n')[0]).toBe('### ✅ Retab experiment gate: passed');
+    expect(row(markdown, 'Score')).toEqual(['Score', '**0.87**', '≥ 0.8 ✅']);
+    expect(row(markdown, 'Errors')).toEqual(['Errors', '0', '≤ 0 ✅']);
+    expect(row(markdown, 'Documents')?.[1]).toBe('12 / 12 completed');
+    expect(row(markdown, 'Status')?.[1]).toBe('completed');
+    expect(row(markdown, 'Duration')?.[1]).toBe('4m 18s (waited 4s)');
+    expect(row(markdown, 'Consensus')?.[1]).toBe('5\\-way');
+    expect(row(markdown, 'Block')?.[1]).toBe('extract\\-invoice \\(extract\\)');
+    expect(row(markdown, 'Workflow')?.[1]).toBe('Invoice workflow \\(wf\\_abc123\\) version draft\\_2026\\_05\\_18');
+    expect(row(markdown, 'Run')?.[1]).toBe('exprun\\_2 of experiment exp\\_abc');
+  });
+
+  it('names every failing rule under the headline', () => {
+    const markdown = renderSummary(
+      result({
+        passed: false,
+        run: makeRun({ score: 0.62, error_count: 2 }),
+        failures: [
+          { rule: 'score_below_threshold', message: 'score 0.62 is below the threshold 0.8' },
+          { rule: 'too_many_errors', message: '2 errors occurred; at most 0 allowed' },
+        ],
+      }),
+    );
+    expect(markdown.split('\n')[0]).toBe('### ❌ Retab experiment gate: failed (score below threshold, too many errors)');
+    expect(markdown).toContain('\n- score 0.62 is below the threshold 0.8\n- 2 errors occurred; at most 0 allowed\n');
+    expect(row(markdown, 'Score')?.[2]).toBe('≥ 0.8 ❌');
+    expect(row(markdown, 'Errors')?.[2]).toBe('≤ 0 ❌');
+  });
+
+  it('shows what it knows when no run was read', () => {
+    const markdown = renderSummary(result({ status: 'input_error', passed: false, run: null, threshold: null, failures: [{ rule: 'input_error', message: 'Input `threshold`: got "2"' }] }));
+    expect(markdown).toContain('failed (invalid input)');
+    expect(markdown).not.toContain('| Score |');
+    expect(row(markdown, 'Run')?.[1]).toBe('exprun\\_2');
+  });
+
+  it('never lets API strings become HTML, links, emphasis or new table cells', () => {
+    const hostile = '<img src=x onerror=alert(1)> [click](https://evil.example) | **bold** `code`\n# heading';
+    const markdown = renderSummary(result({ passed: false, run: makeRun({ status: 'error', message: hostile, workflow_name: hostile }), failures: [{ rule: 'run_error', message: hostile }] }));
+    expect(markdown).not.toMatch(/<img|<script|\]\(|\*\*bold|`code`|\n# heading/);
+    for (const line of markdown.split('\n').filter((l) => l.startsWith('| '))) {
+      expect(line.split(/(?<!\\)\|/).length).toBe(5); // 3 cells, so 4 pipes
+    }
+  });
+
+  it('stays small however long the API strings are', () => {
+    const huge = 'x'.repeat(5_000_000);
+    const markdown = renderSummary(result({ passed: false, run: makeRun({ status: 'error', message: huge, workflow_name: huge, block_id: huge }), failures: [{ rule: 'run_error', message: huge }] }));
+    expect(Buffer.byteLength(markdown)).toBeLessThan(10_000);
+  });
+});
+
+describe('escapeMarkdown', () => {
+  it('escapes HTML and Markdown and keeps text on one line', () => {
+    expect(escapeMarkdown('<b>a_b</b>\n[x](y)')).toBe('&lt;b&gt;a\\_b&lt;/b&gt; \\[x\\]\\(y\\)');
+  });
+
+  it('cuts long text', () => {
+    expect(escapeMarkdown('abcdefghij', 5)).toBe('abcd…');
+  });
+});
+
+describe('buildOutputs', () => {
+  it('gives every figure as a string, and the run as JSON', () => {
+    const outputs = buildOutputs(result());
+    expect(outputs).toMatchObject({
+      passed: 'true',
+      status: 'completed',
+      score: '0.87',
+      threshold: '0.8',
+      error_count: '0',
+      duration_ms: '258221',
+      run_id: 'exprun_2',
+      total_document_count: '12',
+      completed_document_count: '12',
+    });
+    expect(JSON.parse(outputs.run)).toEqual(makeRun());
+  });
+
+  it('leaves unknown figures empty', () => {
+    const outputs = buildOutputs(result({ status: 'not_found', passed: false, run: null }));
+    expect(outputs).toMatchObject({ passed: 'false', status: 'not_found', score: '', error_count: '', duration_ms: '', run: '', run_id: 'exprun_2', threshold: '0.8' });
+  });
+});
