@@ -4,7 +4,7 @@
  * randomness come in as parameters, so this is tested without real time.
  */
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
-import type { PollSchedule } from './poll-schedule.js';
+import type { PollRecord, PollSchedule } from './poll-schedule.js';
 import { RetabApiError, RetabError } from './retab/errors.js';
 import { isTerminal, type ExperimentRun } from './retab/run.js';
 
@@ -43,6 +43,7 @@ export async function waitForRun(options: WaitOptions): Promise<WaitOutcome> {
   let failedAttempts = 0;
   let notFoundInARow = 0;
   let lastError: Error | null = null;
+  const history: PollRecord[] = [];
   const elapsed = () => now() - started;
 
   for (;;) {
@@ -58,7 +59,8 @@ export async function waitForRun(options: WaitOptions): Promise<WaitOutcome> {
       lastError = null;
       options.onRun?.(run, elapsed());
       if (isTerminal(run.status)) return { kind: 'finished', run, polls, elapsedMs: elapsed() };
-      delay = options.schedule({ elapsedMs: elapsed(), run });
+      history.push({ atMs: elapsed(), status: run.status, completed: run.completed_document_count, total: run.total_document_count });
+      delay = options.schedule({ elapsedMs: elapsed(), run, history });
     } catch (caught) {
       const error = caught instanceof Error ? caught : new Error(String(caught));
       if (signal.aborted) return { kind: 'interrupted', run, polls, elapsedMs: elapsed() };
