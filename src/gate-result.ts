@@ -5,6 +5,8 @@
 import type { Cancellation } from './cancel-run.js';
 import { formatDuration } from './duration.js';
 import type { InputError } from './errors.js';
+import type { Comparison } from './regression.js';
+import type { RunDetails } from './run-details.js';
 import type { StartedBy } from './github-context.js';
 import { RetabApiError } from './retab/errors.js';
 import type { StartOutcome } from './start-run.js';
@@ -24,6 +26,11 @@ export interface GateResult {
   run: ExperimentRun | null;
   /** How long the action waited, in milliseconds. */
   waitedMs: number | null;
+  /** The metrics and per-document results read after the run finished (see `withRunDetails`). */
+  details?: RunDetails | null;
+  /** The run's score against the prior run's. */
+  comparison?: Comparison | null;
+  maxScoreDrop?: number | null;
   /** Set when this action started the run (`experiment_id`): which workflow run did. */
   startedBy?: StartedBy;
   /** Set when the action tried (or was told not) to cancel the run it started. */

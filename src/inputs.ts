@@ -23,7 +23,16 @@ export interface Settings {
   timeoutMs: number;
   /** A fixed interval between polls, or `null` to let the action choose. */
   pollIntervalMs: number | null;
+  /** The largest fall from the prior run's score that still passes, or `null` for no regression gate. */
+  maxScoreDrop: number | null;
+  /** The run to compare with, or `null` for Retab's choice (the previous completed run). */
+  baselineRunId: string | null;
+  /** When to write the pull request comment. */
+  comment: CommentMode;
+  githubToken: string;
 }
+
+export type CommentMode = 'false' | 'true' | 'on-failure';
 
 export type RawInputs = Record<InputName, string>;
 export type InputName =
@@ -36,8 +45,27 @@ export type InputName =
   | 'poll_interval'
   | 'experiment_id'
   | 'workflow_id'
-  | 'cancel_on_abort';
-export const INPUT_NAMES: readonly InputName[] = ['run_id', 'threshold', 'max_errors', 'api_key', 'base_url', 'timeout', 'poll_interval', 'experiment_id', 'workflow_id', 'cancel_on_abort'];
+  | 'cancel_on_abort'
+  | 'max_score_drop'
+  | 'baseline_run_id'
+  | 'comment'
+  | 'github_token';
+export const INPUT_NAMES: readonly InputName[] = [
+  'run_id',
+  'threshold',
+  'max_errors',
+  'api_key',
+  'base_url',
+  'timeout',
+  'poll_interval',
+  'experiment_id',
+  'workflow_id',
+  'cancel_on_abort',
+  'max_score_drop',
+  'baseline_run_id',
+  'comment',
+  'github_token',
+];
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -177,6 +205,33 @@ export function parsePollInterval(raw: string): Parsed<number | null> {
   return ok(ms);
 }
 
+export function parseMaxScoreDrop(raw: string): Parsed<number | null> {
+  if (raw === '') return ok(null);
+  const accepted = 'expected empty (no regression gate) or the largest fall from the prior run\'s score that still passes, from 0 to 1 (e.g. "0.02") or a percentage (e.g. "2%")';
+  const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(raw);
+  const value = percent ? Number(percent[1]) / 100 : /^(?:\d+(?:\.\d*)?|\.\d+)$/.test(raw) ? Number(raw) : NaN;
+  if (!(value >= 0 && value <= 1)) return no(accepted);
+  return ok(value);
+}
+
+export function parseBaselineRunId(raw: string): Parsed<string | null> {
+  if (raw === '') return ok(null);
+  if (!RUN_ID.test(raw)) return no('expected empty (compare with the previous completed run) or a run id made of letters, digits, "_" and "-" (at most 128), e.g. "exprun_abc123"');
+  return ok(raw);
+}
+
+export function parseCommentMode(raw: string): Parsed<CommentMode> {
+  const value = raw.toLowerCase();
+  if (value === '' || value === 'false') return ok('false');
+  if (value === 'true' || value === 'on-failure') return ok(value);
+  return no('expected "false" (no comment), "true" (comment on every pull request run) or "on-failure" (only when the gate fails)');
+}
+
+function parseGithubToken(raw: string): Parsed<string> {
+  if (!/^[\x21-\x7e]*$/.test(raw)) return no('a token is printable ASCII without spaces; check the secret for stray characters or line breaks');
+  return ok(raw);
+}
+
 function parseApiKey(raw: string): Parsed<string> {
   if (raw === '') return no('a Retab API key is required: set the `api_key` input (e.g. `${{ secrets.RETAB_API_KEY }}`) or the RETAB_API_KEY environment variable');
   // A key goes into a header: anything but printable ASCII would corrupt it or inject another.
@@ -199,9 +254,15 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
     experiment_id: inputSchema(parseOptionalId('exp_abc123')),
     workflow_id: inputSchema(parseOptionalId('wf_abc123')),
     cancel_on_abort: inputSchema(parseCancelOnAbort),
+    max_score_drop: inputSchema(parseMaxScoreDrop),
+    baseline_run_id: inputSchema(parseBaselineRunId),
+    comment: inputSchema(parseCommentMode),
+    github_token: inputSchema(parseGithubToken),
   });
   const crossErrors = targetErrors(raw);
-  const result = schema.safeParse({ ...raw, api_key: apiKey });
+  // The report inputs are optional: a caller that predates them still parses.
+  const optional: Partial<RawInputs> = { max_score_drop: '', baseline_run_id: '', comment: '', github_token: '' };
+  const result = schema.safeParse({ ...optional, ...raw, api_key: apiKey });
   if (result.success && crossErrors.length === 0) {
     const v = result.data;
     return {
@@ -215,15 +276,26 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
         baseUrl: v.base_url,
         timeoutMs: v.timeout,
         pollIntervalMs: v.poll_interval,
+        maxScoreDrop: v.max_score_drop,
+        baselineRunId: v.baseline_run_id,
+        comment: v.comment,
+        githubToken: v.github_token,
       },
     };
   }
   const errors = (result.error?.issues ?? []).map((issue) => {
     const input = String(issue.path[0]) as InputName;
-    const value = input === 'api_key' ? (apiKey ? '(hidden)' : '') : input === 'base_url' ? withoutCredentials(raw[input]) : raw[input];
-    return new InputError(input, value, issue.message);
+    return new InputError(input, shownValue(input, raw, apiKey), issue.message);
   });
   return { ok: false, errors: [...crossErrors, ...errors] };
+}
+
+/** An input's value as an error message may show it: secrets hidden, a password in a URL starred. */
+function shownValue(input: InputName, raw: RawInputs, apiKey: string): string {
+  if (input === 'api_key') return apiKey ? '(hidden)' : '';
+  if (input === 'github_token') return raw.github_token ? '(hidden)' : '';
+  if (input === 'base_url') return withoutCredentials(raw.base_url);
+  return raw[input];
 }
 
 /** A URL as it may appear in an error message: a password written into it is not echoed. */

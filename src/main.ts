@@ -14,6 +14,9 @@ import { INPUT_NAMES, parseSettings, parseThreshold, parseMaxErrors, resolveApiK
 import { defaultSchedule, fixedSchedule } from './poll-schedule.js';
 import { progressLine, shouldLogProgress, type LoggedProgress } from './progress.js';
 import { RetabClient } from './retab/client.js';
+import { withRunDetails } from './regression.js';
+import { publishArtifacts, type ArtifactOptions } from './report/artifacts.js';
+import { readRunDetails, type RunDetails } from './run-details.js';
 import { buildOutputs } from './report/outputs.js';
 import { renderSummary } from './report/summary.js';
 import { startRun } from './start-run.js';
@@ -45,6 +48,8 @@ export interface Dependencies {
   requestTimeoutMs?: number;
   /** Retry timings for transient failures; 1 s base, 30 s cap by default. */
   backoff?: BackoffOptions;
+  /** The GitHub API for the pull request comment; by default `@actions/github`, loaded on first use. */
+  commentsApi?: ArtifactOptions['commentsApi'];
 }
 
 export const runnerIO: ActionIO = {
@@ -86,6 +91,8 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
   // The key is masked before anything else can print it.
   const apiKey = resolveApiKey(io.getInput('api_key'), deps.env);
   if (apiKey) io.setSecret(apiKey);
+  const githubToken = io.getInput('github_token').trim();
+  if (githubToken) io.setSecret(githubToken);
 
   // Listening until the very end: a SIGTERM that follows SIGINT while the outputs and the summary
   // are being written must not kill the process half-way through them.
@@ -96,6 +103,12 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
     const result = parsed.ok ? await gate(parsed.settings, { ...deps, signal: interruption.signal }) : resultFromInputErrors(parsed.errors, partialCriteria(raw));
 
     await publish(result, io);
+    await publishArtifacts(result, {
+      io,
+      env: deps.env,
+      comment: parsed.ok ? { mode: parsed.settings.comment, token: parsed.settings.githubToken } : null,
+      commentsApi: deps.commentsApi,
+    });
     if (!result.passed) io.setFailed(result.failures.map((failure) => failure.message).join('\n'));
   } finally {
     interruption.dispose();
@@ -164,14 +177,30 @@ async function gate(settings: Settings, deps: Dependencies): Promise<GateResult>
       maxErrors: settings.maxErrors,
       timeoutMs: settings.timeoutMs,
     });
-    if (target.kind === 'run') return result;
+    // The metrics and per-document results, once the run has finished (best-effort).
+    const details = outcome.kind === 'finished' ? await readDetails(runId, settings, client, signal, deps) : null;
+    const reported = withRunDetails(result, details, settings.maxScoreDrop);
+    if (target.kind === 'run') return reported;
     // Only a run this action started is ever cancelled.
     const reason = cancelReasonFor(outcome.kind);
     const cancellation = reason ? await cancelRun(runId, reason, settings.cancelOnAbort, client, io) : undefined;
-    return { ...result, startedBy: startedByFromEnv(deps.env), ...(cancellation ? { cancellation } : {}) };
+    return { ...reported, startedBy: startedByFromEnv(deps.env), ...(cancellation ? { cancellation } : {}) };
   } finally {
     await client.close();
   }
+}
+
+async function readDetails(runId: string, settings: Settings, client: RetabClient, signal: AbortSignal, deps: Dependencies): Promise<RunDetails> {
+  const details = await readRunDetails(client, {
+    runId,
+    baselineRunId: settings.baselineRunId,
+    signal,
+    sleep: deps.sleep,
+    random: deps.random,
+    debug: (line) => deps.io.debug(line),
+  });
+  for (const part of [details.metrics, details.results]) if (part.state !== 'ok') deps.io.warning(part.message);
+  return details;
 }
 
 /** `experiment_id`: start the run (see start-run.ts), or the result when none could be started. */

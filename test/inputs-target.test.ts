@@ -13,6 +13,10 @@ const base: RawInputs = {
   base_url: '',
   timeout: '30m',
   poll_interval: '',
+  max_score_drop: '',
+  baseline_run_id: '',
+  comment: 'false',
+  github_token: '',
 };
 const parse = (overrides: Partial<RawInputs>) => parseSettings({ ...base, ...overrides }, KEY, {});
 

@@ -13,6 +13,10 @@ const valid: RawInputs = {
   experiment_id: '',
   workflow_id: '',
   cancel_on_abort: 'true',
+  max_score_drop: '',
+  baseline_run_id: '',
+  comment: 'false',
+  github_token: '',
 };
 
 function parse(overrides: Partial<RawInputs> = {}, env: Record<string, string> = {}) {

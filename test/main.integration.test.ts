@@ -48,7 +48,7 @@ describe('run() against the simulator', () => {
     expect(record.order[0]).toBe('setSecret');
     expect(record.secrets).toEqual([sim.apiKey]);
     expect(record.outputs).toMatchObject({ passed: 'true', status: 'completed', score: '0.9', run_id: 'exprun_quick' });
-    expect(Object.keys(record.outputs).sort()).toEqual(['completed_document_count', 'duration_ms', 'error_count', 'passed', 'run', 'run_id', 'score', 'status', 'threshold', 'total_document_count']);
+    expect(Object.keys(record.outputs).sort()).toEqual(['completed_document_count', 'duration_ms', 'error_count', 'passed', 'prior_score', 'report_path', 'run', 'run_id', 'score', 'score_delta', 'status', 'threshold', 'total_document_count']);
     expect(record.summaries).toHaveLength(1);
     expect(record.failed).toEqual([]);
   });

@@ -12,6 +12,8 @@ export const OUTPUT_NAMES = [
   'total_document_count',
   'completed_document_count',
   'run',
+  'prior_score',
+  'score_delta',
 ] as const;
 export type OutputName = (typeof OUTPUT_NAMES)[number];
 
@@ -28,9 +30,16 @@ export function buildOutputs(result: GateResult): Record<OutputName, string> {
     total_document_count: figure(run?.total_document_count),
     completed_document_count: figure(run?.completed_document_count),
     run: run ? JSON.stringify(run) : '',
+    prior_score: figure(result.comparison?.prior_score),
+    // Rounded so that 0.83 − 0.79 reads 0.04, not 0.039999999999999925.
+    score_delta: figure(roundedDelta(result.comparison?.delta ?? null)),
   };
 }
 
 function figure(value: number | null | undefined): string {
   return value === null || value === undefined ? '' : String(value);
+}
+
+function roundedDelta(delta: number | null): number | null {
+  return delta === null ? null : Number(delta.toFixed(4));
 }

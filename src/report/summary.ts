@@ -9,11 +9,12 @@ import type { StartedBy } from '../github-context.js';
 import type { GateResult } from '../gate-result.js';
 import type { ExperimentRun } from '../retab/run.js';
 import { formatScore, type Rule } from '../verdict.js';
+import { comparisonRows, detailSections, scoredRow, type DetailOptions } from './details-summary.js';
 import { escapeMarkdown as md } from './markdown.js';
 
 const TITLE = 'Retab experiment gate';
 
-export function renderSummary(result: GateResult): string {
+export function renderSummary(result: GateResult, options: DetailOptions = {}): string {
   const lines = [headline(result), ''];
   if (result.startedBy) lines.push(startedByLine(result, result.startedBy), '');
   if (result.cancellation) lines.push(md(describeCancellation(result.cancellation), 1_000), '');
@@ -27,6 +28,7 @@ export function renderSummary(result: GateResult): string {
     for (const [name, value, gate] of rows) lines.push(`| ${name} | ${value} | ${gate} |`);
     lines.push('');
   }
+  lines.push(...detailSections(result, options));
   return lines.join('\n');
 }
 
@@ -40,6 +42,7 @@ const RULE_LABELS: Record<Rule, string> = {
   no_score: 'no score',
   score_below_threshold: 'score below threshold',
   too_many_errors: 'too many errors',
+  score_regressed: 'score regressed',
   input_error: 'invalid input',
 };
 
@@ -64,13 +67,15 @@ type Row = [name: string, value: string, gate: string];
 function tableRows(result: GateResult): Row[] {
   const run = result.run;
   const rows: Row[] = [];
-  if (run || result.threshold !== null) rows.push(['Score', run?.score == null ? '—' : `**${formatScore(run.score)}**`, scoreGate(result)]);
+  if (run || result.threshold !== null) rows.push(['Score', !run || run.score === null ? '—' : `**${formatScore(run.score)}**`, scoreGate(result)]);
+  rows.push(...comparisonRows(result));
   if (run || result.maxErrors !== null) rows.push(['Errors', run ? String(run.error_count) : '—', errorsGate(result)]);
   if (!run) {
     if (result.runId) rows.push(['Run', md(result.runId), '']);
     return rows;
   }
   rows.push(['Documents', documents(run), '']);
+  rows.push(...scoredRow(result));
   rows.push(['Status', statusText(run), '']);
   rows.push(['Duration', duration(run, result), '']);
   if (run.n_consensus !== null) rows.push(['Consensus', `${run.n_consensus}\\-way`, '']);
@@ -84,7 +89,7 @@ function tableRows(result: GateResult): Row[] {
 function scoreGate(result: GateResult): string {
   if (result.threshold === null) return '';
   const score = result.run?.score;
-  const mark = score == null ? '' : score >= result.threshold ? ' ✅' : ' ❌';
+  const mark = score === null || score === undefined ? '' : score >= result.threshold ? ' ✅' : ' ❌';
   return `≥ ${formatScore(result.threshold)}${mark}`;
 }
 

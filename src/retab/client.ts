@@ -10,10 +10,18 @@ import { RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutEr
 import { proxyAgentFromEnv } from './proxy.js';
 import { parseRetryAfter } from './retry-after.js';
 import { describeIssues, normalizeRun, rawRunSchema, type ExperimentRun } from './run.js';
+import { normalizeMetrics, rawMetricsSchema, rawUnavailableMetricsSchema, type MetricsSummary } from './metrics.js';
+import { MAX_RESULTS_PAGE_SIZE, normalizeResultsPage, rawResultsPageSchema, type ResultsPage } from './results.js';
 import { cancelAnswerSchema, runListSchema } from './run.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/**
+ * The metrics summary carries every document's score in one body (about 100 bytes each), so it
+ * gets a larger cap than the other answers: 32 MiB is some 300,000 documents. The body is reduced
+ * to a few rows as soon as it is parsed, so it is held only for that moment.
+ */
+export const METRICS_MAX_BODY_BYTES = 32 * 1024 * 1024;
 const USER_AGENT = 'retab-experiment-gate';
 
 export interface RetabClientOptions {
@@ -25,6 +33,8 @@ export interface RetabClientOptions {
   env?: Env;
   requestTimeoutMs?: number;
   maxBodyBytes?: number;
+  /** The cap for the metrics summary, which holds every document's score. */
+  metricsMaxBodyBytes?: number;
   /** One line per request: method, path, status, latency, request id. Never headers. */
   debug?: (line: string) => void;
   now?: () => number;
@@ -53,6 +63,25 @@ export class RetabClient {
     return normalizeRun(raw);
   }
 
+  /** `GET /v1/workflows/experiments/metrics?run_id=…&view=summary`, against `priorRunId` when given (else the previous run). */
+  async getMetricsSummary(runId: string, options: { priorRunId?: string | null; signal?: AbortSignal } = {}): Promise<MetricsSummary> {
+    const query = new URLSearchParams({ run_id: runId, view: 'summary' });
+    if (options.priorRunId) query.set('prior_run_id', options.priorRunId);
+    const raw = await this.send('GET', `/v1/workflows/experiments/metrics?${query}`, rawMetricsSchema, options.signal, undefined, {
+      maxBodyBytes: this.options.metricsMaxBodyBytes ?? METRICS_MAX_BODY_BYTES,
+      errorSchema: rawUnavailableMetricsSchema,
+    });
+    return normalizeMetrics(raw);
+  }
+
+  /** `GET /v1/workflows/experiments/results?run_id=…&limit=…&after=…`: one page of per-document results. */
+  async getResultsPage(runId: string, options: { after?: string | null; limit?: number; signal?: AbortSignal } = {}): Promise<ResultsPage> {
+    const query = new URLSearchParams({ run_id: runId, limit: String(options.limit ?? MAX_RESULTS_PAGE_SIZE) });
+    if (options.after) query.set('after', options.after);
+    const raw = await this.send('GET', `/v1/workflows/experiments/results?${query}`, rawResultsPageSchema, options.signal);
+    return normalizeResultsPage(raw);
+  }
+
   /** `POST /v1/workflows/experiments/runs`: starts a new run. Not idempotent: see start-run.ts before retrying it. */
   async startRun(experimentId: string, workflowId: string | null, signal?: AbortSignal): Promise<ExperimentRun> {
     const body = workflowId === null ? { experiment_id: experimentId } : { experiment_id: experimentId, workflow_id: workflowId };
@@ -77,7 +106,14 @@ export class RetabClient {
     if (this.ownsDispatcher) await this.dispatcher.destroy();
   }
 
-  private async send<S extends z.ZodType>(method: 'GET' | 'POST', path: string, schema: S, signal?: AbortSignal, body?: unknown): Promise<z.infer<S>> {
+  private async send<S extends z.ZodType>(
+    method: 'GET' | 'POST',
+    path: string,
+    schema: S,
+    signal?: AbortSignal,
+    body?: unknown,
+    limits: { maxBodyBytes?: number; errorSchema?: z.ZodType<z.infer<S>> } = {},
+  ): Promise<z.infer<S>> {
     const url = this.urlFor(path);
     const info: RequestInfo = { method, path: url.pathname + url.search };
     const timeout = AbortSignal.timeout(this.requestTimeoutMs);
@@ -107,7 +143,7 @@ export class RetabClient {
     const answered = `${method} ${info.path} -> ${response.statusCode} in ${this.now() - started} ms${requestId ? ` (request id ${requestId})` : ''}`;
     let text: string;
     try {
-      text = await this.readBody(response, info, requestId);
+      text = await this.readBody(response, info, requestId, limits.maxBodyBytes ?? this.maxBodyBytes);
     } catch (error) {
       const failure =
         error instanceof RetabResponseError || signal?.aborted || timeout.aborted
@@ -120,6 +156,9 @@ export class RetabClient {
     this.debug(answered);
 
     if (response.statusCode < 200 || response.statusCode >= 300) {
+      // Some error statuses carry an answer the caller treats as data (e.g. `stale_metrics`).
+      const answer = limits.errorSchema && response.statusCode < 500 ? parseJson(text, limits.errorSchema) : null;
+      if (answer) return answer.value;
       throw new RetabApiError(
         response.statusCode,
         requestId,
@@ -152,11 +191,11 @@ export class RetabClient {
   }
 
   /** Reads the body up to the cap; a larger body is refused without being held in memory. */
-  private async readBody(response: Dispatcher.ResponseData, info: RequestInfo, requestId: string | null): Promise<string> {
+  private async readBody(response: Dispatcher.ResponseData, info: RequestInfo, requestId: string | null, maxBodyBytes: number): Promise<string> {
     const tooLarge = () =>
-      new RetabResponseError('too_large', response.statusCode, requestId, info, `is larger than the ${this.maxBodyBytes} bytes this action accepts`);
+      new RetabResponseError('too_large', response.statusCode, requestId, info, `is larger than the ${maxBodyBytes} bytes this action accepts`);
     const declared = Number(headerValue(response.headers['content-length']) ?? NaN);
-    if (declared > this.maxBodyBytes) {
+    if (declared > maxBodyBytes) {
       response.body.destroy();
       throw tooLarge();
     }
@@ -164,7 +203,7 @@ export class RetabClient {
     let size = 0;
     for await (const chunk of response.body) {
       size += (chunk as Buffer).length;
-      if (size > this.maxBodyBytes) {
+      if (size > maxBodyBytes) {
         response.body.destroy();
         throw tooLarge();
       }
@@ -196,6 +235,15 @@ export class RetabClient {
     if (status === 400 || status === 422) return 'Check `run_id` and the other inputs';
     if (status === 429) return 'Retab is rate limiting this key';
     return '';
+  }
+}
+
+function parseJson<T>(text: string, schema: z.ZodType<T>): { value: T } | null {
+  try {
+    const parsed = schema.safeParse(JSON.parse(text));
+    return parsed.success ? { value: parsed.data } : null;
+  } catch {
+    return null;
   }
 }
 

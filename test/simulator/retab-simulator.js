@@ -26,6 +26,13 @@ export const SIMULATOR_KEY = 'rt_test_simulator_key';
  * @property {number} [nConsensus]
  * @property {(fraction: number) => number} [progress] share of documents done at a share of the running time
  * @property {string} [createdAt] ISO time of creation (runs started through the API get the real time)
+ * @property {DocumentsSpec} [documents] how its metrics and per-document results look (all generated from the index)
+ * @typedef {object} DocumentsSpec
+ * @property {number | null} [priorScore] the prior run's score (null: no prior run); by default the score + 0.02
+ * @property {string | null} [priorRunId]
+ * @property {'summary' | 'no_metrics' | 'stale_metrics'} [metrics] what the metrics endpoint answers
+ * @property {(index: number) => string} [filename]
+ * @property {(index: number) => string} [errorMessage]
  * @typedef {object} ExperimentSpec what a new run of an experiment does, for `POST /v1/workflows/experiments/runs`
  * @property {string} id the experiment id
  * @property {string} [workflowId] the workflow it belongs to (`wf_abc123` when absent)
@@ -62,6 +69,22 @@ export const BUILT_IN_RUNS = /** @type {RunSpec[]} */ ([
   { id: 'exprun_cancelled', runningMs: 300, total: 12, final: { status: 'cancelled', reason: 'Cancelled by jane@example.com' } },
   { id: 'exprun_noscore', runningMs: 200, total: 12, final: { status: 'completed', score: null, error_count: 0 } },
   { id: 'exprun_forever', pendingMs: 0, runningMs: 24 * 3_600_000, total: 500, final: { status: 'completed', score: 0.9 } },
+  { id: 'exprun_regressed', runningMs: 300, total: 30, final: { status: 'completed', score: 0.8, error_count: 0 }, documents: { priorScore: 0.86, priorRunId: 'exprun_pass' } },
+  { id: 'exprun_improved', runningMs: 300, total: 30, final: { status: 'completed', score: 0.91, error_count: 2 }, documents: { priorScore: 0.87, priorRunId: 'exprun_pass' } },
+  { id: 'exprun_first', runningMs: 200, total: 12, final: { status: 'completed', score: 0.88, error_count: 0 }, documents: { priorScore: null, priorRunId: null } },
+  { id: 'exprun_nometrics', runningMs: 200, total: 12, final: { status: 'completed', score: 0.88, error_count: 0 }, documents: { metrics: 'no_metrics' } },
+  { id: 'exprun_stale', runningMs: 200, total: 12, final: { status: 'completed', score: 0.88, error_count: 0 }, documents: { metrics: 'stale_metrics' } },
+  { id: 'exprun_large', runningMs: 300, total: 50_000, final: { status: 'completed', score: 0.84, error_count: 1_234 }, documents: { priorScore: 0.86, priorRunId: 'exprun_large_prior' } },
+  {
+    id: 'exprun_markup_docs',
+    runningMs: 200,
+    total: 5,
+    final: { status: 'completed', score: 0.9, error_count: 2 },
+    documents: {
+      filename: (i) => `<img src=x onerror=alert(${i})> [click](https://evil.example) | **${i}**.pdf`,
+      errorMessage: () => '<script>alert("x")</script>\n# heading [link](http://evil.example) | cell',
+    },
+  },
   {
     id: 'exprun_markup',
     runningMs: 200,
@@ -184,6 +207,8 @@ export async function startSimulator(options = {}) {
         if (run.firstReadAt === null) run.firstReadAt = Date.now();
         return send(200, renderCurrent(run));
       }
+      if (req.method === 'GET' && url.pathname === '/v1/workflows/experiments/metrics') return metrics({ url, send, res, record, requestId });
+      if (req.method === 'GET' && url.pathname === '/v1/workflows/experiments/results') return results({ url, send });
       if (req.method === 'POST' && url.pathname === '/v1/workflows/experiments/runs') return readBody((body) => startRun(body));
       if (req.method === 'GET' && url.pathname === '/v1/workflows/experiments/runs') return listRuns();
       const cancel = /^\/v1\/workflows\/experiments\/runs\/([^/]+)\/cancel$/.exec(url.pathname);
@@ -257,6 +282,95 @@ export async function startSimulator(options = {}) {
     }
   });
 
+  /** The metrics summary of a finished run, written in chunks so a large run is never one string. */
+  /**
+   * @param {{ url: URL, send: (status: number, body: unknown) => void, res: import('node:http').ServerResponse, record: RecordedRequest, requestId: string }} ctx
+   */
+  function metrics({ url, send, res, record, requestId }) {
+    const id = url.searchParams.get('run_id') ?? '';
+    const run = runs.get(id);
+    if (!run) return send(404, { detail: `Experiment run not found: ${id}` });
+    if (url.searchParams.get('view') !== 'summary') return send(422, { detail: [{ loc: ['query', 'view'], msg: 'only summary is simulated', type: 'value_error' }] });
+    const docs = run.documents ?? {};
+    const final = run.final;
+    if (docs.metrics === 'stale_metrics') {
+      return send(409, { kind: 'stale_metrics', error: 'stale_metrics', stale_reasons: ['documents_changed'], message: 'The experiment documents changed since the run' });
+    }
+    if (docs.metrics === 'no_metrics' || final.status !== 'completed' || final.score === null || final.score === undefined) {
+      return send(200, { kind: 'no_metrics', error: 'no_metrics', message: `No metrics for run ${id}` });
+    }
+    const baseline = url.searchParams.get('prior_run_id');
+    /** @type {number | null} */
+    let priorScore = docs.priorScore === undefined ? round(final.score + 0.02) : docs.priorScore;
+    let priorRunId = docs.priorScore === null ? null : (docs.priorRunId ?? 'exprun_prior');
+    if (baseline) {
+      const other = runs.get(baseline);
+      if (!other) return send(404, { detail: `Experiment run not found: ${baseline}` });
+      priorScore = other.final.status === 'completed' ? (other.final.score ?? null) : null;
+      priorRunId = baseline;
+    }
+    const total = run.total ?? 12;
+    const errors = final.error_count ?? 0;
+    const shift = priorScore === null ? 0 : priorScore - final.score;
+    record.status = 200;
+    res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId });
+    res.write(
+      JSON.stringify({ experiment_id: run.experimentId ?? 'exp_abc', run_id: id, kind: 'summary', view: 'summary', block_type: 'extract', score: final.score, prior_score: priorScore, prior_run_id: priorRunId }).slice(0, -1) +
+        ',"documents":[',
+    );
+    for (let start = 0; start < total; start += 1000) {
+      const chunk = [];
+      for (let i = start; i < Math.min(total, start + 1000); i++) {
+        const score = isErrored(i, total, errors) ? null : documentScore(final.score, i);
+        const prior = priorScore === null || score === null ? null : clamp(round(score + shift + (hash(i, 2) - 0.5) * 0.1));
+        chunk.push(JSON.stringify({ id: documentId(i), filename: docs.filename ? docs.filename(i) : `invoice-${String(i + 1).padStart(5, '0')}.pdf`, score, prior_score: prior }));
+      }
+      res.write((start > 0 ? ',' : '') + chunk.join(','));
+    }
+    res.end(`],"scored_document_count":${total - errors},"total_document_count":${total},"aggregate":{"likelihoods":{"vendor.name":0.78}}}`);
+  }
+
+  /** One cursor page of per-document results, generated from the index: nothing is stored. */
+  /** @param {{ url: URL, send: (status: number, body: unknown) => void }} ctx */
+  function results({ url, send }) {
+    const id = url.searchParams.get('run_id') ?? '';
+    const run = runs.get(id);
+    if (!run) return send(404, { detail: `Experiment run not found: ${id}` });
+    const limit = Number(url.searchParams.get('limit') ?? '100');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      return send(422, { detail: [{ loc: ['query', 'limit'], msg: 'Input should be less than or equal to 1000', type: 'less_than_equal' }] });
+    }
+    const after = url.searchParams.get('after');
+    const start = after ? Number(/^expres_(\d+)$/.exec(after)?.[1] ?? NaN) + 1 : 0;
+    if (!Number.isInteger(start)) return send(400, { detail: `Invalid cursor: ${after}` });
+    const total = run.total ?? 12;
+    const final = run.final;
+    const errors = final.status === 'completed' ? (final.error_count ?? 0) : 0;
+    const done = final.status === 'completed' ? total : final.status === 'error' ? Math.floor(total / 2) : Math.floor(total / 3);
+    const end = Math.min(total, start + limit);
+    const data = [];
+    for (let i = start; i < end; i++) {
+      /** @type {Record<string, unknown>} */
+      let lifecycle = { status: 'completed' };
+      if (isErrored(i, total, errors)) {
+        const message = run.documents?.errorMessage ? run.documents.errorMessage(i) : `Extraction failed for page ${(i % 7) + 1}: the model returned invalid JSON`;
+        lifecycle = { status: 'error', message, details: { message, error_code: 'EXTRACTION_FAILED' } };
+      } else if (i >= done) lifecycle = final.status === 'cancelled' ? { status: 'cancelled', reason: 'run cancelled' } : { status: 'error', message: 'the run failed before this document' };
+      data.push({
+        id: resultId(i),
+        experiment_run_id: id,
+        experiment_id: run.experimentId ?? 'exp_abc',
+        document_id: documentId(i),
+        lifecycle,
+        timing: { created_at: '2026-05-02T11:00:00Z', completed_at: '2026-05-02T11:01:00Z' },
+        block_type: 'extract',
+        artifact: null,
+        attempt: 1,
+      });
+    }
+    send(200, { data, list_metadata: { before: start > 0 ? resultId(start) : null, after: end < total ? resultId(end - 1) : null } });
+  }
+
   /** The run now: as its scenario says, or frozen as cancelled when it was cancelled through the API. */
   function renderCurrent(/** @type {RunSpec & { firstReadAt: number | null, cancelled?: { atMs: number, reason: string } }} */ run) {
     const shape = run.shape ?? defaultShape;
@@ -323,6 +437,25 @@ export async function startSimulator(options = {}) {
   };
 }
 
+/** A number in [0, 1) from an index and a salt: the same every time. */
+function hash(/** @type {number} */ i, /** @type {number} */ salt) {
+  let x = Math.imul(i + 1, 0x9e3779b1) ^ Math.imul(salt + 1, 0x85ebca77);
+  x = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d);
+  x = Math.imul(x ^ (x >>> 12), 0x297a2d39);
+  return ((x ^ (x >>> 15)) >>> 0) / 2 ** 32;
+}
+const round = (/** @type {number} */ n) => Number(n.toFixed(4));
+const clamp = (/** @type {number} */ n) => Math.min(1, Math.max(0, n));
+const documentId = (/** @type {number} */ i) => `expdoc_${String(i + 1).padStart(6, '0')}`;
+const resultId = (/** @type {number} */ i) => `expres_${String(i).padStart(6, '0')}`;
+/** `errors` documents spread over the run, the same ones in metrics and results. */
+export function isErrored(/** @type {number} */ i, /** @type {number} */ total, /** @type {number} */ errors) {
+  return errors > 0 && ((i * 7919) % total) < errors;
+}
+/** Document scores spread around the run's score. */
+export function documentScore(/** @type {number} */ runScore, /** @type {number} */ i) {
+  return clamp(round(runScore + (hash(i, 1) - 0.5) * 0.3));
+}
 const DEFAULT_CREATED_AT = '2026-05-02T11:00:00Z';
 
 /**

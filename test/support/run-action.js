@@ -19,6 +19,8 @@ export async function actionDefaults() {
   /** @type {Record<string, string>} */
   const defaults = {};
   for (const [name, spec] of Object.entries(action.inputs ?? {})) defaults[name] = spec.default === undefined ? '' : String(spec.default);
+  // The runner evaluates expressions in defaults; the only one used is the job's token, empty here.
+  for (const [name, value] of Object.entries(defaults)) defaults[name] = value.replace(/\$\{\{\s*github\.token\s*\}\}/g, '');
   return defaults;
 }
 
@@ -54,6 +56,7 @@ export function parseOutputFile(/** @type {string} */ text) {
  * @param {Record<string, string | undefined>} [options.env] extra environment
  * @param {(child: import('node:child_process').ChildProcess, output: { stdout: string }) => void} [options.onStart]
  * @param {string} [options.node] the node binary (this one by default)
+ * @param {string[]} [options.nodeArgs] arguments for node before the entry (e.g. `--import` a probe)
  * @param {number} [options.killAfterMs] a safety net for tests: SIGKILL after this long
  */
 export async function runAction(options) {
@@ -75,7 +78,7 @@ export async function runAction(options) {
     ...options.env,
   };
   const started = Date.now();
-  const child = spawn(options.node ?? process.execPath, [ACTION_ENTRY], { env: /** @type {NodeJS.ProcessEnv} */ (env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), ACTION_ENTRY], { env: /** @type {NodeJS.ProcessEnv} */ (env), stdio: ['ignore', 'pipe', 'pipe'] });
   const output = { stdout: '', stderr: '' };
   child.stdout.on('data', (chunk) => (output.stdout += chunk));
   child.stderr.on('data', (chunk) => (output.stderr += chunk));

@@ -1,0 +1,35 @@
+/**
+ * The pull request comment: the hidden marker, the summary (with shorter lists) and a link to the
+ * workflow run. Always under GitHub's 65,536-character limit for a comment body.
+ */
+import type { GateResult } from '../gate-result.js';
+import type { Env } from '../inputs.js';
+import { renderSummary } from '../report/summary.js';
+
+export const MAX_COMMENT_CHARS = 65_536;
+/** Rows per list, tried in turn until the comment fits. */
+const ROW_STEPS = [10, 5, 0];
+
+export function renderComment(result: GateResult, marker: string, env: Env, maxChars = MAX_COMMENT_CHARS): string {
+  const footer = runLink(env);
+  let body = '';
+  for (const rows of ROW_STEPS) {
+    body = [marker, renderSummary(result, { rows }).trimEnd(), footer].filter(Boolean).join('\n\n');
+    if (body.length <= maxChars) return body;
+  }
+  // The summary is bounded well below this; the cut only guards against a future change.
+  const note = '\n\n…(cut to fit a comment; see the job summary)';
+  return body.slice(0, maxChars - note.length) + note;
+}
+
+function runLink(env: Env): string {
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = env;
+  if (!server || !repository || !runId || !/^\d+$/.test(runId) || !/^[\w.-]+\/[\w.-]+$/.test(repository)) return '';
+  let origin: string;
+  try {
+    origin = new URL(server).origin;
+  } catch {
+    return '';
+  }
+  return `<sub>[Workflow run ${runId}](${origin}/${repository}/actions/runs/${runId})</sub>`;
+}

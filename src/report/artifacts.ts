@@ -1,0 +1,88 @@
+/**
+ * What the action leaves behind besides outputs and the summary: the JSON report file (output
+ * `report_path`) and the pull request comment. Both are best-effort: a failure is a warning and
+ * never changes the verdict.
+ */
+import { readFile } from 'node:fs/promises';
+import { publishComment, githubCommentsApi, type CommentsApi } from '../comment/publish.js';
+import { planComment } from '../comment/plan.js';
+import { renderComment } from '../comment/render.js';
+import type { GateResult } from '../gate-result.js';
+import type { CommentMode, Env } from '../inputs.js';
+import { writeJsonReport } from './json-report.js';
+
+export interface ArtifactIO {
+  setOutput(name: string, value: string): void;
+  info(message: string): void;
+  debug(message: string): void;
+  warning(message: string): void;
+}
+
+export interface ArtifactOptions {
+  io: ArtifactIO;
+  env: Env;
+  /** Absent when the inputs could not be parsed: then no comment is written. */
+  comment: { mode: CommentMode; token: string } | null;
+  /** The GitHub API for the comment; by default `@actions/github`, loaded on first use. */
+  commentsApi?: (token: string, baseUrl: string) => Promise<CommentsApi>;
+}
+
+export async function publishArtifacts(result: GateResult, options: ArtifactOptions): Promise<void> {
+  await writeReport(result, options);
+  if (options.comment) await writeComment(result, options.comment, options);
+}
+
+async function writeReport(result: GateResult, { io, env }: ArtifactOptions): Promise<void> {
+  try {
+    const path = await writeJsonReport(result, env);
+    io.setOutput('report_path', path);
+    io.info(`Full report written to ${path}`);
+  } catch (error) {
+    io.setOutput('report_path', '');
+    io.warning(`Could not write the JSON report under RUNNER_TEMP: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+async function writeComment(result: GateResult, comment: { mode: CommentMode; token: string }, options: ArtifactOptions): Promise<void> {
+  const { io, env } = options;
+  if (comment.mode === 'false') return;
+  const plan = planComment(comment.mode, result, env, await readEventPayload(env, io));
+  if (!plan.write) {
+    io.info(`No pull request comment: ${plan.reason}.`);
+    return;
+  }
+  if (!comment.token) {
+    io.warning('No pull request comment: `github_token` is empty. Leave it at its default (`${{ github.token }}`) or pass a token that can write pull request comments.');
+    return;
+  }
+  const baseUrl = (env.GITHUB_API_URL?.trim() || 'https://api.github.com').replace(/\/+$/, '');
+  let outcome;
+  try {
+    const api = await (options.commentsApi ?? githubCommentsApi)(comment.token, baseUrl);
+    outcome = await publishComment(api, plan, renderComment(result, plan.marker, env));
+  } catch (error) {
+    outcome = { kind: 'failed' as const, message: `Could not comment on pull request #${plan.issueNumber}: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  switch (outcome.kind) {
+    case 'created':
+    case 'updated':
+      io.info(`Pull request comment ${outcome.kind}${outcome.url ? `: ${outcome.url}` : ` (id ${outcome.id})`}`);
+      return;
+    case 'skipped':
+      io.info(`No pull request comment: ${outcome.reason}.`);
+      return;
+    case 'failed':
+      io.warning(outcome.message);
+  }
+}
+
+async function readEventPayload(env: Env, io: ArtifactIO): Promise<unknown> {
+  const path = env.GITHUB_EVENT_PATH;
+  if (!path) return null;
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as unknown;
+  } catch (error) {
+    io.debug(`Could not read the event payload: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The metrics summary of a run (`GET /v1/workflows/experiments/metrics?view=summary`): its score,
+ * the prior run's, and one score per document. Retab can instead answer that there are no metrics
+ * yet (`no_metrics`) or that they are out of date (`stale_metrics`); both are normal answers, kept
+ * as values rather than errors.
+ */
+import { z } from 'zod';
+
+const text = z.string().nullish();
+const score = z.number().min(0).max(1).nullish();
+const count = z.number().int().nonnegative().nullish();
+
+const documentSchema = z.object({
+  id: z.string(),
+  filename: text,
+  score,
+  prior_score: score,
+});
+
+const summarySchema = z.object({
+  kind: z.string().optional(),
+  run_id: text,
+  experiment_id: text,
+  score,
+  prior_score: score,
+  prior_run_id: text,
+  documents: z.array(documentSchema).nullish(),
+  scored_document_count: count,
+  total_document_count: count,
+});
+
+const unavailableSchema = z.object({
+  kind: z.enum(['no_metrics', 'stale_metrics']),
+  message: text,
+  stale_reasons: z.array(z.unknown()).nullish(),
+});
+
+/** `no_metrics`/`stale_metrics` are told by `kind`, or by `error` when `kind` is missing. */
+function kindFromError(body: unknown): unknown {
+  if (body && typeof body === 'object' && !('kind' in body) && 'error' in body) return { ...body, kind: (body as { error: unknown }).error };
+  return body;
+}
+
+/** Either answer. */
+export const rawMetricsSchema = z.preprocess(kindFromError, z.union([unavailableSchema, summarySchema]));
+
+/** The same `no_metrics`/`stale_metrics` answer can come with an error status (the status is not documented). */
+export const rawUnavailableMetricsSchema = z.preprocess(kindFromError, unavailableSchema);
+
+export type RawMetrics = z.infer<typeof rawMetricsSchema>;
+
+export interface DocumentScore {
+  id: string;
+  filename: string | null;
+  score: number | null;
+  prior_score: number | null;
+}
+
+export type MetricsSummary =
+  | {
+      kind: 'summary';
+      score: number | null;
+      prior_score: number | null;
+      prior_run_id: string | null;
+      scored_document_count: number | null;
+      total_document_count: number | null;
+      documents: DocumentScore[];
+    }
+  | { kind: 'no_metrics' | 'stale_metrics'; message: string | null; stale_reasons: string[] };
+
+export function normalizeMetrics(raw: RawMetrics): MetricsSummary {
+  if (raw.kind === 'no_metrics' || raw.kind === 'stale_metrics') {
+    const unavailable = raw as z.infer<typeof unavailableSchema>;
+    return {
+      kind: unavailable.kind,
+      message: unavailable.message ?? null,
+      stale_reasons: (unavailable.stale_reasons ?? []).map((reason) => (typeof reason === 'string' ? reason : JSON.stringify(reason))),
+    };
+  }
+  const summary = raw as z.infer<typeof summarySchema>;
+  return {
+    kind: 'summary',
+    score: summary.score ?? null,
+    prior_score: summary.prior_score ?? null,
+    prior_run_id: summary.prior_run_id ?? null,
+    scored_document_count: summary.scored_document_count ?? null,
+    total_document_count: summary.total_document_count ?? null,
+    documents: (summary.documents ?? []).map((doc) => ({
+      id: doc.id,
+      filename: doc.filename ?? null,
+      score: doc.score ?? null,
+      prior_score: doc.prior_score ?? null,
+    })),
+  };
+}

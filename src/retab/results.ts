@@ -1,0 +1,53 @@
+/**
+ * One page of per-document results (`GET /v1/workflows/experiments/results`): each document's
+ * lifecycle (status and, on error, a message) behind a cursor. There is no score here.
+ */
+import { z } from 'zod';
+
+const text = z.string().nullish();
+
+const resultSchema = z.object({
+  id: z.string(),
+  document_id: text,
+  lifecycle: z.object({
+    status: z.string().min(1),
+    message: text,
+    reason: text,
+    details: z.object({ message: text }).passthrough().nullish().catch(null),
+  }),
+});
+
+export const rawResultsPageSchema = z.object({
+  data: z.array(resultSchema),
+  list_metadata: z.object({ after: text, before: text }).nullish(),
+});
+
+export type RawResultsPage = z.infer<typeof rawResultsPageSchema>;
+
+export interface DocumentResult {
+  id: string;
+  document_id: string | null;
+  status: string;
+  /** The error's message, when the document errored. */
+  message: string | null;
+}
+
+export interface ResultsPage {
+  results: DocumentResult[];
+  /** The cursor for the next page, or null on the last. */
+  after: string | null;
+}
+
+export const MAX_RESULTS_PAGE_SIZE = 1000;
+
+export function normalizeResultsPage(raw: RawResultsPage): ResultsPage {
+  return {
+    results: raw.data.map((item) => ({
+      id: item.id,
+      document_id: item.document_id ?? null,
+      status: item.lifecycle.status,
+      message: item.lifecycle.message ?? item.lifecycle.details?.message ?? item.lifecycle.reason ?? null,
+    })),
+    after: raw.list_metadata?.after ?? null,
+  };
+}

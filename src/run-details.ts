@@ -1,0 +1,198 @@
+/**
+ * What the action reads about a finished run besides the run itself: the metrics summary (the
+ * prior run's score, each document's score) and the per-document results (which documents
+ * errored, and why). Best-effort: a failure here is recorded and reported, never thrown, and the
+ * verdict then stands on the run alone. Memory stays bounded however large the run: result pages
+ * are streamed and only the worst and the first errored documents are kept, with counts.
+ */
+import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { FirstN, WorstK } from './report/bounded.js';
+import type { RetabClient } from './retab/client.js';
+import { RetabApiError, RetabError } from './retab/errors.js';
+import type { DocumentScore } from './retab/metrics.js';
+import type { DocumentResult, ResultsPage } from './retab/results.js';
+
+/** How many rows the report keeps; the summary and the comment show fewer. */
+export const DETAIL_LIMITS = { worstDocuments: 100, erroredDocuments: 100 } as const;
+
+export interface WorstDocument {
+  id: string;
+  filename: string | null;
+  score: number;
+  prior_score: number | null;
+}
+
+export interface ErroredDocument {
+  id: string;
+  document_id: string | null;
+  /** From the metrics summary, when its documents carry the same id. */
+  filename: string | null;
+  status: string;
+  message: string | null;
+}
+
+/** Why a read gave nothing usable: Retab said so (`no_metrics`, `stale_metrics`), or the read failed. */
+export interface Unavailable {
+  state: 'no_metrics' | 'stale_metrics' | 'failed';
+  message: string;
+}
+
+export interface MetricsDetails {
+  state: 'ok';
+  score: number | null;
+  prior_score: number | null;
+  prior_run_id: string | null;
+  scored_document_count: number | null;
+  total_document_count: number | null;
+  /** The documents listed, and how many of them had no score. */
+  listed_document_count: number;
+  unscored_document_count: number;
+  /** The lowest-scoring documents, worst first, at most `DETAIL_LIMITS.worstDocuments`. */
+  worst_documents: WorstDocument[];
+}
+
+export interface ResultsDetails {
+  state: 'ok';
+  document_count: number;
+  /** Documents per lifecycle status, e.g. `{"completed": 11, "error": 1}`. */
+  status_counts: Record<string, number>;
+  /** The first documents that errored, at most `DETAIL_LIMITS.erroredDocuments`. */
+  errored_documents: ErroredDocument[];
+  errored_document_count: number;
+  pages: number;
+}
+
+export interface RunDetails {
+  /** The run compared with: `baseline_run_id` when given, else Retab's choice (the previous completed run). */
+  requested_prior_run_id: string | null;
+  metrics: MetricsDetails | Unavailable;
+  results: ResultsDetails | Unavailable;
+}
+
+export interface ReadDetailsOptions {
+  runId: string;
+  baselineRunId: string | null;
+  signal: AbortSignal;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  random: () => number;
+  debug?: (line: string) => void;
+  limits?: { worstDocuments: number; erroredDocuments: number };
+  /** Retries per request for transient failures. */
+  retries?: number;
+  backoff?: BackoffOptions;
+}
+
+const DETAIL_BACKOFF: BackoffOptions = { baseMs: 500, capMs: 5_000 };
+
+type DetailsClient = Pick<RetabClient, 'getMetricsSummary' | 'getResultsPage'>;
+
+export async function readRunDetails(client: DetailsClient, options: ReadDetailsOptions): Promise<RunDetails> {
+  const limits = options.limits ?? DETAIL_LIMITS;
+  const results = await readResults(client, options, limits.erroredDocuments);
+  const metrics = await readMetrics(client, options, limits.worstDocuments, results.state === 'ok' ? results.errored_documents : []);
+  return { requested_prior_run_id: options.baselineRunId, metrics, results };
+}
+
+async function readMetrics(client: DetailsClient, options: ReadDetailsOptions, worstLimit: number, errored: ErroredDocument[]): Promise<MetricsDetails | Unavailable> {
+  let summary;
+  try {
+    summary = await withRetries(options, () => client.getMetricsSummary(options.runId, { priorRunId: options.baselineRunId, signal: options.signal }));
+  } catch (error) {
+    return { state: 'failed', message: `could not read the metrics of run ${options.runId}: ${messageOf(error)}` };
+  }
+  if (summary.kind !== 'summary') {
+    const reasons = summary.stale_reasons.length > 0 ? ` (${summary.stale_reasons.slice(0, 5).join('; ')})` : '';
+    const what = summary.kind === 'no_metrics' ? 'has no metrics yet' : 'has stale metrics';
+    return { state: summary.kind, message: `run ${options.runId} ${what}${summary.message ? `: ${summary.message}` : ''}${reasons}` };
+  }
+  // The whole list came in one body; keep only what the report shows, and name the errored documents.
+  const worst = new WorstK<DocumentScore & { score: number }>(worstLimit, compareDocuments);
+  const wanted = new Map(errored.filter((doc) => doc.document_id).map((doc) => [doc.document_id as string, doc]));
+  let unscored = 0;
+  for (const doc of summary.documents) {
+    const named = wanted.get(doc.id);
+    if (named && doc.filename) named.filename = doc.filename;
+    if (doc.score === null) unscored += 1;
+    else worst.add(doc as DocumentScore & { score: number });
+  }
+  return {
+    state: 'ok',
+    score: summary.score,
+    prior_score: summary.prior_score,
+    prior_run_id: summary.prior_run_id,
+    scored_document_count: summary.scored_document_count,
+    total_document_count: summary.total_document_count,
+    listed_document_count: summary.documents.length,
+    unscored_document_count: unscored,
+    worst_documents: worst.sorted().map((doc) => ({ id: doc.id, filename: doc.filename, score: doc.score, prior_score: doc.prior_score })),
+  };
+}
+
+/** Lowest score first; on a tie, the larger fall from the prior score; then by id, so the order is stable. */
+export function compareDocuments(a: { id: string; score: number; prior_score: number | null }, b: { id: string; score: number; prior_score: number | null }): number {
+  if (a.score !== b.score) return a.score - b.score;
+  const fallA = a.prior_score === null ? 0 : a.score - a.prior_score;
+  const fallB = b.prior_score === null ? 0 : b.score - b.prior_score;
+  if (fallA !== fallB) return fallA - fallB;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+async function readResults(client: DetailsClient, options: ReadDetailsOptions, erroredLimit: number): Promise<ResultsDetails | Unavailable> {
+  const errored = new FirstN<ErroredDocument>(erroredLimit);
+  const statusCounts: Record<string, number> = {};
+  let count = 0;
+  let pages = 0;
+  let after: string | null = null;
+  const seenCursors = new Set<string>();
+  try {
+    do {
+      const cursor: string | null = after;
+      const page: ResultsPage = await withRetries(options, () => client.getResultsPage(options.runId, { after: cursor, signal: options.signal }));
+      pages += 1;
+      for (const result of page.results) {
+        count += 1;
+        statusCounts[result.status] = (statusCounts[result.status] ?? 0) + 1;
+        if (isErrored(result)) errored.add({ id: result.id, document_id: result.document_id, filename: null, status: result.status, message: result.message });
+      }
+      after = page.after;
+      // A cursor seen twice would loop forever; an empty page with a cursor, likewise.
+      if (after !== null && (seenCursors.has(after) || page.results.length === 0)) {
+        throw new Error(`the results cursor did not advance (after=${after} on page ${pages})`);
+      }
+      if (after !== null) seenCursors.add(after);
+    } while (after !== null);
+  } catch (error) {
+    return { state: 'failed', message: `could not read the results of run ${options.runId} (stopped on page ${pages + 1}, after ${count} documents): ${messageOf(error)}` };
+  }
+  options.debug?.(`Read ${count} document results of run ${options.runId} in ${pages} pages`);
+  return {
+    state: 'ok',
+    document_count: count,
+    status_counts: statusCounts,
+    errored_documents: errored.items,
+    errored_document_count: errored.count,
+    pages,
+  };
+}
+
+function isErrored(result: DocumentResult): boolean {
+  return result.status === 'error';
+}
+
+async function withRetries<T>(options: ReadDetailsOptions, attempt: () => Promise<T>): Promise<T> {
+  const retries = options.retries ?? 2;
+  for (let failed = 0; ; failed++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const retryable = error instanceof RetabError && error.retryable;
+      if (!retryable || failed >= retries || options.signal.aborted) throw error;
+      const retryAfter = error instanceof RetabApiError ? error.retryAfterMs : null;
+      await options.sleep(Math.min(backoffDelay(failed + 1, options.random(), retryAfter, options.backoff ?? DETAIL_BACKOFF), 10_000), options.signal);
+    }
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,145 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGithubSimulator } from './simulator/github-simulator.js';
+import { startSimulator } from './simulator/retab-simulator.js';
+import { ROOT, runAction } from './support/run-action.js';
+
+const TOKEN = 'ghs_simulator_token';
+let retab: Awaited<ReturnType<typeof startSimulator>>;
+let github: Awaited<ReturnType<typeof startGithubSimulator>>;
+let dir: string;
+
+beforeAll(async () => {
+  retab = await startSimulator();
+  github = await startGithubSimulator({ tokens: [TOKEN], readOnlyTokens: ['ghs_fork_read_only'] });
+  dir = await mkdtemp(join(tmpdir(), 'retab-report-e2e-'));
+});
+afterAll(async () => {
+  await retab.close();
+  await github.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function pullRequestEnv(number: number, apiPath = '') {
+  const eventPath = join(dir, `event-${number}.json`);
+  await writeFile(eventPath, JSON.stringify({ pull_request: { number } }));
+  return {
+    GITHUB_EVENT_NAME: 'pull_request',
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_REPOSITORY: 'octo/repo',
+    GITHUB_WORKFLOW: 'CI',
+    GITHUB_JOB: 'gate',
+    GITHUB_API_URL: `${github.url}${apiPath}`,
+    GITHUB_SERVER_URL: 'https://github.example',
+    GITHUB_RUN_ID: '123',
+  };
+}
+
+const gateInputs = (runId: string, extra: Record<string, string> = {}) => ({
+  run_id: runId,
+  threshold: '0.7',
+  max_errors: '5',
+  api_key: retab.apiKey,
+  base_url: retab.url,
+  poll_interval: '100ms',
+  ...extra,
+});
+
+describe('the report, end to end on the built action', () => {
+  it('fails on a regression past max_score_drop, with outputs, summary and the JSON report', async () => {
+    const result = await runAction({ inputs: gateInputs('exprun_regressed', { max_score_drop: '0.02' }) });
+    expect(result.exitCode).toBe(1);
+    expect(result.outputs).toMatchObject({ passed: 'false', score: '0.8', prior_score: '0.86', score_delta: '-0.06' });
+    expect(result.summary).toContain('| Change | **▼ −0.06** | ≥ −0.02 ❌ |');
+    expect(result.stdout).toContain('::error::score 0.8 fell 0.06 below the prior score 0.86 (run exprun_pass); at most 0.02 allowed (`max_score_drop`)');
+    // runAction removes its RUNNER_TEMP afterwards; the path it gave must have been under it.
+    expect(result.outputs.report_path).toMatch(/retab-gate-[^/]+\/retab-gate-[^/]+\/retab-gate-report\.json$/);
+  });
+
+  it('writes the report file with the comparison and the bounded lists', async () => {
+    const runnerTemp = join(dir, 'runner-temp');
+    await import('node:fs/promises').then((fs) => fs.mkdir(runnerTemp, { recursive: true }));
+    const result = await runAction({ inputs: gateInputs('exprun_improved'), env: { RUNNER_TEMP: runnerTemp } });
+    expect(result.exitCode).toBe(0);
+    const reportPath = result.outputs.report_path ?? '';
+    expect(reportPath.startsWith(runnerTemp)).toBe(true);
+    const report = JSON.parse(await readFile(reportPath, 'utf8'));
+    expect(report).toMatchObject({ version: 1, passed: true, comparison: { prior_score: 0.87, prior_run_id: 'exprun_pass' }, results: { document_count: 30, errored_document_count: 2 } });
+    expect(report.metrics.worst_documents).toHaveLength(28);
+    expect(result.summary).toContain('#### Errored documents (2 of 30)');
+  });
+
+  it('says so and passes on the run alone when metrics are unavailable', async () => {
+    const result = await runAction({ inputs: gateInputs('exprun_stale', { max_score_drop: '0.02' }) });
+    expect(result.exitCode).toBe(0);
+    expect(result.summary).toContain('Per\\-document scores and the prior run are not shown: run exprun\\_stale has stale metrics');
+    expect(result.summary).toContain('the regression gate \\(\\`max\\_score\\_drop\\`\\) was not applied');
+    expect(result.stdout).toContain('::warning::run exprun_stale has stale metrics');
+  });
+
+  it('creates one pull request comment, then updates it on the next run, never duplicating it', async () => {
+    github.addComment('octo/repo#7', 'an unrelated comment');
+    const env = await pullRequestEnv(7);
+    const first = await runAction({ inputs: gateInputs('exprun_improved', { comment: 'true', github_token: TOKEN }), env });
+    expect(first.exitCode).toBe(0);
+    expect(first.stdout).toMatch(/Pull request comment created: https:\/\/github\.example\/octo\/repo\/pull\/7#issuecomment-\d+/);
+    const ours = () => github.comments.filter((c) => c.issue === 'octo/repo#7' && c.body.startsWith('<!-- retab-experiment-gate'));
+    expect(ours()).toHaveLength(1);
+    expect(ours()[0]?.body).toContain('workflow=CI job=gate experiment%3Aexp_abc -->');
+    expect(ours()[0]?.body).toContain('[Workflow run 123](https://github.example/octo/repo/actions/runs/123)');
+
+    const second = await runAction({ inputs: gateInputs('exprun_regressed', { comment: 'true', github_token: TOKEN, max_score_drop: '0.02' }), env });
+    expect(second.exitCode).toBe(1);
+    expect(second.stdout).toContain('Pull request comment updated');
+    expect(ours()).toHaveLength(1);
+    expect(ours()[0]?.body).toContain('failed (score regressed)');
+    expect(github.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    expect(github.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
+    // The token went only to the GitHub API, and never into the log.
+    expect(github.requests.every((r) => r.authorization === `token ${TOKEN}`)).toBe(true);
+    expect(first.stdout + second.stdout).not.toContain(`token ${TOKEN}`);
+    expect(first.stdout).toContain(`::add-mask::${TOKEN}`);
+  });
+
+  it('turns a fork pull request 403 into a warning, never a failed step', async () => {
+    const result = await runAction({ inputs: gateInputs('exprun_pass', { comment: 'true', github_token: 'ghs_fork_read_only' }), env: await pullRequestEnv(8) });
+    expect(result.exitCode).toBe(0);
+    expect(result.outputs.passed).toBe('true');
+    expect(result.stdout).toMatch(/::warning::Could not comment on pull request #8 of octo\/repo \(HTTP 403\): the token cannot write comments\. A pull request from a fork/);
+  });
+
+  it('honours GITHUB_API_URL (GitHub Enterprise under /api/v3) and on-failure mode', async () => {
+    const env = await pullRequestEnv(9, '/api/v3');
+    const pass = await runAction({ inputs: gateInputs('exprun_pass', { comment: 'on-failure', github_token: TOKEN }), env });
+    expect(pass.stdout).toContain('No pull request comment: the gate passed and there is no earlier comment to update');
+    const fail = await runAction({ inputs: gateInputs('exprun_low', { comment: 'on-failure', github_token: TOKEN }), env });
+    expect(fail.exitCode).toBe(1);
+    expect(fail.stdout).toContain('Pull request comment created');
+    expect(github.requests.filter((r) => r.path.startsWith('/api/v3/repos/octo/repo/issues/9/comments')).length).toBeGreaterThan(0);
+    const push = await runAction({ inputs: gateInputs('exprun_low', { comment: 'true', github_token: TOKEN }), env: { ...env, GITHUB_EVENT_NAME: 'push' } });
+    expect(push.stdout).toContain('No pull request comment: the event is "push", not a pull request.');
+  });
+
+  it('keeps a 50,000-document run bounded: summary under 1 MiB, comment under 65,536 characters', async () => {
+    const probe = join(dir, 'maxrss');
+    const result = await runAction({
+      inputs: gateInputs('exprun_large', { max_errors: '10000', comment: 'true', github_token: TOKEN }),
+      env: { ...(await pullRequestEnv(10)), MEMORY_PROBE_FILE: probe },
+      nodeArgs: ['--import', pathToFileURL(join(ROOT, 'test', 'support', 'memory-probe.js')).href],
+    });
+    expect(result.exitCode).toBe(0);
+    expect(Buffer.byteLength(result.summary)).toBeLessThan(1024 * 1024);
+    expect(result.summary).toContain('#### Errored documents (1234 of 50000)');
+    expect(result.summary).toContain('…and 48746 more scored documents.');
+    const comment = github.comments.find((c) => c.issue === 'octo/repo#10');
+    expect(comment?.body.length).toBeLessThan(65_536);
+    expect(retab.requests.filter((r) => r.path.startsWith('/v1/workflows/experiments/results?run_id=exprun_large'))).toHaveLength(50);
+    const peak = Number(await readFile(probe, 'utf8'));
+    console.log(`50,000 documents: summary ${Buffer.byteLength(result.summary)} bytes, comment ${comment?.body.length} chars, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`);
+    // A generous bound: a regression that held every result would need far more.
+    expect(peak).toBeLessThan(400 * 2 ** 20);
+  }, 60_000);
+});
