@@ -2,7 +2,7 @@
 /**
  * `npm run demo [-- <run id> [threshold]]`: the built action (dist/index.js) against the Retab
  * simulator that ships with the tests, run the way a GitHub runner runs it. Prints the log, the
- * outputs and the job summary. The default run passes; try `exprun_low`, `exprun_errors`,
+ * outputs and the job summary. The default run passes; try `exprun_low`, `exprun_regressed`, `exprun_errors`,
  * `exprun_failed`, `exprun_cancelled` or `exprun_markup`.
  */
 import { BUILT_IN_RUNS, startSimulator } from '../test/simulator/retab-simulator.js';
@@ -15,7 +15,7 @@ if (!BUILT_IN_RUNS.some((run) => run.id === runId)) {
 }
 
 const simulator = await startSimulator();
-const inputs = { run_id: runId, threshold, base_url: simulator.url, api_key: simulator.apiKey, timeout: '2m' };
+const inputs = { run_id: runId, threshold, max_score_drop: '0.02', base_url: simulator.url, api_key: simulator.apiKey, timeout: '2m' };
 const rule = (/** @type {string} */ title) => console.log(`\n── ${title} ${'─'.repeat(Math.max(0, 60 - title.length))}`);
 
 console.log(`Retab simulator on ${simulator.url}; running dist/index.js with:`);

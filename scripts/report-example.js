@@ -19,7 +19,7 @@ const dir = await mkdtemp(join(tmpdir(), 'retab-report-example-'));
 const probe = join(dir, 'maxrss');
 try {
   const result = await runAction({
-    inputs: { run_id: runId, threshold: '0.8', max_errors: '5000', max_score_drop: '0.02', api_key: simulator.apiKey, base_url: simulator.url, poll_interval: '100ms' },
+    inputs: { run_id: runId, threshold: '0.8', max_errors: '2', max_score_drop: '0.02', api_key: simulator.apiKey, base_url: simulator.url, poll_interval: '100ms' },
     env: measure ? { MEMORY_PROBE_FILE: probe } : {},
     nodeArgs: measure ? ['--import', pathToFileURL(join(ROOT, 'test', 'support', 'memory-probe.js')).href] : [],
   });
