@@ -64,6 +64,23 @@ export function resultFromInputErrors(errors: InputError[], partial: { runId: st
   };
 }
 
+/**
+ * The flow stopped on an error it does not expect (a bug, or an HTTP client that could not be set
+ * up). Reported like an API error, so the outputs and the summary are still written.
+ */
+export function resultFromUnexpectedError(message: string, criteria: { runId: string | null; threshold: number; maxErrors: number }): GateResult {
+  return {
+    status: 'api_error',
+    passed: false,
+    failures: [{ rule: 'api_error', message }],
+    runId: criteria.runId,
+    threshold: criteria.threshold,
+    maxErrors: criteria.maxErrors,
+    run: null,
+    waitedMs: null,
+  };
+}
+
 function gateStatus(outcome: WaitOutcome, failures: Failure[]): string {
   switch (outcome.kind) {
     case 'finished':

@@ -281,6 +281,17 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
   return { ok: false, errors: [...crossErrors, ...errors] };
 }
 
+/** What can still be shown of the criteria when some inputs are bad. */
+export function partialCriteria(raw: RawInputs): { runId: string; threshold: number | null; maxErrors: number | null } {
+  const threshold = parseThreshold(raw.threshold.trim());
+  const maxErrors = parseMaxErrors(raw.max_errors.trim());
+  return {
+    runId: raw.run_id.trim(),
+    threshold: threshold.ok ? threshold.value : null,
+    maxErrors: maxErrors.ok ? maxErrors.value : null,
+  };
+}
+
 /** An input's value as an error message may show it: secrets hidden, a password in a URL starred. */
 function shownValue(input: InputName, raw: RawInputs, apiKey: string): string {
   if (input === 'api_key') return apiKey ? '(hidden)' : '';
