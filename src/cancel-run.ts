@@ -35,14 +35,15 @@ export interface CancelOptions {
 export async function cancelStartedRun(options: CancelOptions): Promise<Cancellation> {
   const { runId, reason } = options;
   if (!options.enabled) return { kind: 'disabled', runId, reason };
+  const timeoutMs = options.timeoutMs ?? CANCEL_TIMEOUT_MS;
   // Not the job's abort signal: it is already aborted when the job was cancelled.
-  const signal = AbortSignal.timeout(options.timeoutMs ?? CANCEL_TIMEOUT_MS);
+  const signal = AbortSignal.timeout(timeoutMs);
   try {
     const answer = await options.cancelRun(runId, signal);
     return { kind: 'cancelled', runId, reason, status: answer.status };
   } catch (caught) {
     if (caught instanceof RetabApiError && caught.status === 404) return { kind: 'not_cancellable', runId, reason, detail: caught.message };
-    const detail = signal.aborted ? `no answer within ${options.timeoutMs ?? CANCEL_TIMEOUT_MS} ms` : caught instanceof Error ? caught.message : String(caught);
+    const detail = signal.aborted ? `no answer within ${timeoutMs} ms` : caught instanceof Error ? caught.message : String(caught);
     return { kind: 'failed', runId, reason, detail };
   }
 }

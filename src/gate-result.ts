@@ -52,16 +52,21 @@ export function resultFromWait(outcome: WaitOutcome, criteria: Criteria): GateRe
 }
 
 export function resultFromInputErrors(errors: InputError[], partial: { runId: string; threshold: number | null; maxErrors: number | null }): GateResult {
-  return {
-    status: 'input_error',
-    passed: false,
-    failures: errors.map((error) => ({ rule: 'input_error', message: error.message })),
-    runId: partial.runId || null,
-    threshold: partial.threshold,
-    maxErrors: partial.maxErrors,
-    run: null,
-    waitedMs: null,
-  };
+  const failures = errors.map((error): Failure => ({ rule: 'input_error', message: error.message }));
+  return stoppedBeforeRun('input_error', failures, { ...partial, runId: partial.runId || null }, null);
+}
+
+/** A result without a run read: the gate stopped before (or instead of) waiting. */
+function stoppedBeforeRun(status: string, failures: Failure[], criteria: { runId: string | null; threshold: number | null; maxErrors: number | null }, waitedMs: number | null): GateResult {
+  return { status, passed: false, failures, runId: criteria.runId, threshold: criteria.threshold, maxErrors: criteria.maxErrors, run: null, waitedMs };
+}
+
+/**
+ * The flow stopped on an error it does not expect (a bug, or an HTTP client that could not be set
+ * up). Reported like an API error, so the outputs and the summary are still written.
+ */
+export function resultFromUnexpectedError(message: string, criteria: { runId: string | null; threshold: number; maxErrors: number }): GateResult {
+  return stoppedBeforeRun('api_error', [{ rule: 'api_error', message }], criteria, null);
 }
 
 function gateStatus(outcome: WaitOutcome, failures: Failure[]): string {
@@ -106,14 +111,6 @@ export function resultFromStartFailure(
       failure = { rule: 'interrupted', message: `starting a run of ${experiment} was interrupted (the job was cancelled) after ${formatDuration(outcome.elapsedMs)}` };
       break;
   }
-  return {
-    status,
-    passed: false,
-    failures: [failure],
-    runId: outcome.kind === 'failed' ? null : (outcome.orphan?.id ?? null),
-    threshold: criteria.threshold,
-    maxErrors: criteria.maxErrors,
-    run: null,
-    waitedMs: outcome.elapsedMs,
-  };
+  const runId = outcome.kind === 'failed' ? null : (outcome.orphan?.id ?? null);
+  return stoppedBeforeRun(status, [failure], { ...criteria, runId }, outcome.elapsedMs);
 }

@@ -34,23 +34,7 @@ export interface Settings {
 
 export type CommentMode = 'false' | 'true' | 'on-failure';
 
-export type RawInputs = Record<InputName, string>;
-export type InputName =
-  | 'run_id'
-  | 'threshold'
-  | 'max_errors'
-  | 'api_key'
-  | 'base_url'
-  | 'timeout'
-  | 'poll_interval'
-  | 'experiment_id'
-  | 'workflow_id'
-  | 'cancel_on_abort'
-  | 'max_score_drop'
-  | 'baseline_run_id'
-  | 'comment'
-  | 'github_token';
-export const INPUT_NAMES: readonly InputName[] = [
+export const INPUT_NAMES = [
   'run_id',
   'threshold',
   'max_errors',
@@ -65,10 +49,13 @@ export const INPUT_NAMES: readonly InputName[] = [
   'baseline_run_id',
   'comment',
   'github_token',
-];
+] as const;
+export type InputName = (typeof INPUT_NAMES)[number];
+export type RawInputs = Record<InputName, string>;
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+const MIN_TIMEOUT_MS = 1_000;
 const MAX_TIMEOUT_MS = 24 * 3_600_000;
 const MIN_POLL_MS = 100;
 const MAX_POLL_MS = 10 * 60_000;
@@ -102,20 +89,29 @@ function inputSchema<T>(parse: (raw: string) => Parsed<T>) {
   });
 }
 
+/** Empty means "not given": `null`; anything else goes to `parse`. */
+function emptyIsNull<T>(parse: (raw: string) => Parsed<T>): (raw: string) => Parsed<T | null> {
+  return (raw) => (raw === '' ? ok(null) : parse(raw));
+}
+
+const ID_SHAPE = 'made of letters, digits, "_" and "-" (at most 128)';
+
+/** An id with the strict pattern every Retab id here follows; `accepted` says what else is allowed. */
+function idParser(accepted: string): (raw: string) => Parsed<string> {
+  return (raw) => (RUN_ID.test(raw) ? ok(raw) : no(accepted));
+}
+
 export function parseRunId(raw: string): Parsed<string> {
   if (raw === '') return no('it is required: the id of the experiment run to wait for, e.g. "exprun_abc123"');
-  if (!RUN_ID.test(raw)) return no('expected a run id made of letters, digits, "_" and "-" (at most 128), e.g. "exprun_abc123"');
-  return ok(raw);
+  return idParser(`expected a run id ${ID_SHAPE}, e.g. "exprun_abc123"`)(raw);
 }
 
 /** An optional id with the same strict pattern as a run id; empty means "not given". */
-function parseOptionalId(example: string) {
-  return (raw: string): Parsed<string | null> => {
-    if (raw === '') return ok(null);
-    if (!RUN_ID.test(raw)) return no(`expected an id made of letters, digits, "_" and "-" (at most 128), e.g. "${example}"`);
-    return ok(raw);
-  };
+function parseOptionalId(example: string): (raw: string) => Parsed<string | null> {
+  return emptyIsNull(idParser(`expected an id ${ID_SHAPE}, e.g. "${example}"`));
 }
+
+export const parseBaselineRunId = emptyIsNull(idParser(`expected empty (compare with the previous completed run) or a run id ${ID_SHAPE}, e.g. "exprun_abc123"`));
 
 export function parseCancelOnAbort(raw: string): Parsed<boolean> {
   // Empty is the default, like the other optional inputs; the runner fills in action.yml's `true`.
@@ -153,18 +149,22 @@ function targetErrors(raw: RawInputs): InputError[] {
   return [];
 }
 
+/** A fraction written as a number ("0.85", ".5", "3") or a percentage ("85%"), not yet bounded; `null` when it is neither. */
+function readFraction(raw: string): { value: number; percent: boolean } | null {
+  const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(raw);
+  if (percent) return { value: Number(percent[1]) / 100, percent: true };
+  if (/^(?:\d+(?:\.\d*)?|\.\d+)$/.test(raw)) return { value: Number(raw), percent: false };
+  return null;
+}
+
 export function parseThreshold(raw: string): Parsed<number> {
   const accepted = 'expected a minimum score from 0 to 1 (e.g. "0.85") or a percentage (e.g. "85%")';
   if (raw === '') return no(`it is required; ${accepted}`);
-  const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(raw);
-  if (percent) {
-    const value = Number(percent[1]) / 100;
-    return value <= 1 ? ok(value) : no(`${accepted}; a percentage cannot exceed 100%`);
-  }
-  if (!/^(?:\d+(?:\.\d*)?|\.\d+)$/.test(raw)) return no(accepted);
-  const value = Number(raw);
-  if (value > 1 && value <= 100) return no(`${accepted}; did you mean "${raw}%"?`);
-  return value <= 1 ? ok(value) : no(accepted);
+  const fraction = readFraction(raw);
+  if (!fraction) return no(accepted);
+  if (fraction.value <= 1) return ok(fraction.value);
+  if (fraction.percent) return no(`${accepted}; a percentage cannot exceed 100%`);
+  return fraction.value <= 100 ? no(`${accepted}; did you mean "${raw}%"?`) : no(accepted);
 }
 
 export function parseMaxErrors(raw: string): Parsed<number> {
@@ -190,35 +190,25 @@ export function parseBaseUrl(raw: string, env: Env): Parsed<URL> {
   return ok(url);
 }
 
-export function parseTimeout(raw: string): Parsed<number> {
-  const accepted = 'expected how long to wait in all, from 1s to 24h, e.g. "90s", "15m", "1h30m" or bare seconds "600"';
-  const ms = parseDuration(raw);
-  if (ms === null || ms < 1_000 || ms > MAX_TIMEOUT_MS) return no(accepted);
-  return ok(ms);
+/** A duration from `minMs` to `maxMs`, in milliseconds. */
+function durationWithin(minMs: number, maxMs: number, accepted: string): (raw: string) => Parsed<number> {
+  return (raw) => {
+    const ms = parseDuration(raw);
+    return ms === null || ms < minMs || ms > maxMs ? no(accepted) : ok(ms);
+  };
 }
 
-export function parsePollInterval(raw: string): Parsed<number | null> {
-  if (raw === '') return ok(null);
-  const accepted = 'expected empty (the action chooses) or a fixed interval from 100ms to 10m, e.g. "500ms", "2s", "1m"';
-  const ms = parseDuration(raw);
-  if (ms === null || ms < MIN_POLL_MS || ms > MAX_POLL_MS) return no(accepted);
-  return ok(ms);
-}
+export const parseTimeout = durationWithin(MIN_TIMEOUT_MS, MAX_TIMEOUT_MS, 'expected how long to wait in all, from 1s to 24h, e.g. "90s", "15m", "1h30m" or bare seconds "600"');
 
-export function parseMaxScoreDrop(raw: string): Parsed<number | null> {
-  if (raw === '') return ok(null);
-  const accepted = 'expected empty (no regression gate) or the largest fall from the prior run\'s score that still passes, from 0 to 1 (e.g. "0.02") or a percentage (e.g. "2%")';
-  const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(raw);
-  const value = percent ? Number(percent[1]) / 100 : /^(?:\d+(?:\.\d*)?|\.\d+)$/.test(raw) ? Number(raw) : NaN;
-  if (!(value >= 0 && value <= 1)) return no(accepted);
-  return ok(value);
-}
+export const parsePollInterval = emptyIsNull(
+  durationWithin(MIN_POLL_MS, MAX_POLL_MS, 'expected empty (the action chooses) or a fixed interval from 100ms to 10m, e.g. "500ms", "2s", "1m"'),
+);
 
-export function parseBaselineRunId(raw: string): Parsed<string | null> {
-  if (raw === '') return ok(null);
-  if (!RUN_ID.test(raw)) return no('expected empty (compare with the previous completed run) or a run id made of letters, digits, "_" and "-" (at most 128), e.g. "exprun_abc123"');
-  return ok(raw);
-}
+export const parseMaxScoreDrop = emptyIsNull((raw): Parsed<number> => {
+  const fraction = readFraction(raw);
+  if (fraction && fraction.value <= 1) return ok(fraction.value);
+  return no('expected empty (no regression gate) or the largest fall from the prior run\'s score that still passes, from 0 to 1 (e.g. "0.02") or a percentage (e.g. "2%")');
+});
 
 export function parseCommentMode(raw: string): Parsed<CommentMode> {
   const value = raw.toLowerCase();
@@ -227,16 +217,17 @@ export function parseCommentMode(raw: string): Parsed<CommentMode> {
   return no('expected "false" (no comment), "true" (comment on every pull request run) or "on-failure" (only when the gate fails)');
 }
 
+// A secret goes into a header: anything but printable ASCII would corrupt it or inject another.
+const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
+const notPrintable = (what: string) => `${what} is printable ASCII without spaces; check the secret for stray characters or line breaks`;
+
 function parseGithubToken(raw: string): Parsed<string> {
-  if (!/^[\x21-\x7e]*$/.test(raw)) return no('a token is printable ASCII without spaces; check the secret for stray characters or line breaks');
-  return ok(raw);
+  return PRINTABLE_ASCII.test(raw) ? ok(raw) : no(notPrintable('a token'));
 }
 
 function parseApiKey(raw: string): Parsed<string> {
   if (raw === '') return no('a Retab API key is required: set the `api_key` input (e.g. `${{ secrets.RETAB_API_KEY }}`) or the RETAB_API_KEY environment variable');
-  // A key goes into a header: anything but printable ASCII would corrupt it or inject another.
-  if (!/^[\x21-\x7e]+$/.test(raw)) return no('a key is printable ASCII without spaces; check the secret for stray characters or line breaks');
-  return ok(raw);
+  return PRINTABLE_ASCII.test(raw) ? ok(raw) : no(notPrintable('a key'));
 }
 
 export type SettingsResult = { ok: true; settings: Settings } | { ok: false; errors: InputError[] };
@@ -244,7 +235,7 @@ export type SettingsResult = { ok: true; settings: Settings } | { ok: false; err
 /** Parse every input; `apiKey` is the already resolved (and masked) key. */
 export function parseSettings(raw: RawInputs, apiKey: string, env: Env): SettingsResult {
   const schema = z.object({
-    run_id: inputSchema((value) => (value === '' ? ok(null) : parseRunId(value))),
+    run_id: inputSchema(emptyIsNull(parseRunId)),
     threshold: inputSchema(parseThreshold),
     max_errors: inputSchema(parseMaxErrors),
     api_key: inputSchema(parseApiKey),
@@ -288,6 +279,17 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
     return new InputError(input, shownValue(input, raw, apiKey), issue.message);
   });
   return { ok: false, errors: [...crossErrors, ...errors] };
+}
+
+/** What can still be shown of the criteria when some inputs are bad. */
+export function partialCriteria(raw: RawInputs): { runId: string; threshold: number | null; maxErrors: number | null } {
+  const threshold = parseThreshold(raw.threshold.trim());
+  const maxErrors = parseMaxErrors(raw.max_errors.trim());
+  return {
+    runId: raw.run_id.trim(),
+    threshold: threshold.ok ? threshold.value : null,
+    maxErrors: maxErrors.ok ? maxErrors.value : null,
+  };
 }
 
 /** An input's value as an error message may show it: secrets hidden, a password in a URL starred. */

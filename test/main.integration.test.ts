@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, type ActionIO } from '../src/main.js';
 import { INPUT_NAMES } from '../src/inputs.js';
+import { OUTPUT_NAMES } from '../src/report/outputs.js';
 import { startSimulator } from './simulator/retab-simulator.js';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
@@ -81,6 +82,29 @@ describe('run() against the simulator', () => {
     expect(record.summaries[0]).toContain('invalid input');
   });
 
+  it('masks the GitHub token with the key before anything else, even when the inputs are bad', async () => {
+    const { io, record } = recordingIO(inputs({ run_id: 'exprun_quick', threshold: 'high', github_token: ' ghs_secret_token ' }));
+    await run({ io, env: {} });
+    expect(record.order.slice(0, 2)).toEqual(['setSecret', 'setSecret']);
+    expect(record.secrets).toEqual([sim.apiKey, 'ghs_secret_token']);
+    expect(record.failed[0]).toContain('Input `threshold`');
+    expect([...record.logs, ...record.failed, ...record.summaries].join('\n')).not.toContain('ghs_secret_token');
+  });
+
+  it('reports a malformed proxy variable like any failure: outputs, summary, then one setFailed', async () => {
+    const before = sim.requests.length;
+    const { io, record } = recordingIO(inputs({ run_id: 'exprun_quick' }));
+    await run({ io, env: { HTTPS_PROXY: 'not a proxy url' } });
+    expect(sim.requests.length).toBe(before);
+    expect(record.outputs).toMatchObject({ passed: 'false', status: 'api_error', run_id: 'exprun_quick', threshold: '0.8' });
+    expect(record.summaries).toHaveLength(1);
+    expect(record.failed).toHaveLength(1);
+    expect(record.failed[0]).toContain('could not set up the HTTP client');
+    expect(record.failed[0]).toContain('HTTPS_PROXY');
+    expect(record.order.indexOf('setFailed')).toBeGreaterThan(record.order.lastIndexOf('setOutput'));
+    expect(record.order.indexOf('setFailed')).toBeGreaterThan(record.order.indexOf('writeSummary'));
+  });
+
   it('logs progress when something changes, not on every poll', async () => {
     sim.addRun({ id: 'exprun_steady', runningMs: 1_000, total: 2, final: { status: 'completed', score: 0.9 } });
     const { io, record } = recordingIO(inputs({ run_id: 'exprun_steady' }));
@@ -97,4 +121,12 @@ it('knows every input that action.yml declares', async () => {
   const { readFile } = await import('node:fs/promises');
   const action = parse(await readFile(new URL('../action.yml', import.meta.url), 'utf8')) as { inputs: Record<string, unknown> };
   expect(Object.keys(action.inputs).sort()).toEqual([...INPUT_NAMES].sort());
+});
+
+it('writes exactly the outputs that action.yml declares', async () => {
+  const { parse } = await import('yaml');
+  const { readFile } = await import('node:fs/promises');
+  const action = parse(await readFile(new URL('../action.yml', import.meta.url), 'utf8')) as { outputs: Record<string, unknown> };
+  // `report_path` is written with the JSON report (report/artifacts.ts), the others from the result.
+  expect(Object.keys(action.outputs).sort()).toEqual([...OUTPUT_NAMES, 'report_path'].sort());
 });

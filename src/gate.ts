@@ -1,0 +1,152 @@
+/**
+ * The gating flow, once the inputs are good: start a run (`experiment_id`) or take the one given
+ * (`run_id`) → wait for it → read its details → the verdict, as one `GateResult`. A run this action
+ * started is cancelled when the wait gives up on it; a run given by `run_id` never is.
+ *
+ * Every HTTP call goes through `client`; logging, the clock, sleeping and randomness come in as
+ * collaborators. Expected failures (a refused start, a timeout, an API error) end up in the result.
+ */
+import type { BackoffOptions } from './backoff.js';
+import { cancelReasonFor, cancelStartedRun, describeCancellation, type CancelReason, type Cancellation } from './cancel-run.js';
+import { formatDuration } from './duration.js';
+import { resultFromStartFailure, resultFromWait, type GateResult } from './gate-result.js';
+import { startedByFromEnv } from './github-context.js';
+import type { Env, RunTarget, Settings } from './inputs.js';
+import { defaultSchedule, fixedSchedule } from './poll-schedule.js';
+import { progressLine, shouldLogProgress, type LoggedProgress } from './progress.js';
+import type { RetabClient } from './retab/client.js';
+import { withRunDetails } from './regression.js';
+import { readRunDetails, type RunDetails } from './run-details.js';
+import { startRun } from './start-run.js';
+import { waitForRun, type WaitOutcome } from './wait.js';
+
+/** The Retab calls the flow makes. */
+export type GateClient = Pick<RetabClient, 'getRun' | 'startRun' | 'listRecentRuns' | 'cancelRun' | 'getMetricsSummary' | 'getResultsPage'>;
+
+export interface GateLog {
+  info(message: string): void;
+  debug(message: string): void;
+  warning(message: string): void;
+}
+
+export interface GateOptions {
+  client: GateClient;
+  log: GateLog;
+  /** The runner's GITHUB_* variables: which workflow run started the run. */
+  env: Env;
+  /** Aborted when the job is cancelled. */
+  signal: AbortSignal;
+  now: () => number;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  random: () => number;
+  /** Retry timings for the start and the wait; 1 s base, 30 s cap by default. */
+  backoff?: BackoffOptions;
+}
+
+/** How many of the experiment's newest runs are listed when looking for one an unanswered attempt started. */
+const RECENT_RUNS = 20;
+
+type ExperimentTarget = Extract<RunTarget, { kind: 'experiment' }>;
+
+export async function gate(settings: Settings, options: GateOptions): Promise<GateResult> {
+  const { target } = settings;
+  // One budget, `timeout`, for starting the run and waiting for it.
+  const deadline = options.now() + settings.timeoutMs;
+  let runId: string;
+  if (target.kind === 'experiment') {
+    const started = await startExperimentRun(target, settings, deadline, options);
+    if ('result' in started) return started.result;
+    runId = started.runId;
+  } else {
+    runId = target.runId;
+  }
+
+  const outcome = await waitFor(runId, settings, deadline, options);
+  const result = resultFromWait(outcome, { runId, threshold: settings.threshold, maxErrors: settings.maxErrors, timeoutMs: settings.timeoutMs });
+  // The metrics and per-document results, once the run has finished (best-effort).
+  const details = outcome.kind === 'finished' ? await readDetails(runId, settings, options) : null;
+  const reported = withRunDetails(result, details, settings.maxScoreDrop);
+  if (target.kind === 'run') return reported;
+
+  // Only a run this action started is ever cancelled.
+  const reason = cancelReasonFor(outcome.kind);
+  const cancellation = reason ? await cancelRun(runId, reason, settings.cancelOnAbort, options) : undefined;
+  return { ...reported, startedBy: startedByFromEnv(options.env), ...(cancellation ? { cancellation } : {}) };
+}
+
+/** `experiment_id`: start the run (see start-run.ts), or the result when none could be started. */
+async function startExperimentRun(target: ExperimentTarget, settings: Settings, deadline: number, options: GateOptions): Promise<{ runId: string } | { result: GateResult }> {
+  const { client, log } = options;
+  log.info(`Starting a run of Retab experiment ${target.experimentId}${target.workflowId ? ` (workflow ${target.workflowId})` : ''} at ${settings.baseUrl.origin}`);
+  const start = await startRun({
+    experimentId: target.experimentId,
+    workflowId: target.workflowId,
+    createRun: (signal) => client.startRun(target.experimentId, target.workflowId, signal),
+    listRecentRuns: (signal) => client.listRecentRuns(target.experimentId, RECENT_RUNS, signal),
+    deadline,
+    signal: options.signal,
+    now: options.now,
+    sleep: options.sleep,
+    random: options.random,
+    backoff: options.backoff,
+    onRetry: (message) => log.info(message),
+  });
+  if (start.kind === 'started') {
+    log.info(`Started run ${start.run.id}${start.adopted ? ' (found among the experiment runs after an uncertain answer)' : ''}.`);
+    return { runId: start.run.id };
+  }
+
+  const result = resultFromStartFailure(start, { ...target, threshold: settings.threshold, maxErrors: settings.maxErrors, timeoutMs: settings.timeoutMs });
+  const reason = cancelReasonFor(start.kind);
+  if (start.kind === 'failed' || !start.orphan || !reason) return { result };
+  // An attempt that got no answer started a run after all: nobody will read it, so cancel it too.
+  log.info(`Found run ${start.orphan.id}, which an unanswered attempt started.`);
+  return { result: { ...result, cancellation: await cancelRun(start.orphan.id, reason, settings.cancelOnAbort, options) } };
+}
+
+async function waitFor(runId: string, settings: Settings, deadline: number, options: GateOptions): Promise<WaitOutcome> {
+  const { client, log } = options;
+  const polling = settings.pollIntervalMs === null ? 'adaptive polling' : `polling every ${formatDuration(settings.pollIntervalMs)}`;
+  log.info(`Waiting for Retab experiment run ${runId} at ${settings.baseUrl.origin} (timeout ${formatDuration(settings.timeoutMs)}, ${polling})`);
+  let logged: LoggedProgress | null = null;
+  return waitForRun({
+    fetchRun: (signal) => client.getRun(runId, signal),
+    timeoutMs: Math.max(0, deadline - options.now()),
+    schedule: settings.pollIntervalMs === null ? defaultSchedule : fixedSchedule(settings.pollIntervalMs),
+    signal: options.signal,
+    now: options.now,
+    sleep: options.sleep,
+    random: options.random,
+    backoff: options.backoff,
+    onRun(run, elapsedMs) {
+      if (!shouldLogProgress(logged, run, elapsedMs)) return;
+      log.info(progressLine(run, elapsedMs));
+      logged = { status: run.status, completed: run.completed_document_count, atMs: elapsedMs };
+    },
+    onRetry(error, delayMs, attempt) {
+      log.info(`Attempt ${attempt} failed, retrying in ${formatDuration(delayMs)}: ${error.message}`);
+    },
+  });
+}
+
+async function readDetails(runId: string, settings: Settings, options: GateOptions): Promise<RunDetails> {
+  const { log } = options;
+  // Not `options.backoff`: the details keep their own shorter retry timings.
+  const details = await readRunDetails(options.client, {
+    runId,
+    baselineRunId: settings.baselineRunId,
+    signal: options.signal,
+    sleep: options.sleep,
+    random: options.random,
+    debug: (line) => log.debug(line),
+  });
+  for (const part of [details.metrics, details.results]) if (part.state !== 'ok') log.warning(part.message);
+  return details;
+}
+
+async function cancelRun(runId: string, reason: CancelReason, enabled: boolean, { client, log }: GateOptions): Promise<Cancellation> {
+  const cancellation = await cancelStartedRun({ runId, reason, enabled, cancelRun: (id, signal) => client.cancelRun(id, signal) });
+  if (cancellation.kind === 'failed') log.warning(describeCancellation(cancellation));
+  else log.info(describeCancellation(cancellation));
+  return cancellation;
+}
