@@ -153,5 +153,5 @@ async function publish(result: GateResult, io: ActionIO): Promise<void> {
   } catch (error) {
     io.warning(`Could not write the job summary: ${messageOf(error)}`);
   }
-  io.info(result.passed ? 'The run passed the gate.' : `The run did not pass the gate (${result.status}).`);
+  io.info(result.passed ? 'The run passed the gate.' : `The run did not pass the gate (status ${result.status}; failed: ${result.failures.map((failure) => failure.rule).join(', ')}).`);
 }
