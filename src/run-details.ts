@@ -8,7 +8,7 @@
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { FirstN, WorstK } from './report/bounded.js';
 import type { RetabClient } from './retab/client.js';
-import { RetabApiError, RetabError } from './retab/errors.js';
+import { isRetryable, retryAfterOf } from './retab/errors.js';
 import type { DocumentScore } from './retab/metrics.js';
 import type { DocumentResult, ResultsPage } from './retab/results.js';
 
@@ -83,6 +83,8 @@ export interface ReadDetailsOptions {
 }
 
 const DETAIL_BACKOFF: BackoffOptions = { baseMs: 500, capMs: 5_000 };
+/** The details are best-effort: a longer `Retry-After` than this is not worth holding the step for. */
+const MAX_DETAIL_RETRY_WAIT_MS = 10_000;
 
 type DetailsClient = Pick<RetabClient, 'getMetricsSummary' | 'getResultsPage'>;
 
@@ -185,10 +187,9 @@ async function withRetries<T>(options: ReadDetailsOptions, attempt: () => Promis
     try {
       return await attempt();
     } catch (error) {
-      const retryable = error instanceof RetabError && error.retryable;
-      if (!retryable || failed >= retries || options.signal.aborted) throw error;
-      const retryAfter = error instanceof RetabApiError ? error.retryAfterMs : null;
-      await options.sleep(Math.min(backoffDelay(failed + 1, options.random(), retryAfter, options.backoff ?? DETAIL_BACKOFF), 10_000), options.signal);
+      if (!isRetryable(error) || failed >= retries || options.signal.aborted) throw error;
+      const delay = backoffDelay(failed + 1, options.random(), retryAfterOf(error), options.backoff ?? DETAIL_BACKOFF);
+      await options.sleep(Math.min(delay, MAX_DETAIL_RETRY_WAIT_MS), options.signal);
     }
   }
 }

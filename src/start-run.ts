@@ -10,7 +10,7 @@
  */
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { formatDuration } from './duration.js';
-import { RetabApiError, RetabConnectionError, RetabError, RetabResponseError, RetabTimeoutError } from './retab/errors.js';
+import { isRetryable, RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutError, retryAfterOf } from './retab/errors.js';
 import type { ExperimentRun } from './retab/run.js';
 
 /** How an attempt to start a run failed, as far as "did it start a run?" goes. */
@@ -134,9 +134,9 @@ export async function startRun(options: StartRunOptions): Promise<StartOutcome> 
   };
   const requestSignal = () => AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, deadline - now()))]);
   /** Back off before the next request; at least `minimumMs`, never past the deadline. */
-  const wait = async (error: Error, retryAfterMs: number | null, what: string, minimumMs: number): Promise<void> => {
+  const wait = async (error: Error, what: string, minimumMs: number): Promise<void> => {
     failures += 1;
-    const backoff = backoffDelay(failures, options.random(), retryAfterMs, options.backoff ?? DEFAULT_BACKOFF);
+    const backoff = backoffDelay(failures, options.random(), retryAfterOf(error), options.backoff ?? DEFAULT_BACKOFF);
     const delay = Math.min(Math.max(minimumMs, backoff), Math.max(0, deadline - now()));
     options.onRetry?.(`${what} in ${formatDuration(delay)}: ${error.message}`, delay);
     await options.sleep(delay, signal);
@@ -156,11 +156,11 @@ export async function startRun(options: StartRunOptions): Promise<StartOutcome> 
         const error = asError(caught);
         if (signal.aborted) return stopped('interrupted');
         if (now() >= deadline) return stopped('timed_out');
-        if (!(error instanceof RetabError && error.retryable)) {
+        if (!isRetryable(error)) {
           return { kind: 'failed', error: new Error(`could not check whether a run of experiment ${options.experimentId} was started: ${error.message}`), attempts, elapsedMs: elapsed() };
         }
         lastError = error;
-        await wait(error, error instanceof RetabApiError ? error.retryAfterMs : null, 'Listing the experiment runs failed; listing again', 0);
+        await wait(error, 'Listing the experiment runs failed; listing again', 0);
         continue;
       }
       const found = findStartedRun(runs, criteria());
@@ -169,7 +169,7 @@ export async function startRun(options: StartRunOptions): Promise<StartOutcome> 
         // Retab said 2xx, so the run exists: keep looking, never start another.
         const error = new Error(`Retab started a run of experiment ${options.experimentId} but it is not listed yet`);
         lastError = error;
-        await wait(error, null, 'Looking for the started run again', settleMs);
+        await wait(error, 'Looking for the started run again', settleMs);
         continue;
       }
     }
@@ -189,7 +189,7 @@ export async function startRun(options: StartRunOptions): Promise<StartOutcome> 
       if (kind === 'started_unreadable') certainlyStarted = true;
       lastError = error;
       const what = kind === 'not_sent' ? 'The request never reached Retab; sending it again' : 'Retab may have started the run; looking for it before sending again';
-      await wait(error, error instanceof RetabApiError ? error.retryAfterMs : null, what, kind === 'not_sent' ? 0 : settleMs);
+      await wait(error, what, kind === 'not_sent' ? 0 : settleMs);
     }
   }
 }
