@@ -281,7 +281,7 @@ function errorCode(error: unknown): string {
 }
 
 /** Retab's error bodies: `{"detail": "…"}`, `{"detail": {"message": …}}` or FastAPI's `{"detail": [{"loc","msg"}]}`. */
-export function errorDetail(text: string, status: number): string {
+function errorDetail(text: string, status: number): string {
   try {
     const body = JSON.parse(text) as { detail?: unknown; message?: unknown };
     const detail = body.detail ?? body.message;
