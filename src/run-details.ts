@@ -6,9 +6,9 @@
  * are streamed and only the worst and the first errored documents are kept, with counts.
  */
 import { backoffDelay, type BackoffOptions } from './backoff.js';
-import { FirstN, WorstK } from './report/bounded.js';
+import { BoundedCounts, FirstN, RepeatDetector, WorstK } from './report/bounded.js';
 import type { RetabClient } from './retab/client.js';
-import { RetabApiError, RetabError } from './retab/errors.js';
+import { isRetryable, retryAfterOf } from './retab/errors.js';
 import type { DocumentScore } from './retab/metrics.js';
 import type { DocumentResult, ResultsPage } from './retab/results.js';
 
@@ -82,7 +82,13 @@ export interface ReadDetailsOptions {
   backoff?: BackoffOptions;
 }
 
+/** Lifecycle statuses counted one by one; Retab has six, so any beyond this are counted together. */
+const MAX_COUNTED_STATUSES = 20;
+const OTHER_STATUSES = '(other)';
+
 const DETAIL_BACKOFF: BackoffOptions = { baseMs: 500, capMs: 5_000 };
+/** The details are best-effort: a longer `Retry-After` than this is not worth holding the step for. */
+const MAX_DETAIL_RETRY_WAIT_MS = 10_000;
 
 type DetailsClient = Pick<RetabClient, 'getMetricsSummary' | 'getResultsPage'>;
 
@@ -139,11 +145,12 @@ export function compareDocuments(a: { id: string; score: number; prior_score: nu
 
 async function readResults(client: DetailsClient, options: ReadDetailsOptions, erroredLimit: number): Promise<ResultsDetails | Unavailable> {
   const errored = new FirstN<ErroredDocument>(erroredLimit);
-  const statusCounts: Record<string, number> = {};
+  const statusCounts = new BoundedCounts(MAX_COUNTED_STATUSES, OTHER_STATUSES);
+  // A cursor that comes back would page forever; remembering every cursor would grow with the run.
+  const cursors = new RepeatDetector<string>();
   let count = 0;
   let pages = 0;
   let after: string | null = null;
-  const seenCursors = new Set<string>();
   try {
     do {
       const cursor: string | null = after;
@@ -151,15 +158,14 @@ async function readResults(client: DetailsClient, options: ReadDetailsOptions, e
       pages += 1;
       for (const result of page.results) {
         count += 1;
-        statusCounts[result.status] = (statusCounts[result.status] ?? 0) + 1;
+        statusCounts.add(result.status);
         if (isErrored(result)) errored.add({ id: result.id, document_id: result.document_id, filename: null, status: result.status, message: result.message });
       }
       after = page.after;
-      // A cursor seen twice would loop forever; an empty page with a cursor, likewise.
-      if (after !== null && (seenCursors.has(after) || page.results.length === 0)) {
+      // An empty page with a cursor would loop forever too.
+      if (after !== null && (cursors.repeats(after) || page.results.length === 0)) {
         throw new Error(`the results cursor did not advance (after=${after} on page ${pages})`);
       }
-      if (after !== null) seenCursors.add(after);
     } while (after !== null);
   } catch (error) {
     return { state: 'failed', message: `could not read the results of run ${options.runId} (stopped on page ${pages + 1}, after ${count} documents): ${messageOf(error)}` };
@@ -168,7 +174,7 @@ async function readResults(client: DetailsClient, options: ReadDetailsOptions, e
   return {
     state: 'ok',
     document_count: count,
-    status_counts: statusCounts,
+    status_counts: statusCounts.counts,
     errored_documents: errored.items,
     errored_document_count: errored.count,
     pages,
@@ -185,10 +191,9 @@ async function withRetries<T>(options: ReadDetailsOptions, attempt: () => Promis
     try {
       return await attempt();
     } catch (error) {
-      const retryable = error instanceof RetabError && error.retryable;
-      if (!retryable || failed >= retries || options.signal.aborted) throw error;
-      const retryAfter = error instanceof RetabApiError ? error.retryAfterMs : null;
-      await options.sleep(Math.min(backoffDelay(failed + 1, options.random(), retryAfter, options.backoff ?? DETAIL_BACKOFF), 10_000), options.signal);
+      if (!isRetryable(error) || failed >= retries || options.signal.aborted) throw error;
+      const delay = backoffDelay(failed + 1, options.random(), retryAfterOf(error), options.backoff ?? DETAIL_BACKOFF);
+      await options.sleep(Math.min(delay, MAX_DETAIL_RETRY_WAIT_MS), options.signal);
     }
   }
 }

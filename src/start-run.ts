@@ -3,14 +3,15 @@
  * has no idempotency key, so the POST is sent again only when the previous attempt provably never
  * reached the server. After an ambiguous failure (reset or timeout after sending, 5xx, 429, an
  * unreadable 2xx) the experiment's newest runs are listed and a run created since the attempt is
- * adopted; only when there is none is the POST tried again. Everything stays inside the deadline.
+ * adopted; only when there is none, and the error is one worth retrying, is the POST tried again.
+ * Everything stays inside the deadline.
  *
  * The HTTP calls, the clock, sleeping and randomness come in as parameters: the decisions are
  * tested without a server, the whole against the simulator.
  */
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { formatDuration } from './duration.js';
-import { RetabApiError, RetabConnectionError, RetabError, RetabResponseError, RetabTimeoutError } from './retab/errors.js';
+import { isRetryable, RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutError, retryAfterOf } from './retab/errors.js';
 import type { ExperimentRun } from './retab/run.js';
 
 /** How an attempt to start a run failed, as far as "did it start a run?" goes. */
@@ -102,94 +103,147 @@ const DEFAULT_SETTLE_MS = 1_000;
 const DEFAULT_LAST_LOOK_MS = 2_000;
 
 export async function startRun(options: StartRunOptions): Promise<StartOutcome> {
-  const { now, signal, deadline } = options;
-  const started = now();
-  const elapsed = () => now() - started;
-  const clockSkewMs = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
-  const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
-  let attempts = 0;
-  let failures = 0;
-  let lastError: Error | null = null;
-  /** Set once an attempt may have started a run: from then on, look before sending again. */
-  let uncertainSince: number | null = null;
-  /** A 2xx was seen: a run exists, so the POST is never sent again. */
-  let certainlyStarted = false;
+  return new RunStarter(options).start();
+}
 
-  const criteria = (): AdoptionCriteria => ({
-    experimentId: options.experimentId,
-    workflowId: options.workflowId,
-    sinceMs: uncertainSince ?? started,
-    clockSkewMs,
-  });
-  const stopped = async (kind: 'timed_out' | 'interrupted'): Promise<StartOutcome> => {
-    const orphan = uncertainSince === null ? null : await lastLook();
-    return { kind, lastError, orphan, attempts, elapsedMs: elapsed() };
-  };
-  const lastLook = async (): Promise<ExperimentRun | null> => {
+/** One call of `startRun`: what the attempts so far have learnt, and one method per step. */
+class RunStarter {
+  private readonly started: number;
+  private attempts = 0;
+  private failures = 0;
+  private lastError: Error | null = null;
+  /** Set once an attempt may have started a run: from then on, look before sending again. */
+  private uncertainSince: number | null = null;
+  /** A 2xx was seen: a run exists, so the POST is never sent again. */
+  private certainlyStarted = false;
+  /** The last failure may have started a run and is not worth retrying: look once more, then fail. */
+  private finalLook = false;
+
+  constructor(private readonly options: StartRunOptions) {
+    this.started = options.now();
+  }
+
+  async start(): Promise<StartOutcome> {
+    const { signal, deadline, now } = this.options;
+    for (;;) {
+      if (signal.aborted) return this.stopped('interrupted');
+      if (now() >= deadline) return this.stopped('timed_out');
+      // Look first when an earlier attempt may have started a run.
+      const looked = this.uncertainSince === null ? 'send' : await this.look();
+      const outcome = looked === 'send' ? await this.send() : looked;
+      if (outcome) return outcome;
+    }
+  }
+
+  /** Lists the experiment's runs: the outcome when found (or when the look fails), 'send' when the POST may go again, null to look again. */
+  private async look(): Promise<StartOutcome | 'send' | null> {
+    const { options } = this;
+    let runs: ExperimentRun[];
     try {
-      return findStartedRun(await options.listRecentRuns(AbortSignal.timeout(options.lastLookMs ?? DEFAULT_LAST_LOOK_MS)), criteria());
+      runs = await options.listRecentRuns(this.requestSignal());
+    } catch (caught) {
+      const error = toError(caught);
+      if (options.signal.aborted) return this.stopped('interrupted');
+      if (options.now() >= options.deadline) return this.stopped('timed_out');
+      if (!isRetryable(error)) {
+        return this.failed(new Error(`could not check whether a run of experiment ${options.experimentId} was started: ${error.message}`));
+      }
+      this.lastError = error;
+      await this.backOff(error, 'Listing the experiment runs failed; listing again', 0);
+      return null;
+    }
+    const found = findStartedRun(runs, this.criteria());
+    if (found) return { kind: 'started', run: found, adopted: true, attempts: this.attempts, elapsedMs: this.elapsed() };
+    if (this.certainlyStarted) {
+      // Retab said 2xx, so the run exists: keep looking, never start another.
+      const error = new Error(`Retab started a run of experiment ${options.experimentId} but it is not listed yet`);
+      this.lastError = error;
+      await this.backOff(error, 'Looking for the started run again', this.settleMs());
+      return null;
+    }
+    if (this.finalLook && this.lastError) return this.failed(this.lastError);
+    return 'send';
+  }
+
+  /** Sends the POST: the outcome when it answers or cannot go on, null to go round again. */
+  private async send(): Promise<StartOutcome | null> {
+    const { options } = this;
+    this.attempts += 1;
+    const attemptAt = options.now();
+    try {
+      const run = await options.createRun(this.requestSignal());
+      return { kind: 'started', run, adopted: false, attempts: this.attempts, elapsedMs: this.elapsed() };
+    } catch (caught) {
+      const error = toError(caught);
+      const cutShort = options.signal.aborted || options.now() >= options.deadline;
+      const kind = cutShort ? 'ambiguous' : classifyStartFailure(error);
+      if (kind !== 'not_sent') this.uncertainSince ??= attemptAt;
+      if (options.signal.aborted) return this.stopped('interrupted');
+      if (options.now() >= options.deadline) return this.stopped('timed_out');
+      if (kind === 'rejected') return this.failed(error);
+      if (kind === 'started_unreadable') this.certainlyStarted = true;
+      // Whether to try again is the error's call; whether to look first is the kind's.
+      if (kind === 'ambiguous' && !isRetryable(error)) this.finalLook = true;
+      this.lastError = error;
+      const what = kind === 'not_sent' ? 'The request never reached Retab; sending it again' : 'Retab may have started the run; looking for it before sending again';
+      await this.backOff(error, what, kind === 'not_sent' ? 0 : this.settleMs());
+      return null;
+    }
+  }
+
+  /** The deadline passed or the job was cancelled: one last look for a run an attempt may have started. */
+  private async stopped(kind: 'timed_out' | 'interrupted'): Promise<StartOutcome> {
+    const orphan = this.uncertainSince === null ? null : await this.lastLook();
+    return { kind, lastError: this.lastError, orphan, attempts: this.attempts, elapsedMs: this.elapsed() };
+  }
+
+  private async lastLook(): Promise<ExperimentRun | null> {
+    try {
+      const runs = await this.options.listRecentRuns(AbortSignal.timeout(this.options.lastLookMs ?? DEFAULT_LAST_LOOK_MS));
+      return findStartedRun(runs, this.criteria());
     } catch {
       return null;
     }
-  };
-  const requestSignal = () => AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, deadline - now()))]);
-  /** Back off before the next request; at least `minimumMs`, never past the deadline. */
-  const wait = async (error: Error, retryAfterMs: number | null, what: string, minimumMs: number): Promise<void> => {
-    failures += 1;
-    const backoff = backoffDelay(failures, options.random(), retryAfterMs, options.backoff ?? DEFAULT_BACKOFF);
-    const delay = Math.min(Math.max(minimumMs, backoff), Math.max(0, deadline - now()));
-    options.onRetry?.(`${what} in ${formatDuration(delay)}: ${error.message}`, delay);
-    await options.sleep(delay, signal);
-  };
-  const asError = (caught: unknown) => (caught instanceof Error ? caught : new Error(String(caught)));
-
-  for (;;) {
-    if (signal.aborted) return stopped('interrupted');
-    if (now() >= deadline) return stopped('timed_out');
-
-    // Look first when an earlier attempt may have started a run.
-    if (uncertainSince !== null) {
-      let runs: ExperimentRun[];
-      try {
-        runs = await options.listRecentRuns(requestSignal());
-      } catch (caught) {
-        const error = asError(caught);
-        if (signal.aborted) return stopped('interrupted');
-        if (now() >= deadline) return stopped('timed_out');
-        if (!(error instanceof RetabError && error.retryable)) {
-          return { kind: 'failed', error: new Error(`could not check whether a run of experiment ${options.experimentId} was started: ${error.message}`), attempts, elapsedMs: elapsed() };
-        }
-        lastError = error;
-        await wait(error, error instanceof RetabApiError ? error.retryAfterMs : null, 'Listing the experiment runs failed; listing again', 0);
-        continue;
-      }
-      const found = findStartedRun(runs, criteria());
-      if (found) return { kind: 'started', run: found, adopted: true, attempts, elapsedMs: elapsed() };
-      if (certainlyStarted) {
-        // Retab said 2xx, so the run exists: keep looking, never start another.
-        const error = new Error(`Retab started a run of experiment ${options.experimentId} but it is not listed yet`);
-        lastError = error;
-        await wait(error, null, 'Looking for the started run again', settleMs);
-        continue;
-      }
-    }
-
-    attempts += 1;
-    const attemptAt = now();
-    try {
-      const run = await options.createRun(requestSignal());
-      return { kind: 'started', run, adopted: false, attempts, elapsedMs: elapsed() };
-    } catch (caught) {
-      const error = asError(caught);
-      const kind = signal.aborted || now() >= deadline ? 'ambiguous' : classifyStartFailure(error);
-      if (kind !== 'not_sent') uncertainSince ??= attemptAt;
-      if (signal.aborted) return stopped('interrupted');
-      if (now() >= deadline) return stopped('timed_out');
-      if (kind === 'rejected') return { kind: 'failed', error, attempts, elapsedMs: elapsed() };
-      if (kind === 'started_unreadable') certainlyStarted = true;
-      lastError = error;
-      const what = kind === 'not_sent' ? 'The request never reached Retab; sending it again' : 'Retab may have started the run; looking for it before sending again';
-      await wait(error, error instanceof RetabApiError ? error.retryAfterMs : null, what, kind === 'not_sent' ? 0 : settleMs);
-    }
   }
+
+  private failed(error: Error): StartOutcome {
+    return { kind: 'failed', error, attempts: this.attempts, elapsedMs: this.elapsed() };
+  }
+
+  /** Backs off before the next request: at least `minimumMs`, never past the deadline. */
+  private async backOff(error: Error, what: string, minimumMs: number): Promise<void> {
+    const { options } = this;
+    this.failures += 1;
+    const backoff = backoffDelay(this.failures, options.random(), retryAfterOf(error), options.backoff ?? DEFAULT_BACKOFF);
+    const delay = Math.min(Math.max(minimumMs, backoff), Math.max(0, options.deadline - options.now()));
+    options.onRetry?.(`${what} in ${formatDuration(delay)}: ${error.message}`, delay);
+    await options.sleep(delay, options.signal);
+  }
+
+  private criteria(): AdoptionCriteria {
+    const { options } = this;
+    return {
+      experimentId: options.experimentId,
+      workflowId: options.workflowId,
+      sinceMs: this.uncertainSince ?? this.started,
+      clockSkewMs: options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS,
+    };
+  }
+
+  private requestSignal(): AbortSignal {
+    const { signal, deadline, now } = this.options;
+    return AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, deadline - now()))]);
+  }
+
+  private settleMs(): number {
+    return this.options.settleMs ?? DEFAULT_SETTLE_MS;
+  }
+
+  private elapsed(): number {
+    return this.options.now() - this.started;
+  }
+}
+
+function toError(caught: unknown): Error {
+  return caught instanceof Error ? caught : new Error(String(caught));
 }

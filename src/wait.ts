@@ -5,7 +5,7 @@
  */
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { PollRecord, PollSchedule } from './poll-schedule.js';
-import { RetabApiError, RetabError } from './retab/errors.js';
+import { isRetryable, RetabApiError, retryAfterOf } from './retab/errors.js';
 import { isTerminal, type ExperimentRun } from './retab/run.js';
 
 export type WaitOutcome =
@@ -70,12 +70,11 @@ export async function waitForRun(options: WaitOptions): Promise<WaitOutcome> {
       if (now() >= deadline || deadlineSignal?.aborted) return { kind: 'timed_out', run, polls, elapsedMs: elapsed(), lastError: lastError ?? error };
       const notFound = error instanceof RetabApiError && error.status === 404;
       notFoundInARow = notFound ? notFoundInARow + 1 : 0;
-      const retry = notFound ? notFoundInARow < notFoundLimit : error instanceof RetabError && error.retryable;
+      const retry = notFound ? notFoundInARow < notFoundLimit : isRetryable(error);
       if (!retry) return { kind: 'failed', run, polls, elapsedMs: elapsed(), error };
       lastError = error;
       failedAttempts += 1;
-      const retryAfter = error instanceof RetabApiError ? error.retryAfterMs : null;
-      delay = backoffDelay(failedAttempts, options.random(), retryAfter, options.backoff ?? DEFAULT_BACKOFF);
+      delay = backoffDelay(failedAttempts, options.random(), retryAfterOf(error), options.backoff ?? DEFAULT_BACKOFF);
       options.onRetry?.(error, delay, failedAttempts);
     }
 

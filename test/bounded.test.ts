@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FirstN, WorstK } from '../src/report/bounded.js';
+import { BoundedCounts, FirstN, RepeatDetector, WorstK } from '../src/report/bounded.js';
 import { compareDocuments } from '../src/run-details.js';
 
 describe('WorstK', () => {
@@ -37,5 +37,46 @@ describe('FirstN', () => {
     for (let i = 0; i < 10; i++) first.add(i);
     expect(first.items).toEqual([0, 1]);
     expect(first.count).toBe(10);
+  });
+});
+
+describe('BoundedCounts', () => {
+  it('counts each key until the limit, then counts new keys together', () => {
+    const counts = new BoundedCounts(2, 'other');
+    for (const key of ['a', 'b', 'a', 'c', 'd', 'b', 'c']) counts.add(key);
+    expect(counts.counts).toEqual({ a: 2, b: 2, other: 3 });
+  });
+  it('counts a key named __proto__ like any other', () => {
+    const counts = new BoundedCounts(5, 'other');
+    counts.add('__proto__');
+    counts.add('__proto__');
+    expect(Object.entries(counts.counts)).toEqual([['__proto__', 2]]);
+  });
+});
+
+describe('RepeatDetector', () => {
+  it('never reports a repeat in a sequence of distinct values', () => {
+    const detector = new RepeatDetector<string>();
+    for (let i = 0; i < 10_000; i++) expect(detector.repeats(`c${i}`)).toBe(false);
+  });
+  it.each([
+    [0, 1],
+    [0, 2],
+    [5, 3],
+    [17, 40],
+  ])('catches a loop of length %#: after a %i-step lead-in, cycling through %i values, within about twice its length', (lead, length) => {
+    const detector = new RepeatDetector<string>();
+    const value = (step: number) => (step < lead ? `lead${step}` : `loop${(step - lead) % length}`);
+    let step = 0;
+    while (!detector.repeats(value(step))) {
+      step += 1;
+      expect(step).toBeLessThan(2 * (lead + length) + 2);
+    }
+    expect(step).toBeGreaterThanOrEqual(lead + length);
+  });
+  it('catches a value repeated at once on the next step', () => {
+    const detector = new RepeatDetector<string>();
+    expect(detector.repeats('same')).toBe(false);
+    expect(detector.repeats('same')).toBe(true);
   });
 });

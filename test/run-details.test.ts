@@ -73,6 +73,16 @@ describe('readRunDetails against the simulator', () => {
     expect(details.metrics).toEqual({ state: 'failed', message: expect.stringMatching(/^could not read the metrics of run exprun_paged: Retab answered HTTP 401 .*Invalid API key/) });
   });
 
+  it('counts at most a bounded number of distinct statuses, the rest together', async () => {
+    const data = Array.from({ length: 50 }, (_, i) => ({ id: `r${i}`, lifecycle: { status: `status_${i}` } }));
+    sim.fault({ path: '/v1/workflows/experiments/results', status: 200, times: 1, body: JSON.stringify({ data, list_metadata: { after: null } }) });
+    const details = await readRunDetails(client, options('exprun_pass'));
+    if (details.results.state !== 'ok') throw new Error('expected the results to be read');
+    expect(details.results.document_count).toBe(50);
+    expect(Object.keys(details.results.status_counts)).toHaveLength(21);
+    expect(details.results.status_counts['(other)']).toBe(30);
+  });
+
   it('stops on a cursor that does not advance', async () => {
     sim.fault({ path: '/v1/workflows/experiments/results', status: 200, times: 5, body: JSON.stringify({ data: [{ id: 'x', lifecycle: { status: 'completed' } }], list_metadata: { after: 'same' } }) });
     const details = await readRunDetails(client, options('exprun_pass'));

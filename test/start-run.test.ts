@@ -161,6 +161,19 @@ describe('startRun', () => {
     expect(h.calls.filter((call) => call === 'POST' || call === 'LIST')).toEqual(['POST', 'LIST', 'POST']);
   });
 
+  it('after an ambiguous failure that is not worth retrying (501), looks once, then fails without sending again', async () => {
+    const h = harness({ posts: [apiError(501)], lists: [[run('r_old', T0 - 3_600_000)]] });
+    const outcome = await startRun(h.options);
+    expect(outcome).toMatchObject({ kind: 'failed', attempts: 1 });
+    if (outcome.kind === 'failed') expect(outcome.error.message).toContain('HTTP 501');
+    expect(h.calls.filter((call) => call === 'POST' || call === 'LIST')).toEqual(['POST', 'LIST']);
+  });
+
+  it('after an ambiguous 501, still adopts the run it may have started', async () => {
+    const h = harness({ posts: [apiError(501)], lists: [[run('r_ours', T0 + 80)]] });
+    expect(await startRun(h.options)).toMatchObject({ kind: 'started', adopted: true, attempts: 1, run: { id: 'r_ours' } });
+  });
+
   it('after a second ambiguous failure, still adopts a run created since the first attempt', async () => {
     const h = harness({ posts: [apiError(502), apiError(502)], lists: [[], [run('r_from_first', T0 + 50)]] });
     const outcome = await startRun(h.options);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { GateResult } from '../src/gate-result.js';
-import { escapeMarkdown } from '../src/report/markdown.js';
+import { renderComment } from '../src/comment/render.js';
+import { cutToFit, escapeMarkdown, markdownTable } from '../src/report/markdown.js';
 import { buildOutputs } from '../src/report/outputs.js';
-import { renderSummary } from '../src/report/summary.js';
+import { MAX_SUMMARY_BYTES, renderSummary } from '../src/report/summary.js';
 import { makeRun } from './support/runs.js';
 
 function result(overrides: Partial<GateResult> = {}): GateResult {
@@ -100,5 +101,61 @@ describe('buildOutputs', () => {
   it('leaves unknown figures empty', () => {
     const outputs = buildOutputs(result({ status: 'not_found', passed: false, run: null }));
     expect(outputs).toMatchObject({ passed: 'false', status: 'not_found', score: '', error_count: '', duration_ms: '', run: '', run_id: 'exprun_2', threshold: '0.8' });
+  });
+});
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+describe('size limits whatever the input', () => {
+  // Far more rows than the action ever keeps, each as long and as escape-heavy as allowed.
+  const message = `${'"<😀>'.repeat(400)}`;
+  const huge = result({
+    details: {
+      requested_prior_run_id: null,
+      metrics: { state: 'failed', message },
+      results: {
+        state: 'ok',
+        document_count: 20_000,
+        status_counts: { error: 20_000 },
+        errored_documents: Array.from({ length: 1_000 }, (_, i) => ({ id: `r${i}`, document_id: `d${i}`, filename: message, status: 'error', message })),
+        errored_document_count: 20_000,
+        pages: 20,
+      },
+    },
+  });
+
+  it('keeps the summary under 1 MiB, cut between whole characters', () => {
+    const markdown = renderSummary(huge, { rows: 1_000 });
+    expect(Buffer.byteLength(markdown)).toBeLessThan(MAX_SUMMARY_BYTES);
+    expect(markdown).toMatch(/cut to fit a job summary\)\n$/);
+    expect(markdown).not.toMatch(LONE_SURROGATE);
+  });
+
+  it('keeps the comment within its limit, cut between whole characters', () => {
+    for (const max of [300, 301, 302, 303]) {
+      const body = renderComment(result({ passed: false, failures: [{ rule: 'run_error', message: '😀'.repeat(2_000) }] }), '<!-- m -->', {}, max);
+      expect(body.length).toBeLessThanOrEqual(max);
+      expect(body).toMatch(/see the job summary\)$/);
+      expect(body).not.toMatch(LONE_SURROGATE);
+    }
+  });
+});
+
+describe('cutToFit', () => {
+  it('leaves text that fits alone, and cuts the rest to fit with the note', () => {
+    expect(cutToFit('abc', 3, '…')).toBe('abc');
+    expect(cutToFit('abcdef', 4, '…')).toBe('abc…');
+    expect(cutToFit('ééé', 5, '.', (t) => Buffer.byteLength(t))).toBe('éé.');
+    expect(cutToFit('a😀b', 3, '…')).toBe('a…');
+  });
+  it('escapeMarkdown cuts long text between whole characters', () => {
+    expect(escapeMarkdown('😀'.repeat(10), 4)).toBe('😀…');
+    expect(escapeMarkdown('x😀'.repeat(10), 4)).toBe('x😀…');
+  });
+});
+
+describe('markdownTable', () => {
+  it('writes the header, the rule and one line per row, then a blank line', () => {
+    expect(markdownTable(['', 'Value'], [['Score', '0.8'], ['Errors']])).toEqual(['| | Value |', '|---|---|', '| Score | 0.8 |', '| Errors |  |', '']);
   });
 });

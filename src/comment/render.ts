@@ -4,6 +4,7 @@
  */
 import type { GateResult } from '../gate-result.js';
 import type { Env } from '../inputs.js';
+import { cutToFit } from '../report/markdown.js';
 import { renderSummary } from '../report/summary.js';
 
 export const MAX_COMMENT_CHARS = 65_536;
@@ -18,8 +19,7 @@ export function renderComment(result: GateResult, marker: string, env: Env, maxC
     if (body.length <= maxChars) return body;
   }
   // The summary is bounded well below this; the cut only guards against a future change.
-  const note = '\n\n…(cut to fit a comment; see the job summary)';
-  return body.slice(0, maxChars - note.length) + note;
+  return cutToFit(body, maxChars, '\n\n…(cut to fit a comment; see the job summary)');
 }
 
 function runLink(env: Env): string {

@@ -39,7 +39,7 @@ async function writeReport(result: GateResult, { io, env }: ArtifactOptions): Pr
     io.info(`Full report written to ${path}`);
   } catch (error) {
     io.setOutput('report_path', '');
-    io.warning(`Could not write the JSON report under RUNNER_TEMP: ${error instanceof Error ? error.message : String(error)}`);
+    io.warning(`Could not write the JSON report under RUNNER_TEMP: ${messageOf(error)}`);
   }
 }
 
@@ -61,7 +61,7 @@ async function writeComment(result: GateResult, comment: { mode: CommentMode; to
     const api = await (options.commentsApi ?? githubCommentsApi)(comment.token, baseUrl);
     outcome = await publishComment(api, plan, renderComment(result, plan.marker, env));
   } catch (error) {
-    outcome = { kind: 'failed' as const, message: `Could not comment on pull request #${plan.issueNumber}: ${error instanceof Error ? error.message : String(error)}` };
+    outcome = { kind: 'failed' as const, message: `Could not comment on pull request #${plan.issueNumber}: ${messageOf(error)}` };
   }
   switch (outcome.kind) {
     case 'created':
@@ -82,7 +82,11 @@ async function readEventPayload(env: Env, io: ArtifactIO): Promise<unknown> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as unknown;
   } catch (error) {
-    io.debug(`Could not read the event payload: ${error instanceof Error ? error.message : String(error)}`);
+    io.debug(`Could not read the event payload: ${messageOf(error)}`);
     return null;
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -90,3 +90,50 @@ export class FirstN<T> {
     return this.seen;
   }
 }
+
+/**
+ * Counts items by key, keeping at most `maxKeys` distinct keys; items with any further key are
+ * counted under `otherKey`, so a stream of ever-new keys cannot grow the table.
+ */
+export class BoundedCounts {
+  // A Map, not an object: a key such as `__proto__` is counted like any other.
+  private readonly map = new Map<string, number>();
+
+  constructor(
+    readonly maxKeys: number,
+    readonly otherKey: string,
+  ) {}
+
+  add(key: string): void {
+    const counted = this.map.has(key) || this.map.size < this.maxKeys ? key : this.otherKey;
+    this.map.set(counted, (this.map.get(counted) ?? 0) + 1);
+  }
+
+  /** The counts as a plain object, in the order the keys were first seen. */
+  get counts(): Record<string, number> {
+    return Object.fromEntries(this.map);
+  }
+}
+
+/**
+ * Tells when a sequence comes back to a value it has already produced (Brent's cycle detection):
+ * one remembered value instead of all of them. A value repeated at once is caught on the next
+ * step; a longer loop within about twice its length.
+ */
+export class RepeatDetector<T> {
+  private saved: { value: T } | null = null;
+  private power = 1;
+  private steps = 0;
+
+  /** True when `value` closes a loop. */
+  repeats(value: T): boolean {
+    if (this.saved && this.saved.value === value) return true;
+    this.steps += 1;
+    if (this.steps === this.power) {
+      this.saved = { value };
+      this.power *= 2;
+      this.steps = 0;
+    }
+    return false;
+  }
+}

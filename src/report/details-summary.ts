@@ -4,9 +4,9 @@
  * every string from the API escaped and cut, so the text is bounded however large the run.
  */
 import type { GateResult } from '../gate-result.js';
-import type { ErroredDocument, WorstDocument } from '../run-details.js';
+import type { ErroredDocument, MetricsDetails, ResultsDetails, WorstDocument } from '../run-details.js';
 import { formatScore } from '../verdict.js';
-import { escapeMarkdown as md } from './markdown.js';
+import { escapeMarkdown as md, markdownTable } from './markdown.js';
 
 export type SummaryRow = [name: string, value: string, gate: string];
 
@@ -52,48 +52,51 @@ export function scoredRow(result: GateResult): SummaryRow[] {
 
 /** The sections after the table: notes on what could not be read, worst documents, errored documents. */
 export function detailSections(result: GateResult, options: DetailOptions = {}): string[] {
-  const details = result.details;
   const limit = Math.max(0, options.rows ?? DEFAULT_DETAIL_ROWS);
-  const lines: string[] = [];
-  const notes: string[] = [];
-  if (details?.metrics.state !== undefined && details.metrics.state !== 'ok') notes.push(`Per-document scores and the prior run are not shown: ${details.metrics.message}`);
-  if (details?.results.state !== undefined && details.results.state !== 'ok') notes.push(`Per-document results are not shown: ${details.results.message}`);
-  if (result.comparison?.note) notes.push(result.comparison.note);
-  for (const note of notes) lines.push(`> [!NOTE]`, `> ${md(note, 1_000)}`, '');
-  if (!details) return lines;
-
-  if (details.metrics.state === 'ok' && details.metrics.worst_documents.length > 0) {
-    const metrics = details.metrics;
-    const scored = metrics.listed_document_count - metrics.unscored_document_count;
-    const shown = metrics.worst_documents.slice(0, limit);
-    lines.push(`#### Lowest-scoring documents`, '');
-    if (shown.length > 0) {
-      lines.push('| Document | Score | Prior | Change |', '|---|---|---|---|');
-      for (const doc of shown) lines.push(worstRow(doc));
-      lines.push('');
-    }
-    if (scored > shown.length) lines.push(`…and ${scored - shown.length} more scored ${scored - shown.length === 1 ? 'document' : 'documents'}.`, '');
-  }
-
-  if (details.results.state === 'ok' && details.results.errored_document_count > 0) {
-    const results = details.results;
-    lines.push(`#### Errored documents (${results.errored_document_count} of ${results.document_count})`, '');
-    const shown = results.errored_documents.slice(0, limit);
-    for (const doc of shown) lines.push(erroredLine(doc));
-    const more = results.errored_document_count - shown.length;
-    if (more > 0) lines.push(`- …and ${more} more`);
-    lines.push('');
-  }
+  const lines = noteLines(result);
+  const details = result.details;
+  if (details?.metrics.state === 'ok') lines.push(...worstSection(details.metrics, limit));
+  if (details?.results.state === 'ok') lines.push(...erroredSection(details.results, limit));
   return lines;
 }
 
-function worstRow(doc: WorstDocument): string {
+/** Why parts of the report are missing, one Markdown note each. */
+function noteLines(result: GateResult): string[] {
+  const details = result.details;
+  const notes: string[] = [];
+  if (details && details.metrics.state !== 'ok') notes.push(`Per-document scores and the prior run are not shown: ${details.metrics.message}`);
+  if (details && details.results.state !== 'ok') notes.push(`Per-document results are not shown: ${details.results.message}`);
+  if (result.comparison?.note) notes.push(result.comparison.note);
+  return notes.flatMap((note) => ['> [!NOTE]', `> ${md(note, 1_000)}`, '']);
+}
+
+function worstSection(metrics: MetricsDetails, limit: number): string[] {
+  if (metrics.worst_documents.length === 0) return [];
+  const scored = metrics.listed_document_count - metrics.unscored_document_count;
+  const shown = metrics.worst_documents.slice(0, limit);
+  const lines = ['#### Lowest-scoring documents', ''];
+  if (shown.length > 0) lines.push(...markdownTable(['Document', 'Score', 'Prior', 'Change'], shown.map(worstRow)));
+  const more = scored - shown.length;
+  if (more > 0) lines.push(`…and ${more} more scored ${more === 1 ? 'document' : 'documents'}.`, '');
+  return lines;
+}
+
+function erroredSection(results: ResultsDetails, limit: number): string[] {
+  if (results.errored_document_count === 0) return [];
+  const shown = results.errored_documents.slice(0, limit);
+  const lines = [`#### Errored documents (${results.errored_document_count} of ${results.document_count})`, '', ...shown.map(erroredLine)];
+  const more = results.errored_document_count - shown.length;
+  if (more > 0) lines.push(`- …and ${more} more`);
+  lines.push('');
+  return lines;
+}
+
+function worstRow(doc: WorstDocument): string[] {
   const name = md(doc.filename ?? doc.id, 120);
   const prior = doc.prior_score === null ? '—' : formatScore(doc.prior_score);
   const change = doc.prior_score === null ? '—' : formatChange(doc.score - doc.prior_score);
-  return `| ${name} | ${formatScore(doc.score)} | ${prior} | ${change} |`;
+  return [name, formatScore(doc.score), prior, change];
 }
-
 function erroredLine(doc: ErroredDocument): string {
   const name = md(doc.filename ?? doc.document_id ?? doc.id, 120);
   return `- **${name}**: ${doc.message ? md(doc.message, 300) : 'no message given'}`;

@@ -10,6 +10,40 @@ const HTML_ENTITIES: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '
 export function escapeMarkdown(text: string, maxLength = 500): string {
   // eslint-disable-next-line no-control-regex
   const flat = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
-  const cut = flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}…` : flat;
-  return cut.replace(MARKDOWN_SPECIAL, (char) => HTML_ENTITIES[char] ?? `\\${char}`);
+  return cutToFit(flat, maxLength, '…').replace(MARKDOWN_SPECIAL, (char) => HTML_ENTITIES[char] ?? `\\${char}`);
+}
+
+/**
+ * A Markdown table as lines, followed by a blank line. Cells must already be escaped (see
+ * `escapeMarkdown`); a row with fewer cells than the header is padded with empty ones.
+ */
+export function markdownTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
+  const headerLine = `|${header.map((cell) => (cell ? ` ${cell} ` : ' ')).join('|')}|`;
+  const rule = `|${header.map(() => '---').join('|')}|`;
+  const line = (cells: readonly string[]) => `| ${header.map((_, i) => cells[i] ?? '').join(' | ')} |`;
+  return [headerLine, rule, ...rows.map(line), ''];
+}
+
+/**
+ * `text` when it measures at most `max` by `measure`, else its start and `note`, together at most
+ * `max`. The cut never falls inside a surrogate pair (nor, so, inside a UTF-8 sequence).
+ */
+export function cutToFit(text: string, max: number, note: string, measure: (text: string) => number = (t) => t.length): string {
+  if (measure(text) <= max) return text;
+  const room = Math.max(0, max - measure(note));
+  // The longest prefix that fits: the measure grows with the prefix, so bisect on its length.
+  let low = 0;
+  let high = Math.min(text.length, room);
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (measure(text.slice(0, mid)) <= room) low = mid;
+    else high = mid - 1;
+  }
+  return text.slice(0, wholeCharacters(text, low)) + note;
+}
+
+/** `end`, moved back by one when it would split a surrogate pair. */
+function wholeCharacters(text: string, end: number): number {
+  const last = text.charCodeAt(end - 1);
+  return end > 0 && last >= 0xd800 && last <= 0xdbff ? end - 1 : end;
 }

@@ -9,12 +9,19 @@ import type { StartedBy } from '../github-context.js';
 import type { GateResult } from '../gate-result.js';
 import type { ExperimentRun } from '../retab/run.js';
 import { formatScore, type Rule } from '../verdict.js';
-import { comparisonRows, detailSections, scoredRow, type DetailOptions } from './details-summary.js';
-import { escapeMarkdown as md } from './markdown.js';
+import { comparisonRows, detailSections, scoredRow, type DetailOptions, type SummaryRow } from './details-summary.js';
+import { cutToFit, escapeMarkdown as md, markdownTable } from './markdown.js';
 
 const TITLE = 'Retab experiment gate';
+/** GitHub's limit for one step's summary, in bytes. */
+export const MAX_SUMMARY_BYTES = 1024 * 1024;
 
 export function renderSummary(result: GateResult, options: DetailOptions = {}): string {
+  // Bounded by construction far below the limit; the cut only guards against a future change.
+  return cutToFit(summaryLines(result, options).join('\n'), MAX_SUMMARY_BYTES - 1, '\n\n…(cut to fit a job summary)\n', (text) => Buffer.byteLength(text));
+}
+
+function summaryLines(result: GateResult, options: DetailOptions): string[] {
   const lines = [headline(result), ''];
   if (result.startedBy) lines.push(startedByLine(result, result.startedBy), '');
   if (result.cancellation) lines.push(md(describeCancellation(result.cancellation), 1_000), '');
@@ -23,13 +30,9 @@ export function renderSummary(result: GateResult, options: DetailOptions = {}): 
     lines.push('');
   }
   const rows = tableRows(result);
-  if (rows.length > 0) {
-    lines.push('| | Value | Gate |', '|---|---|---|');
-    for (const [name, value, gate] of rows) lines.push(`| ${name} | ${value} | ${gate} |`);
-    lines.push('');
-  }
+  if (rows.length > 0) lines.push(...markdownTable(['', 'Value', 'Gate'], rows));
   lines.push(...detailSections(result, options));
-  return lines.join('\n');
+  return lines;
 }
 
 const RULE_LABELS: Record<Rule, string> = {
@@ -62,11 +65,9 @@ function startedByLine(result: GateResult, by: StartedBy): string {
   return `${runId ? `Run ${md(runId)}` : 'The run'} was started by this workflow: ${link}${commit}.`;
 }
 
-type Row = [name: string, value: string, gate: string];
-
-function tableRows(result: GateResult): Row[] {
+function tableRows(result: GateResult): SummaryRow[] {
   const run = result.run;
-  const rows: Row[] = [];
+  const rows: SummaryRow[] = [];
   if (run || result.threshold !== null) rows.push(['Score', !run || run.score === null ? '—' : `**${formatScore(run.score)}**`, scoreGate(result)]);
   rows.push(...comparisonRows(result));
   if (run || result.maxErrors !== null) rows.push(['Errors', run ? String(run.error_count) : '—', errorsGate(result)]);

@@ -9,10 +9,9 @@ import { keyEnvironment, type Env } from '../inputs.js';
 import { RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutError, type RequestInfo } from './errors.js';
 import { proxyAgentFromEnv } from './proxy.js';
 import { parseRetryAfter } from './retry-after.js';
-import { describeIssues, normalizeRun, rawRunSchema, type ExperimentRun } from './run.js';
 import { normalizeMetrics, rawMetricsSchema, rawUnavailableMetricsSchema, type MetricsSummary } from './metrics.js';
 import { MAX_RESULTS_PAGE_SIZE, normalizeResultsPage, rawResultsPageSchema, type ResultsPage } from './results.js';
-import { cancelAnswerSchema, runListSchema } from './run.js';
+import { cancelAnswerSchema, describeIssues, normalizeRun, rawRunSchema, runListSchema, type ExperimentRun } from './run.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -40,6 +39,23 @@ export interface RetabClientOptions {
   now?: () => number;
 }
 
+interface SendOptions<T> {
+  signal?: AbortSignal | undefined;
+  /** Sent as JSON. */
+  body?: unknown;
+  maxBodyBytes?: number;
+  /** An answer some error statuses (below 500) carry as data rather than as a failure. */
+  errorSchema?: z.ZodType<T>;
+}
+
+/** What came back, before it is checked: the status, the body as text and the headers we use. */
+interface Answer {
+  status: number;
+  requestId: string | null;
+  retryAfter: string | null;
+  text: string;
+}
+
 export class RetabClient {
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
@@ -59,7 +75,7 @@ export class RetabClient {
 
   /** `GET /v1/workflows/experiments/runs/{run_id}` */
   async getRun(runId: string, signal?: AbortSignal): Promise<ExperimentRun> {
-    const raw = await this.send('GET', `/v1/workflows/experiments/runs/${encodeURIComponent(runId)}`, rawRunSchema, signal);
+    const raw = await this.send('GET', `/v1/workflows/experiments/runs/${encodeURIComponent(runId)}`, rawRunSchema, { signal });
     return normalizeRun(raw);
   }
 
@@ -67,7 +83,8 @@ export class RetabClient {
   async getMetricsSummary(runId: string, options: { priorRunId?: string | null; signal?: AbortSignal } = {}): Promise<MetricsSummary> {
     const query = new URLSearchParams({ run_id: runId, view: 'summary' });
     if (options.priorRunId) query.set('prior_run_id', options.priorRunId);
-    const raw = await this.send('GET', `/v1/workflows/experiments/metrics?${query}`, rawMetricsSchema, options.signal, undefined, {
+    const raw = await this.send('GET', `/v1/workflows/experiments/metrics?${query}`, rawMetricsSchema, {
+      signal: options.signal,
       maxBodyBytes: this.options.metricsMaxBodyBytes ?? METRICS_MAX_BODY_BYTES,
       errorSchema: rawUnavailableMetricsSchema,
     });
@@ -78,27 +95,27 @@ export class RetabClient {
   async getResultsPage(runId: string, options: { after?: string | null; limit?: number; signal?: AbortSignal } = {}): Promise<ResultsPage> {
     const query = new URLSearchParams({ run_id: runId, limit: String(options.limit ?? MAX_RESULTS_PAGE_SIZE) });
     if (options.after) query.set('after', options.after);
-    const raw = await this.send('GET', `/v1/workflows/experiments/results?${query}`, rawResultsPageSchema, options.signal);
+    const raw = await this.send('GET', `/v1/workflows/experiments/results?${query}`, rawResultsPageSchema, { signal: options.signal });
     return normalizeResultsPage(raw);
   }
 
   /** `POST /v1/workflows/experiments/runs`: starts a new run. Not idempotent: see start-run.ts before retrying it. */
   async startRun(experimentId: string, workflowId: string | null, signal?: AbortSignal): Promise<ExperimentRun> {
     const body = workflowId === null ? { experiment_id: experimentId } : { experiment_id: experimentId, workflow_id: workflowId };
-    const raw = await this.send('POST', '/v1/workflows/experiments/runs', rawRunSchema, signal, body);
+    const raw = await this.send('POST', '/v1/workflows/experiments/runs', rawRunSchema, { signal, body });
     return normalizeRun(raw);
   }
 
   /** `GET /v1/workflows/experiments/runs?experiment_id=…&order=desc&limit=…`: the experiment's newest runs, first page only. */
   async listRecentRuns(experimentId: string, limit: number, signal?: AbortSignal): Promise<ExperimentRun[]> {
     const query = new URLSearchParams({ experiment_id: experimentId, order: 'desc', limit: String(limit) });
-    const page = await this.send('GET', `/v1/workflows/experiments/runs?${query}`, runListSchema, signal);
+    const page = await this.send('GET', `/v1/workflows/experiments/runs?${query}`, runListSchema, { signal });
     return page.data.map(normalizeRun);
   }
 
   /** `POST /v1/workflows/experiments/runs/{run_id}/cancel`: answers the run's lifecycle status after the cancel. */
   async cancelRun(runId: string, signal?: AbortSignal): Promise<{ id: string; status: string }> {
-    const answer = await this.send('POST', `/v1/workflows/experiments/runs/${encodeURIComponent(runId)}/cancel`, cancelAnswerSchema, signal, {});
+    const answer = await this.send('POST', `/v1/workflows/experiments/runs/${encodeURIComponent(runId)}/cancel`, cancelAnswerSchema, { signal, body: {} });
     return { id: answer.id, status: answer.lifecycle.status };
   }
 
@@ -106,16 +123,18 @@ export class RetabClient {
     if (this.ownsDispatcher) await this.dispatcher.destroy();
   }
 
-  private async send<S extends z.ZodType>(
-    method: 'GET' | 'POST',
-    path: string,
-    schema: S,
-    signal?: AbortSignal,
-    body?: unknown,
-    limits: { maxBodyBytes?: number; errorSchema?: z.ZodType<z.infer<S>> } = {},
-  ): Promise<z.infer<S>> {
+  /** One request: sent, its body read within the caps, then checked and parsed (see `decode`). */
+  private async send<T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, options: SendOptions<T> = {}): Promise<T> {
     const url = this.urlFor(path);
     const info: RequestInfo = { method, path: url.pathname + url.search };
+    const answer = await this.exchange(url, info, options);
+    return this.decode(answer, info, schema, options.errorSchema);
+  }
+
+  /** Sends the request and reads the body; every way this can fail becomes a typed error (see `failure`). */
+  private async exchange(url: URL, info: RequestInfo, options: SendOptions<unknown>): Promise<Answer> {
+    const { method } = info;
+    const { signal, body } = options;
     const timeout = AbortSignal.timeout(this.requestTimeoutMs);
     const started = this.now();
     let response: Dispatcher.ResponseData;
@@ -139,45 +158,44 @@ export class RetabClient {
       throw failure;
     }
 
+    const status = response.statusCode;
     const requestId = headerValue(response.headers['x-request-id']);
-    const answered = `${method} ${info.path} -> ${response.statusCode} in ${this.now() - started} ms${requestId ? ` (request id ${requestId})` : ''}`;
-    let text: string;
+    const answered = `${method} ${info.path} -> ${status} in ${this.now() - started} ms${requestId ? ` (request id ${requestId})` : ''}`;
     try {
-      text = await this.readBody(response, info, requestId, limits.maxBodyBytes ?? this.maxBodyBytes);
+      const text = await this.readBody(response, info, requestId, options.maxBodyBytes ?? this.maxBodyBytes);
+      this.debug(answered);
+      return { status, requestId, retryAfter: headerValue(response.headers['retry-after']), text };
     } catch (error) {
       const failure =
         error instanceof RetabResponseError || signal?.aborted || timeout.aborted
           ? this.failure(error, info, url, timeout, signal)
           : // The headers came, then the connection broke: a cut-off body, worth another try.
-            new RetabResponseError('truncated', response.statusCode, requestId, info, `was cut off (${errorCode(error)})`);
+            new RetabResponseError('truncated', status, requestId, info, `was cut off (${errorCode(error)})`);
       this.debug(`${answered}, body unusable (${failure.message})`);
       throw failure;
     }
-    this.debug(answered);
+  }
 
-    if (response.statusCode < 200 || response.statusCode >= 300) {
+  /** The answer's status and body as a value of `schema`, or the typed error that says why not. */
+  private decode<T>(answer: Answer, info: RequestInfo, schema: z.ZodType<T>, errorSchema?: z.ZodType<T>): T {
+    const { status, requestId, text } = answer;
+    if (status < 200 || status >= 300) {
       // Some error statuses carry an answer the caller treats as data (e.g. `stale_metrics`).
-      const answer = limits.errorSchema && response.statusCode < 500 ? parseJson(text, limits.errorSchema) : null;
-      if (answer) return answer.value;
-      throw new RetabApiError(
-        response.statusCode,
-        requestId,
-        errorDetail(this.redact(text), response.statusCode),
-        info,
-        parseRetryAfter(headerValue(response.headers['retry-after']), Date.now()),
-        this.hintFor(response.statusCode),
-      );
+      const data = errorSchema && status < 500 ? parseJson(text, errorSchema) : null;
+      if (data) return data.value;
+      // `Retry-After` is a time on the server's wall clock, not on the injected one.
+      const retryAfterMs = parseRetryAfter(answer.retryAfter, Date.now());
+      throw new RetabApiError(status, requestId, errorDetail(this.redact(text), status), info, retryAfterMs, this.hintFor(status));
     }
-
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      throw new RetabResponseError('not_json', response.statusCode, requestId, info, `is not JSON: ${excerpt(this.redact(text))}`);
+      throw new RetabResponseError('not_json', status, requestId, info, `is not JSON: ${excerpt(this.redact(text))}`);
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      throw new RetabResponseError('unexpected_shape', response.statusCode, requestId, info, `does not have the expected shape: ${describeIssues(parsed.error)}`);
+      throw new RetabResponseError('unexpected_shape', status, requestId, info, `does not have the expected shape: ${describeIssues(parsed.error)}`);
     }
     return parsed.data;
   }
@@ -263,7 +281,7 @@ function errorCode(error: unknown): string {
 }
 
 /** Retab's error bodies: `{"detail": "…"}`, `{"detail": {"message": …}}` or FastAPI's `{"detail": [{"loc","msg"}]}`. */
-export function errorDetail(text: string, status: number): string {
+function errorDetail(text: string, status: number): string {
   try {
     const body = JSON.parse(text) as { detail?: unknown; message?: unknown };
     const detail = body.detail ?? body.message;

@@ -115,6 +115,16 @@ export class RetabResponseError extends RetabError {
   }
 }
 
+/** Whether `error` is worth another try; only a Retab error can say so. */
+export function isRetryable(error: unknown): error is RetabError {
+  return error instanceof RetabError && error.retryable;
+}
+
+/** How long the server asked us to wait (`Retry-After`), or null when it did not say. */
+export function retryAfterOf(error: unknown): number | null {
+  return error instanceof RetabApiError ? error.retryAfterMs : null;
+}
+
 function requestIdSuffix(requestId: string | null): string {
   return requestId ? ` (request id ${requestId})` : '';
 }

@@ -3,18 +3,14 @@
  * lifecycle (status and, on error, a message) behind a cursor. There is no score here.
  */
 import { z } from 'zod';
+import { lifecycleSchema } from './run.js';
 
 const text = z.string().nullish();
 
 const resultSchema = z.object({
   id: z.string(),
   document_id: text,
-  lifecycle: z.object({
-    status: z.string().min(1),
-    message: text,
-    reason: text,
-    details: z.object({ message: text }).passthrough().nullish().catch(null),
-  }),
+  lifecycle: lifecycleSchema,
 });
 
 export const rawResultsPageSchema = z.object({

@@ -38,7 +38,8 @@ export interface ExperimentRun {
 const text = z.string().nullish();
 const count = z.number().int().nonnegative().nullish();
 
-const lifecycleSchema = z.object({
+/** A run's or a document result's lifecycle: its status and, on error or cancellation, why. */
+export const lifecycleSchema = z.object({
   status: z.string().min(1),
   message: text,
   reason: text,
