@@ -159,3 +159,12 @@ describe('markdownTable', () => {
     expect(markdownTable(['', 'Value'], [['Score', '0.8'], ['Errors']])).toEqual(['| | Value |', '|---|---|', '| Score | 0.8 |', '| Errors |  |', '']);
   });
 });
+
+describe('escapeMarkdown and GitHub references', () => {
+  it('keeps an API string from mentioning people or linking issues', () => {
+    const escaped = escapeMarkdown('ping @acme/reviewers about #123 and jane@example.com');
+    expect(escaped).not.toMatch(/@[a-z]/);
+    expect(escaped).not.toMatch(/#\d/);
+    expect(escaped.replace(/\u200b|\\/g, '')).toBe('ping @acme/reviewers about #123 and jane@example.com');
+  });
+});

@@ -3,14 +3,21 @@
 const MARKDOWN_SPECIAL = /[\\`*_{}[\]()#+!|~<>&"'-]/g;
 const HTML_ENTITIES: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' };
 
+/** GitHub links `@someone` (and notifies them) and `#123` on its own: a zero-width space after the sign stops it. */
+const GITHUB_REFERENCE = /([@#])(?=[\p{L}\p{N}_-])/gu;
+const ZERO_WIDTH_SPACE = '\u200b';
+
 /**
  * Text that renders as itself in GitHub Markdown, on one line, in a table cell or a paragraph:
- * no HTML, no links, no emphasis, no line breaks. Long text is cut to `maxLength` characters.
+ * no HTML, no links, no emphasis, no mentions, no line breaks. Long text is cut to `maxLength`
+ * characters.
  */
 export function escapeMarkdown(text: string, maxLength = 500): string {
   // eslint-disable-next-line no-control-regex
   const flat = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
-  return cutToFit(flat, maxLength, '…').replace(MARKDOWN_SPECIAL, (char) => HTML_ENTITIES[char] ?? `\\${char}`);
+  return cutToFit(flat, maxLength, '…')
+    .replace(GITHUB_REFERENCE, `$1${ZERO_WIDTH_SPACE}`)
+    .replace(MARKDOWN_SPECIAL, (char) => HTML_ENTITIES[char] ?? `\\${char}`);
 }
 
 /**
