@@ -64,7 +64,7 @@ export async function gate(settings: Settings, options: GateOptions): Promise<Ga
   const outcome = await waitFor(runId, settings, deadline, options);
   const result = resultFromWait(outcome, { runId, threshold: settings.threshold, maxErrors: settings.maxErrors, timeoutMs: settings.timeoutMs });
   // The metrics and per-document results, once the run has finished (best-effort).
-  const details = outcome.kind === 'finished' ? await readDetails(runId, settings, options) : null;
+  const details = outcome.kind === 'finished' ? await readDetails(runId, settings, deadline, options) : null;
   const reported = withRunDetails(result, details, settings.maxScoreDrop);
   if (target.kind === 'run') return reported;
 
@@ -129,17 +129,31 @@ async function waitFor(runId: string, settings: Settings, deadline: number, opti
   });
 }
 
-async function readDetails(runId: string, settings: Settings, options: GateOptions): Promise<RunDetails> {
+/**
+ * The report's reads get what is left of `timeout`, but at least `MIN_DETAILS_MS` (a run that
+ * finished just before the deadline still gets its report) and at most `MAX_DETAILS_MS`.
+ */
+const MIN_DETAILS_MS = 15_000;
+const MAX_DETAILS_MS = 120_000;
+
+export function detailsBudgetMs(remainingMs: number): number {
+  return Math.min(MAX_DETAILS_MS, Math.max(MIN_DETAILS_MS, remainingMs));
+}
+
+async function readDetails(runId: string, settings: Settings, deadline: number, options: GateOptions): Promise<RunDetails> {
   const { log } = options;
+  const budgetMs = detailsBudgetMs(deadline - options.now());
+  const budget = new AbortController();
+  const timer = setTimeout(() => budget.abort(new Error(`reading the report took longer than ${formatDuration(budgetMs)}`)), budgetMs);
   // Not `options.backoff`: the details keep their own shorter retry timings.
   const details = await readRunDetails(options.client, {
     runId,
     baselineRunId: settings.baselineRunId,
-    signal: options.signal,
+    signal: AbortSignal.any([options.signal, budget.signal]),
     sleep: options.sleep,
     random: options.random,
     debug: (line) => log.debug(line),
-  });
+  }).finally(() => clearTimeout(timer));
   for (const part of [details.metrics, details.results]) if (part.state !== 'ok') log.warning(part.message);
   return details;
 }
