@@ -2,7 +2,7 @@
 /**
  * Prints the job summary the built action writes for a simulated run, as Markdown, and (with
  * `--memory`) the action's peak RSS: `node scripts/report-example.js [run_id] [--memory]`.
- * docs/report.md holds its output for `exprun_improved`.
+ * docs/report.md holds its output for `exprun_improved` and `exprun_regressed`.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
