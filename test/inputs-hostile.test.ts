@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseBaseUrl, parseMaxErrors, parsePollInterval, parseRunId, parseSettings, parseThreshold, parseTimeout, withoutCredentials, type RawInputs } from '../src/inputs.js';
+import { mulberry32 } from './support/prng.js';
 
 /** The action trims every input before parsing it, as the runner's own getInput does. */
 const trimmed = <T>(parse: (raw: string) => T) => (raw: string) => parse(raw.trim());
@@ -141,7 +142,7 @@ describe('run ids', () => {
   });
 
   it('property: any accepted id stays one path segment, unchanged by URL encoding', () => {
-    const random = seeded(42);
+    const random = mulberry32(42);
     const alphabet = 'aZ09_-./\\%?#&=:@ \t\n\r\u0000é\u200b～';
     let accepted = 0;
     for (let i = 0; i < 20_000; i++) {
@@ -222,16 +223,4 @@ describe('every bad input is reported together, each naming input, value and wha
 
 function inputs(overrides: Partial<Record<keyof RawInputs, string>>): RawInputs {
   return { run_id: 'exprun_1', threshold: '0.8', max_errors: '0', api_key: '', base_url: '', timeout: '30m', poll_interval: '', experiment_id: '', workflow_id: '', cancel_on_abort: 'true', max_score_drop: '', baseline_run_id: '', comment: 'false', github_token: '', ...overrides };
-}
-
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
