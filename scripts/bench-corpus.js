@@ -17,6 +17,8 @@
  * from 5 to 500, queue waits 0 (one in six) or log-uniform from 2 s to 2 min.
  */
 
+import { mulberry32 } from '../test/support/prng.js';
+
 /** @typedef {'steady' | 'consensus' | 'stalls' | 'slow tail' | 'ramp' | 'fast'} RunKind */
 export const RUN_KINDS = /** @type {RunKind[]} */ (['steady', 'consensus', 'stalls', 'slow tail', 'ramp', 'fast']);
 
@@ -32,21 +34,9 @@ export const RUN_KINDS = /** @type {RunKind[]} */ (['steady', 'consensus', 'stal
  * @property {number} finishedAtMs when the run turns `completed`, from its creation (the wait starts then)
  */
 
-/** mulberry32: a small, fast, seeded PRNG; returns numbers in [0, 1). */
-export function prng(/** @type {number} */ seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** @param {number} seed @param {number} count @returns {SimRun[]} */
 export function generateCorpus(seed, count) {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const uniform = (/** @type {number} */ low, /** @type {number} */ high) => low + (high - low) * random();
   const logUniform = (/** @type {number} */ low, /** @type {number} */ high) => Math.exp(uniform(Math.log(low), Math.log(high)));
   const integer = (/** @type {number} */ low, /** @type {number} */ high) => Math.floor(uniform(low, high + 1));

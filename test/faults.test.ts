@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run, type Dependencies } from '../src/main.js';
 import { startSimulator } from './simulator/retab-simulator.js';
 import { recordingIO } from './support/recording-io.js';
+import { simulatorInputs } from './support/simulator-inputs.js';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
@@ -28,16 +29,7 @@ afterEach(async () => {
 });
 
 async function gate(inputs: Record<string, string> = {}, deps: Partial<Dependencies> = {}) {
-  const { io, recording } = recordingIO({
-    run_id: QUICK_RUN,
-    threshold: '0.8',
-    max_errors: '0',
-    api_key: sim.apiKey,
-    base_url: sim.url,
-    timeout: '10s',
-    poll_interval: '100ms',
-    ...inputs,
-  });
+  const { io, recording } = recordingIO(simulatorInputs(sim, { run_id: QUICK_RUN, ...inputs }));
   const started = Date.now();
   await run({ io, env: {}, random: RANDOM, backoff: BACKOFF, requestTimeoutMs: 2_000, ...deps });
   return { ...recording, elapsedMs: Date.now() - started, reads: sim.runReads(inputs.run_id ?? QUICK_RUN) };

@@ -3,7 +3,9 @@
  * so), and seeded random strings checking the properties that keep requests on their path.
  */
 import { describe, expect, it } from 'vitest';
-import { parseBaseUrl, parseMaxErrors, parsePollInterval, parseRunId, parseSettings, parseThreshold, parseTimeout, withoutCredentials, type RawInputs } from '../src/inputs.js';
+import { parseBaseUrl, parseMaxErrors, parsePollInterval, parseRunId, parseSettings, parseThreshold, parseTimeout, withoutCredentials } from '../src/inputs.js';
+import { mulberry32 } from './support/prng.js';
+import { rawInputs } from './support/raw-inputs.js';
 
 /** The action trims every input before parsing it, as the runner's own getInput does. */
 const trimmed = <T>(parse: (raw: string) => T) => (raw: string) => parse(raw.trim());
@@ -141,7 +143,7 @@ describe('run ids', () => {
   });
 
   it('property: any accepted id stays one path segment, unchanged by URL encoding', () => {
-    const random = seeded(42);
+    const random = mulberry32(42);
     const alphabet = 'aZ09_-./\\%?#&=:@ \t\n\r\u0000é\u200b～';
     let accepted = 0;
     for (let i = 0; i < 20_000; i++) {
@@ -198,7 +200,7 @@ describe('base_url', () => {
   });
 
   it('a password written into base_url is not echoed by the error', () => {
-    const result = parseSettings(inputs({ base_url: 'https://admin:hunter2@retab.example' }), 'rt_test_x', {});
+    const result = parseSettings(rawInputs({ run_id: 'exprun_1', base_url: 'https://admin:hunter2@retab.example' }), 'rt_test_x', {});
     expect(result.ok).toBe(false);
     const message = result.ok ? '' : result.errors.map((error) => error.message).join('\n');
     expect(message).toContain('Input `base_url`: got "https://***@retab.example"');
@@ -209,7 +211,7 @@ describe('base_url', () => {
 
 describe('every bad input is reported together, each naming input, value and what is accepted', () => {
   it('control characters in a value cannot start a new log line', () => {
-    const result = parseSettings(inputs({ run_id: 'exprun\n::error::forged', threshold: 'NaN', timeout: '-5s' }), 'rt_test_x', {});
+    const result = parseSettings(rawInputs({ run_id: 'exprun\n::error::forged', threshold: 'NaN', timeout: '-5s' }), 'rt_test_x', {});
     expect(result.ok).toBe(false);
     const messages = result.ok ? [] : result.errors.map((error) => error.message);
     expect(messages).toHaveLength(3);
@@ -219,19 +221,3 @@ describe('every bad input is reported together, each naming input, value and wha
     expect(messages.join('\n')).toContain('Input `timeout`: got "-5s"');
   });
 });
-
-function inputs(overrides: Partial<Record<keyof RawInputs, string>>): RawInputs {
-  return { run_id: 'exprun_1', threshold: '0.8', max_errors: '0', api_key: '', base_url: '', timeout: '30m', poll_interval: '', experiment_id: '', workflow_id: '', cancel_on_abort: 'true', max_score_drop: '', baseline_run_id: '', comment: 'false', github_token: '', ...overrides };
-}
-
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}

@@ -1,24 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseSettings, type RawInputs } from '../src/inputs.js';
+import { rawInputs } from './support/raw-inputs.js';
 
 const KEY = 'rt_test_abc123';
-const base: RawInputs = {
-  run_id: '',
-  experiment_id: '',
-  workflow_id: '',
-  cancel_on_abort: 'true',
-  threshold: '0.8',
-  max_errors: '0',
-  api_key: KEY,
-  base_url: '',
-  timeout: '30m',
-  poll_interval: '',
-  max_score_drop: '',
-  baseline_run_id: '',
-  comment: 'false',
-  github_token: '',
-};
-const parse = (overrides: Partial<RawInputs>) => parseSettings({ ...base, ...overrides }, KEY, {});
+const parse = (overrides: Partial<RawInputs>) => parseSettings(rawInputs({ api_key: KEY, ...overrides }), KEY, {});
 
 describe('run_id or experiment_id', () => {
   it('reads run_id as a run to wait for', () => {

@@ -1,26 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { keyEnvironment, parseSettings, resolveApiKey, type RawInputs } from '../src/inputs.js';
+import { rawInputs } from './support/raw-inputs.js';
 
 const KEY = 'rt_test_abc123';
-const valid: RawInputs = {
-  run_id: 'exprun_2',
-  threshold: '0.8',
-  max_errors: '0',
-  api_key: KEY,
-  base_url: '',
-  timeout: '30m',
-  poll_interval: '',
-  experiment_id: '',
-  workflow_id: '',
-  cancel_on_abort: 'true',
-  max_score_drop: '',
-  baseline_run_id: '',
-  comment: 'false',
-  github_token: '',
-};
 
 function parse(overrides: Partial<RawInputs> = {}, env: Record<string, string> = {}) {
-  const raw = { ...valid, ...overrides };
+  const raw = rawInputs({ run_id: 'exprun_2', api_key: KEY, ...overrides });
   return parseSettings(raw, resolveApiKey(raw.api_key, env), env);
 }
 

@@ -1,38 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run, type ActionIO } from '../src/main.js';
+import { run } from '../src/main.js';
 import { INPUT_NAMES } from '../src/inputs.js';
 import { OUTPUT_NAMES } from '../src/report/outputs.js';
 import { startSimulator } from './simulator/retab-simulator.js';
+import { recordingIO, type ActionCall, type Recording } from './support/recording-io.js';
+import { simulatorInputs } from './support/simulator-inputs.js';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
-/** An ActionIO that records everything, so the flow can be read back. */
-function recordingIO(inputs: Record<string, string>) {
-  const record = { secrets: [] as string[], outputs: {} as Record<string, string>, logs: [] as string[], failed: [] as string[], summaries: [] as string[], order: [] as string[] };
-  const io: ActionIO = {
-    getInput: (name) => inputs[name] ?? '',
-    setSecret: (secret) => {
-      record.order.push('setSecret');
-      record.secrets.push(secret);
-    },
-    setOutput: (name, value) => {
-      record.order.push('setOutput');
-      record.outputs[name] = value;
-    },
-    info: (message) => record.logs.push(message),
-    debug: (message) => record.logs.push(`debug: ${message}`),
-    warning: (message) => record.logs.push(`warning: ${message}`),
-    setFailed: (message) => {
-      record.order.push('setFailed');
-      record.failed.push(message);
-    },
-    writeSummary: async (markdown) => {
-      record.order.push('writeSummary');
-      record.summaries.push(markdown);
-    },
-  };
-  return { io, record };
-}
+/** How many times the action called `method`. */
+const times = (recording: Recording, method: ActionCall) => recording.calls.filter((call) => call === method).length;
 
 describe('run() against the simulator', () => {
   let sim: Simulator;
@@ -41,75 +18,76 @@ describe('run() against the simulator', () => {
   });
   afterAll(() => sim.close());
 
-  const inputs = (overrides: Record<string, string>) => ({ threshold: '0.8', max_errors: '0', timeout: '30s', poll_interval: '100ms', base_url: sim.url, api_key: sim.apiKey, ...overrides });
+  const inputs = (overrides: Record<string, string>) => simulatorInputs(sim, { timeout: '30s', ...overrides });
 
   it('masks the key first, then writes outputs and the summary, and does not fail a passing run', async () => {
-    const { io, record } = recordingIO(inputs({ run_id: 'exprun_quick' }));
+    const { io, recording } = recordingIO(inputs({ run_id: 'exprun_quick' }));
     await run({ io, env: {} });
-    expect(record.order[0]).toBe('setSecret');
-    expect(record.secrets).toEqual([sim.apiKey]);
-    expect(record.outputs).toMatchObject({ passed: 'true', status: 'completed', score: '0.9', run_id: 'exprun_quick' });
-    expect(Object.keys(record.outputs).sort()).toEqual(['completed_document_count', 'duration_ms', 'error_count', 'passed', 'prior_score', 'report_path', 'run', 'run_id', 'score', 'score_delta', 'status', 'threshold', 'total_document_count']);
-    expect(record.summaries).toHaveLength(1);
-    expect(record.failed).toEqual([]);
+    expect(recording.calls[0]).toBe('setSecret');
+    expect(recording.secrets).toEqual([sim.apiKey]);
+    expect(recording.outputs).toMatchObject({ passed: 'true', status: 'completed', score: '0.9', run_id: 'exprun_quick' });
+    expect(Object.keys(recording.outputs).sort()).toEqual(['completed_document_count', 'duration_ms', 'error_count', 'passed', 'prior_score', 'report_path', 'run', 'run_id', 'score', 'score_delta', 'status', 'threshold', 'total_document_count']);
+    expect(times(recording, 'writeSummary')).toBe(1);
+    expect(recording.failed).toBeNull();
   });
 
   it('fails once, after the outputs and the summary', async () => {
-    const { io, record } = recordingIO(inputs({ run_id: 'exprun_low' }));
+    const { io, recording } = recordingIO(inputs({ run_id: 'exprun_low' }));
     await run({ io, env: {} });
-    expect(record.failed).toEqual(['score 0.62 is below the threshold 0.8']);
-    expect(record.order.indexOf('setFailed')).toBeGreaterThan(record.order.lastIndexOf('setOutput'));
-    expect(record.order.indexOf('setFailed')).toBeGreaterThan(record.order.indexOf('writeSummary'));
-    expect(record.order.filter((step) => step === 'setFailed')).toHaveLength(1);
+    expect(recording.failed).toBe('score 0.62 is below the threshold 0.8');
+    expect(recording.calls.indexOf('setFailed')).toBeGreaterThan(recording.calls.lastIndexOf('setOutput'));
+    expect(recording.calls.indexOf('setFailed')).toBeGreaterThan(recording.calls.indexOf('writeSummary'));
+    expect(times(recording, 'setFailed')).toBe(1);
   });
 
   it('reads the key from RETAB_API_KEY and the base URL from RETAB_API_BASE_URL', async () => {
-    const { io, record } = recordingIO(inputs({ run_id: 'exprun_quick', api_key: '', base_url: '' }));
+    const { io, recording } = recordingIO(inputs({ run_id: 'exprun_quick', api_key: '', base_url: '' }));
     await run({ io, env: { RETAB_API_KEY: sim.apiKey, RETAB_API_BASE_URL: sim.url } });
-    expect(record.secrets).toEqual([sim.apiKey]);
-    expect(record.outputs.passed).toBe('true');
+    expect(recording.secrets).toEqual([sim.apiKey]);
+    expect(recording.outputs.passed).toBe('true');
   });
 
   it('rejects bad inputs before any request, and still writes outputs and a summary', async () => {
     const before = sim.requests.length;
-    const { io, record } = recordingIO(inputs({ run_id: 'exprun_quick', threshold: '85', timeout: 'forever' }));
+    const { io, recording } = recordingIO(inputs({ run_id: 'exprun_quick', threshold: '85', timeout: 'forever' }));
     await run({ io, env: {} });
     expect(sim.requests.length).toBe(before);
-    expect(record.outputs).toMatchObject({ passed: 'false', status: 'input_error', run_id: 'exprun_quick' });
-    expect(record.failed).toHaveLength(1);
-    expect(record.failed[0]).toContain('Input `threshold`: got "85"');
-    expect(record.failed[0]).toContain('Input `timeout`: got "forever"');
-    expect(record.summaries[0]).toContain('invalid input');
+    expect(recording.outputs).toMatchObject({ passed: 'false', status: 'input_error', run_id: 'exprun_quick' });
+    expect(times(recording, 'setFailed')).toBe(1);
+    expect(recording.failed).toContain('Input `threshold`: got "85"');
+    expect(recording.failed).toContain('Input `timeout`: got "forever"');
+    expect(recording.summary).toContain('invalid input');
   });
 
   it('masks the GitHub token with the key before anything else, even when the inputs are bad', async () => {
-    const { io, record } = recordingIO(inputs({ run_id: 'exprun_quick', threshold: 'high', github_token: ' ghs_secret_token ' }));
+    const { io, recording } = recordingIO(inputs({ run_id: 'exprun_quick', threshold: 'high', github_token: ' ghs_secret_token ' }));
     await run({ io, env: {} });
-    expect(record.order.slice(0, 2)).toEqual(['setSecret', 'setSecret']);
-    expect(record.secrets).toEqual([sim.apiKey, 'ghs_secret_token']);
-    expect(record.failed[0]).toContain('Input `threshold`');
-    expect([...record.logs, ...record.failed, ...record.summaries].join('\n')).not.toContain('ghs_secret_token');
+    expect(recording.calls.slice(0, 2)).toEqual(['setSecret', 'setSecret']);
+    expect(recording.secrets).toEqual([sim.apiKey, 'ghs_secret_token']);
+    expect(recording.failed).toContain('Input `threshold`');
+    expect(times(recording, 'writeSummary')).toBe(1);
+    expect(`${recording.log()}\n${recording.summary}`).not.toContain('ghs_secret_token');
   });
 
   it('reports a malformed proxy variable like any failure: outputs, summary, then one setFailed', async () => {
     const before = sim.requests.length;
-    const { io, record } = recordingIO(inputs({ run_id: 'exprun_quick' }));
+    const { io, recording } = recordingIO(inputs({ run_id: 'exprun_quick' }));
     await run({ io, env: { HTTPS_PROXY: 'not a proxy url' } });
     expect(sim.requests.length).toBe(before);
-    expect(record.outputs).toMatchObject({ passed: 'false', status: 'api_error', run_id: 'exprun_quick', threshold: '0.8' });
-    expect(record.summaries).toHaveLength(1);
-    expect(record.failed).toHaveLength(1);
-    expect(record.failed[0]).toContain('could not set up the HTTP client');
-    expect(record.failed[0]).toContain('HTTPS_PROXY');
-    expect(record.order.indexOf('setFailed')).toBeGreaterThan(record.order.lastIndexOf('setOutput'));
-    expect(record.order.indexOf('setFailed')).toBeGreaterThan(record.order.indexOf('writeSummary'));
+    expect(recording.outputs).toMatchObject({ passed: 'false', status: 'api_error', run_id: 'exprun_quick', threshold: '0.8' });
+    expect(times(recording, 'writeSummary')).toBe(1);
+    expect(times(recording, 'setFailed')).toBe(1);
+    expect(recording.failed).toContain('could not set up the HTTP client');
+    expect(recording.failed).toContain('HTTPS_PROXY');
+    expect(recording.calls.indexOf('setFailed')).toBeGreaterThan(recording.calls.lastIndexOf('setOutput'));
+    expect(recording.calls.indexOf('setFailed')).toBeGreaterThan(recording.calls.indexOf('writeSummary'));
   });
 
   it('logs progress when something changes, not on every poll', async () => {
     sim.addRun({ id: 'exprun_steady', runningMs: 1_000, total: 2, final: { status: 'completed', score: 0.9 } });
-    const { io, record } = recordingIO(inputs({ run_id: 'exprun_steady' }));
+    const { io, recording } = recordingIO(inputs({ run_id: 'exprun_steady' }));
     await run({ io, env: {} });
-    const progress = record.logs.filter((line) => line.startsWith('Run exprun_steady:'));
+    const progress = recording.info.filter((line) => line.startsWith('Run exprun_steady:'));
     const polls = sim.runReads('exprun_steady').length;
     expect(polls).toBeGreaterThan(progress.length);
     expect(progress.at(-1)).toMatch(/^Run exprun_steady: completed, 2\/2 documents/);

@@ -14,6 +14,7 @@ import { startSimulator } from './simulator/retab-simulator.js';
 import { startConnectProxy } from './support/connect-proxy.js';
 import { recordingIO } from './support/recording-io.js';
 import { runAction } from './support/run-action.js';
+import { simulatorInputs } from './support/simulator-inputs.js';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 type Proxy = Awaited<ReturnType<typeof startConnectProxy>>;
@@ -31,16 +32,7 @@ afterEach(async () => {
 });
 
 async function gate(env: Record<string, string>, inputs: Record<string, string> = {}) {
-  const { io, recording } = recordingIO({
-    run_id: RUN,
-    threshold: '0.8',
-    max_errors: '0',
-    api_key: sim.apiKey,
-    base_url: sim.url,
-    timeout: '10s',
-    poll_interval: '100ms',
-    ...inputs,
-  });
+  const { io, recording } = recordingIO(simulatorInputs(sim, { run_id: RUN, ...inputs }));
   await run({ io, env, backoff: { baseMs: 50, capMs: 200 } });
   return recording;
 }
