@@ -19,6 +19,7 @@ import { withRunDetails } from './regression.js';
 import { readRunDetails, type RunDetails } from './run-details.js';
 import { startRun } from './start-run.js';
 import { waitForRun, type WaitOutcome } from './wait.js';
+import type { Timing } from './timing.js';
 
 /** The Retab calls the flow makes. */
 export type GateClient = Pick<RetabClient, 'getRun' | 'startRun' | 'listRecentRuns' | 'cancelRun' | 'getMetricsSummary' | 'getResultsPage'>;
@@ -29,16 +30,13 @@ export interface GateLog {
   warning(message: string): void;
 }
 
-export interface GateOptions {
+export interface GateOptions extends Timing {
   client: GateClient;
   log: GateLog;
   /** The runner's GITHUB_* variables: which workflow run started the run. */
   env: Env;
   /** Aborted when the job is cancelled. */
   signal: AbortSignal;
-  now: () => number;
-  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
-  random: () => number;
   /** Retry timings for the start and the wait; 1 s base, 30 s cap by default. */
   backoff?: BackoffOptions;
 }

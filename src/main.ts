@@ -15,6 +15,7 @@ import { RetabClient } from './retab/client.js';
 import { publishArtifacts, type ArtifactOptions } from './report/artifacts.js';
 import { buildOutputs } from './report/outputs.js';
 import { renderSummary } from './report/summary.js';
+import type { Timing } from './timing.js';
 
 /** What the action needs from the runner. */
 export interface ActionIO {
@@ -28,14 +29,11 @@ export interface ActionIO {
   writeSummary(markdown: string): Promise<void>;
 }
 
-export interface Dependencies {
+export interface Dependencies extends Timing {
   io: ActionIO;
   env: Env;
   /** HTTP dispatcher; by default one that honours the proxy variables. */
   dispatcher?: Dispatcher;
-  now: () => number;
-  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
-  random: () => number;
   /** Aborted when the job is cancelled; by default on SIGINT or SIGTERM. */
   signal?: AbortSignal;
   /** Each request's own time limit; 30 s by default. */

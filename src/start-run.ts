@@ -13,6 +13,7 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js
 import { formatDuration } from './duration.js';
 import { isRetryable, RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutError, retryAfterOf } from './retab/errors.js';
 import type { ExperimentRun } from './retab/run.js';
+import type { Timing } from './timing.js';
 
 /** How an attempt to start a run failed, as far as "did it start a run?" goes. */
 export type StartFailureKind =
@@ -75,7 +76,7 @@ export type StartOutcome =
    */
   | { kind: 'timed_out' | 'interrupted'; lastError: Error | null; orphan: ExperimentRun | null; attempts: number; elapsedMs: number };
 
-export interface StartRunOptions {
+export interface StartRunOptions extends Timing {
   experimentId: string;
   workflowId: string | null;
   /** The POST. */
@@ -86,9 +87,6 @@ export interface StartRunOptions {
   deadline: number;
   /** Aborted when the job is cancelled. */
   signal: AbortSignal;
-  now: () => number;
-  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
-  random: () => number;
   backoff?: BackoffOptions;
   clockSkewMs?: number;
   /** After an ambiguous failure, the least time to give Retab to list the run before looking. */

@@ -7,6 +7,7 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js
 import type { PollRecord, PollSchedule } from './poll-schedule.js';
 import { isRetryable, RetabApiError, retryAfterOf } from './retab/errors.js';
 import { isTerminal, type ExperimentRun } from './retab/run.js';
+import type { Timing } from './timing.js';
 
 export type WaitOutcome =
   | { kind: 'finished'; run: ExperimentRun; polls: number; elapsedMs: number }
@@ -14,16 +15,12 @@ export type WaitOutcome =
   | { kind: 'interrupted'; run: ExperimentRun | null; polls: number; elapsedMs: number }
   | { kind: 'failed'; run: ExperimentRun | null; polls: number; elapsedMs: number; error: Error };
 
-export interface WaitOptions {
+export interface WaitOptions extends Timing {
   fetchRun: (signal: AbortSignal) => Promise<ExperimentRun>;
   timeoutMs: number;
   schedule: PollSchedule;
   /** Aborted when the job is cancelled. */
   signal: AbortSignal;
-  now: () => number;
-  /** Resolves after `ms`, or early when `signal` aborts. */
-  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
-  random: () => number;
   backoff?: BackoffOptions;
   /** A just-created run can lag: this many 404s in a row before "not found". */
   notFoundLimit?: number;
