@@ -11,6 +11,7 @@ import type { RetabClient } from './retab/client.js';
 import { isRetryable, retryAfterOf } from './retab/errors.js';
 import type { DocumentScore } from './retab/metrics.js';
 import type { DocumentResult, ResultsPage } from './retab/results.js';
+import type { Timing } from './timing.js';
 
 /** How many rows the report keeps; the summary and the comment show fewer. */
 export const DETAIL_LIMITS = { worstDocuments: 100, erroredDocuments: 100 } as const;
@@ -69,12 +70,10 @@ export interface RunDetails {
   results: ResultsDetails | Unavailable;
 }
 
-export interface ReadDetailsOptions {
+export interface ReadDetailsOptions extends Pick<Timing, 'sleep' | 'random'> {
   runId: string;
   baselineRunId: string | null;
   signal: AbortSignal;
-  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
-  random: () => number;
   debug?: (line: string) => void;
   limits?: { worstDocuments: number; erroredDocuments: number };
   /** Retries per request for transient failures. */
