@@ -15,7 +15,7 @@ import { decideVerdict, type Criteria, type Failure } from './verdict.js';
 import type { WaitOutcome } from './wait.js';
 
 export interface GateResult {
-  /** The run's terminal status, or what stopped the wait: timed_out, interrupted, not_found, api_error, input_error. */
+  /** The run's terminal status, or what stopped the wait: timed_out, interrupted, not_found, api_error, input_error, internal_error. */
   status: string;
   passed: boolean;
   failures: Failure[];
@@ -65,8 +65,13 @@ function stoppedBeforeRun(status: string, failures: Failure[], criteria: { runId
  * The flow stopped on an error it does not expect (a bug, or an HTTP client that could not be set
  * up). Reported like an API error, so the outputs and the summary are still written.
  */
-export function resultFromUnexpectedError(message: string, criteria: { runId: string | null; threshold: number; maxErrors: number }): GateResult {
-  return stoppedBeforeRun('api_error', [{ rule: 'api_error', message }], criteria, null);
+/** The gate could not run: the HTTP client could not be set up (`api_error`), or a bug (`internal_error`). */
+export function resultFromUnexpectedError(
+  kind: 'api_error' | 'internal_error',
+  message: string,
+  criteria: { runId: string | null; threshold: number; maxErrors: number },
+): GateResult {
+  return stoppedBeforeRun(kind, [{ rule: kind, message }], criteria, null);
 }
 
 function gateStatus(outcome: WaitOutcome, failures: Failure[]): string {

@@ -94,14 +94,20 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
     const parsed = parseSettings(raw, apiKey, deps.env);
     const result = parsed.ok ? await gateWithClient(parsed.settings, deps, jobCancellation.signal) : resultFromInputErrors(parsed.errors, partialCriteria(raw));
 
-    await publish(result, io);
-    await publishArtifacts(result, {
-      io,
-      env: deps.env,
-      comment: parsed.ok ? { mode: parsed.settings.comment, token: parsed.settings.githubToken } : null,
-      commentsApi: deps.commentsApi,
-    });
-    if (!result.passed) io.setFailed(result.failures.map((failure) => failure.message).join('\n'));
+    const problems = result.failures.map((failure) => failure.message);
+    try {
+      await publish(result, io);
+      await publishArtifacts(result, {
+        io,
+        env: deps.env,
+        comment: parsed.ok ? { mode: parsed.settings.comment, token: parsed.settings.githubToken } : null,
+        commentsApi: deps.commentsApi,
+      });
+    } catch (error) {
+      // The runner's output file could not be written: a later step would read nothing, so fail.
+      problems.push(`could not write the step's outputs: ${messageOf(error)}`);
+    }
+    if (problems.length > 0) io.setFailed(problems.join('\n'));
   } finally {
     jobCancellation.dispose();
   }
@@ -127,13 +133,13 @@ async function gateWithClient(settings: Settings, deps: Dependencies, signal: Ab
     });
   } catch (error) {
     // The default dispatcher is built from the proxy variables, and a malformed one throws here.
-    return resultFromUnexpectedError(`could not set up the HTTP client: ${messageOf(error)}. Check the proxy variables (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)`, criteria);
+    return resultFromUnexpectedError('api_error', `could not set up the HTTP client: ${messageOf(error)}. Check the proxy variables (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)`, criteria);
   }
   try {
     return await gate(settings, { client, log: io, env: deps.env, signal, now: deps.now, sleep: deps.sleep, random: deps.random, backoff: deps.backoff });
   } catch (error) {
     if (error instanceof Error && error.stack) io.debug(error.stack);
-    return resultFromUnexpectedError(`the gate stopped on an unexpected error: ${messageOf(error)}. Please report it with the debug log`, criteria);
+    return resultFromUnexpectedError('internal_error', `the gate stopped on an unexpected error: ${messageOf(error)}. Please report it with the debug log`, criteria);
   } finally {
     await client.close();
   }

@@ -12,6 +12,7 @@ export type Rule =
   | 'timed_out'
   | 'interrupted'
   | 'api_error'
+  | 'internal_error'
   | 'not_found'
   | 'no_score'
   | 'score_below_threshold'

@@ -83,6 +83,31 @@ describe('run() against the simulator', () => {
     expect(recording.calls.indexOf('setFailed')).toBeGreaterThan(recording.calls.indexOf('writeSummary'));
   });
 
+  it('reports a bug in the flow as internal_error, still with outputs, a summary and one setFailed', async () => {
+    // One 503 makes the wait draw a jitter, and the jitter source is broken: an error nobody expects.
+    sim.fault({ path: '/v1/workflows/experiments/runs/exprun_quick', status: 503, times: 1 });
+    const { io, recording } = recordingIO(inputs({ run_id: 'exprun_quick' }));
+    const random = () => {
+      throw new TypeError('a bug in the flow');
+    };
+    await run({ io, env: {}, random });
+    expect(recording.outputs).toMatchObject({ passed: 'false', status: 'internal_error', run_id: 'exprun_quick' });
+    expect(recording.failed).toContain('unexpected error: a bug in the flow');
+    expect(recording.summary).toContain('failed (unexpected error)');
+    expect(times(recording, 'setFailed')).toBe(1);
+    expect(recording.calls.indexOf('setFailed')).toBeGreaterThan(recording.calls.indexOf('writeSummary'));
+  });
+
+  it('fails, once, when the outputs cannot be written, even for a passing run', async () => {
+    const { io, recording } = recordingIO(inputs({ run_id: 'exprun_quick' }));
+    io.setOutput = () => {
+      throw new Error('EACCES: permission denied, open GITHUB_OUTPUT');
+    };
+    await run({ io, env: {} });
+    expect(times(recording, 'setFailed')).toBe(1);
+    expect(recording.failed).toBe("could not write the step's outputs: EACCES: permission denied, open GITHUB_OUTPUT");
+  });
+
   it('logs progress when something changes, not on every poll', async () => {
     sim.addRun({ id: 'exprun_steady', runningMs: 1_000, total: 2, final: { status: 'completed', score: 0.9 } });
     const { io, recording } = recordingIO(inputs({ run_id: 'exprun_steady' }));

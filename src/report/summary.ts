@@ -41,6 +41,7 @@ const RULE_LABELS: Record<Rule, string> = {
   timed_out: 'timed out',
   interrupted: 'interrupted',
   api_error: 'Retab API error',
+  internal_error: 'unexpected error',
   not_found: 'run not found',
   no_score: 'no score',
   score_below_threshold: 'score below threshold',
