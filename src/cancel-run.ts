@@ -5,6 +5,7 @@
  * `run_id` belongs to someone else and is never cancelled: the caller only asks for started runs.
  */
 import { RetabApiError } from './retab/errors.js';
+import { messageOf } from './errors.js';
 
 /** Why the wait gave up on the run. */
 export type CancelReason = 'timed_out' | 'interrupted';
@@ -43,7 +44,7 @@ export async function cancelStartedRun(options: CancelOptions): Promise<Cancella
     return { kind: 'cancelled', runId, reason, status: answer.status };
   } catch (caught) {
     if (caught instanceof RetabApiError && caught.status === 404) return { kind: 'not_cancellable', runId, reason, detail: caught.message };
-    const detail = signal.aborted ? `no answer within ${timeoutMs} ms` : caught instanceof Error ? caught.message : String(caught);
+    const detail = signal.aborted ? `no answer within ${timeoutMs} ms` : messageOf(caught);
     return { kind: 'failed', runId, reason, detail };
   }
 }

@@ -19,3 +19,8 @@ export function quote(value: string): string {
   const short = printable.length > 80 ? `${printable.slice(0, 77)}...` : printable;
   return JSON.stringify(short);
 }
+
+/** The message of anything thrown: an Error's own, or the value as text. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

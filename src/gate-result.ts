@@ -28,9 +28,8 @@ export interface GateResult {
   waitedMs: number | null;
   /** The metrics and per-document results read after the run finished (see `withRunDetails`). */
   details?: RunDetails | null;
-  /** The run's score against the prior run's. */
+  /** The run's score against the prior run's, and the `max_score_drop` applied. */
   comparison?: Comparison | null;
-  maxScoreDrop?: number | null;
   /** Set when this action started the run (`experiment_id`): which workflow run did. */
   startedBy?: StartedBy;
   /** Set when the action tried (or was told not) to cancel the run it started. */

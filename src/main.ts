@@ -16,6 +16,7 @@ import { publishArtifacts, type ArtifactOptions } from './report/artifacts.js';
 import { buildOutputs } from './report/outputs.js';
 import { renderSummary } from './report/summary.js';
 import type { Timing } from './timing.js';
+import { messageOf } from './errors.js';
 
 /** What the action needs from the runner. */
 export interface ActionIO {
@@ -145,9 +146,6 @@ async function gateWithClient(settings: Settings, deps: Dependencies, signal: Ab
   }
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** Outputs and the summary, written on every outcome before the step fails. */
 async function publish(result: GateResult, io: ActionIO): Promise<void> {

@@ -63,5 +63,5 @@ export function withRunDetails(result: GateResult, details: RunDetails | null, m
   const comparison = compareWithPrior(result, details, maxScoreDrop);
   const failure = regressionFailure(comparison);
   const failures = failure ? [...result.failures, failure] : result.failures;
-  return { ...result, details, comparison, maxScoreDrop, failures, passed: failures.length === 0 };
+  return { ...result, details, comparison, failures, passed: failures.length === 0 };
 }

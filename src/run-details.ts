@@ -12,6 +12,7 @@ import { isRetryable, retryAfterOf } from './retab/errors.js';
 import type { DocumentScore } from './retab/metrics.js';
 import type { DocumentResult, ResultsPage } from './retab/results.js';
 import type { Timing } from './timing.js';
+import { messageOf } from './errors.js';
 
 /** How many rows the report keeps; the summary and the comment show fewer. */
 export const DETAIL_LIMITS = { worstDocuments: 100, erroredDocuments: 100 } as const;
@@ -197,6 +198,3 @@ async function withRetries<T>(options: ReadDetailsOptions, attempt: () => Promis
   }
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -5,6 +5,7 @@
  * when a comment is to be written.
  */
 import type { CommentPlan } from './plan.js';
+import { messageOf } from '../errors.js';
 
 export interface IssueComment {
   id: number;
@@ -51,7 +52,7 @@ async function findComment(api: CommentsApi, plan: Extract<CommentPlan, { write:
 
 function describeGithubError(error: unknown, plan: Extract<CommentPlan, { write: true }>): string {
   const status = (error as { status?: unknown }).status;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   const where = `pull request #${plan.issueNumber} of ${plan.owner}/${plan.repo}`;
   if (status === 403) {
     return `Could not comment on ${where} (HTTP 403): the token cannot write comments. A pull request from a fork gets a read-only token; otherwise give the job \`permissions: pull-requests: write\`. ${message}`;

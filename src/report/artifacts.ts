@@ -10,6 +10,7 @@ import { renderComment } from '../comment/render.js';
 import type { GateResult } from '../gate-result.js';
 import type { CommentMode, Env } from '../inputs.js';
 import { writeJsonReport } from './json-report.js';
+import { messageOf } from '../errors.js';
 
 export interface ArtifactIO {
   setOutput(name: string, value: string): void;
@@ -87,6 +88,3 @@ async function readEventPayload(env: Env, io: ArtifactIO): Promise<unknown> {
   }
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -18,7 +18,7 @@ export function buildJsonReport(result: GateResult): Record<string, unknown> {
     status: result.status,
     failures: result.failures,
     run_id: result.run?.id ?? result.runId,
-    criteria: { threshold: result.threshold, max_errors: result.maxErrors, max_score_drop: result.maxScoreDrop ?? null },
+    criteria: { threshold: result.threshold, max_errors: result.maxErrors, max_score_drop: result.comparison?.max_score_drop ?? null },
     waited_ms: result.waitedMs,
     run: result.run,
     comparison: result.comparison ?? null,
