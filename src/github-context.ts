@@ -21,11 +21,16 @@ export function startedByFromEnv(env: Env): StartedBy {
     workflow: text('GITHUB_WORKFLOW'),
     runNumber: runNumber && /^\d{1,12}$/.test(runNumber) ? runNumber : null,
     commit: sha && /^[0-9a-f]{7,64}$/i.test(sha) ? sha.slice(0, 7) : null,
-    url: workflowRunUrl(text('GITHUB_SERVER_URL'), text('GITHUB_REPOSITORY'), text('GITHUB_RUN_ID')),
+    url: workflowRunUrl(env),
   };
 }
 
-function workflowRunUrl(server: string | null, repository: string | null, runId: string | null): string | null {
+/** The page of the workflow run this job belongs to, or null when the variables do not make a safe link. */
+export function workflowRunUrl(env: Env): string | null {
+  const text = (name: string) => env[name]?.trim() || null;
+  const server = text('GITHUB_SERVER_URL');
+  const repository = text('GITHUB_REPOSITORY');
+  const runId = text('GITHUB_RUN_ID');
   if (!server || !repository || !runId) return null;
   if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository) || !/^\d{1,20}$/.test(runId)) return null;
   let origin: string;

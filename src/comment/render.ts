@@ -3,6 +3,7 @@
  * workflow run. Always under GitHub's 65,536-character limit for a comment body.
  */
 import type { GateResult } from '../gate-result.js';
+import { workflowRunUrl } from '../github-context.js';
 import type { Env } from '../inputs.js';
 import { cutToFit } from '../report/markdown.js';
 import { renderSummary } from '../report/summary.js';
@@ -23,13 +24,6 @@ export function renderComment(result: GateResult, marker: string, env: Env, maxC
 }
 
 function runLink(env: Env): string {
-  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = env;
-  if (!server || !repository || !runId || !/^\d+$/.test(runId) || !/^[\w.-]+\/[\w.-]+$/.test(repository)) return '';
-  let origin: string;
-  try {
-    origin = new URL(server).origin;
-  } catch {
-    return '';
-  }
-  return `<sub>[Workflow run ${runId}](${origin}/${repository}/actions/runs/${runId})</sub>`;
+  const url = workflowRunUrl(env);
+  return url ? `<sub>[Workflow run ${env.GITHUB_RUN_ID?.trim()}](${url})</sub>` : '';
 }
