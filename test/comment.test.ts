@@ -22,7 +22,7 @@ function result(passed: boolean): GateResult {
 const markerFor = (env: Record<string, string>, inputs: GateInputs) => commentMarker(gateKey(env, inputs));
 
 describe('isGateComment', () => {
-  const comment = (user: IssueComment['user'], body = `${MARKER}\n\nreport`): IssueComment => ({ id: 1, body, user });
+  const comment = (user: IssueComment['user'], body: string | null = `${MARKER}\n\nreport`): IssueComment => ({ id: 1, body, user });
 
   it("is the token account's comment that starts with the marker", () => {
     expect(isGateComment(comment({ login: 'github-actions[bot]', id: 41898282, type: 'Bot' }), MARKER, BOT)).toBe(true);
