@@ -227,8 +227,9 @@ const MAX_GATE_NAME = 100;
 
 /** A gate's name goes into the comment's marker and footer: one short line of visible text. */
 export const parseGateName = emptyIsNull((raw): Parsed<string> => {
-  // Control characters, and format characters such as bidi overrides and zero-width ones, which would hide what the name says.
-  if (raw.length <= MAX_GATE_NAME && !/[\p{Cc}\p{Cf}\u2028\u2029]/u.test(raw)) return ok(raw);
+  // Control characters, format characters such as bidi overrides and zero-width ones (which would
+  // hide what the name says), and lone surrogates.
+  if (raw.length <= MAX_GATE_NAME && !/[\p{Cc}\p{Cf}\p{Cs}\u2028\u2029]/u.test(raw)) return ok(raw);
   return no(`expected empty or a short name for this gate, on one line and at most ${MAX_GATE_NAME} characters, e.g. "invoices"`);
 });
 

@@ -150,6 +150,17 @@ describe('the pull request comment belongs to the gate', () => {
     expect(unmasked(again)).not.toContain(PERSONAL_TOKEN);
   });
 
+  it('with a token GitHub refuses, warns once and never shows the token', async () => {
+    const badToken = 'ghp_refused_token_e2e_0123456789';
+    const result = await runAction({ inputs: gateInputs('exprun_pass', { github_token: badToken }), env: await pullRequestEnv(39) });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/::warning::Could not comment on pull request #39 of octo\/repo \(HTTP 401\): the `github_token` was refused\./);
+    // Refused by `viewer`: not asked again through `GET /user`.
+    expect(github.requests.filter((r) => r.authorization === `token ${badToken}`).map((r) => r.path)).toEqual(['/graphql']);
+    expect(unmasked(result)).not.toContain(badToken);
+    expect(commentsOn(github, 39)).toEqual([]);
+  });
+
   it('without GraphQL, knows a personal token by `GET /user`; an installation token, which it refuses, gets a warning and no comment', async () => {
     const env = await pullRequestEnv(37, { api: noGraphql.url });
     const personal = await runAction({ inputs: gateInputs('exprun_pass', { github_token: PERSONAL_TOKEN }), env });

@@ -87,6 +87,10 @@ describe('the gate key and its marker', () => {
     expect(marker.indexOf('-->')).toBe(marker.length - 3);
   });
 
+  it('encodes a lone surrogate from the environment instead of throwing', () => {
+    expect(markerFor({ ...ENV, GITHUB_WORKFLOW: 'CI \uD800' }, NO_MATRIX)).toContain('workflow=CI%20%EF%BF%BD ');
+  });
+
   it('treats no matrix and "null" alike, and keeps text that is not JSON as it is', () => {
     expect(canonicalMatrix('')).toBeNull();
     expect(canonicalMatrix(' null\n')).toBeNull();

@@ -100,9 +100,14 @@ function sortKeys(value: unknown): unknown {
  * to show them (the comment's footer does). Percent-encoding keeps `-->` from ending the HTML comment.
  */
 export function commentMarker(gate: GateKey): string {
-  const part = (value: string | null) => encodeURIComponent(value ?? '');
+  const part = (value: string | null) => encodeURIComponent(wellFormed(value ?? ''));
   const matrix = gate.matrix === null ? '' : createHash('sha256').update(gate.matrix).digest('hex').slice(0, 16);
   return `<!-- retab-experiment-gate workflow=${part(gate.workflow)} job=${part(gate.job)} matrix=${matrix} step=${part(gate.step)} name=${part(gate.name)} -->`;
+}
+
+/** `encodeURIComponent` throws on a lone surrogate: one becomes U+FFFD instead. */
+function wellFormed(text: string): string {
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
 /** The gate as a reader tells it apart: its name, and the leg's matrix values (`os=ubuntu-latest, node=20`). */

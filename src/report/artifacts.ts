@@ -36,7 +36,13 @@ export interface CommentSettings extends GateInputs {
 
 export async function publishArtifacts(result: GateResult, options: ArtifactOptions): Promise<void> {
   await writeReport(result, options);
-  if (options.comment) await writeComment(result, options.comment, options);
+  if (!options.comment) return;
+  try {
+    await writeComment(result, options.comment, options);
+  } catch (error) {
+    // Best-effort to the end: a bug in planning or rendering the comment is a warning, not a failed step.
+    options.io.warning(`Could not write the pull request comment: ${messageOf(error)}`);
+  }
 }
 
 async function writeReport(result: GateResult, { io, env }: ArtifactOptions): Promise<void> {
