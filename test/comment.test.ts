@@ -70,6 +70,13 @@ describe('the gate key and its marker', () => {
     expect(markerFor(ENV, NO_MATRIX)).not.toBe(markerFor({ ...ENV, GITHUB_ACTION: 'gate_2' }, NO_MATRIX));
   });
 
+  it('tells apart two workflow files of the same name, and keeps one file\'s key across refs', () => {
+    const ci = (ref: string) => markerFor({ ...ENV, GITHUB_WORKFLOW_REF: ref }, NO_MATRIX);
+    expect(ci('octo/repo/.github/workflows/ci.yml@refs/pull/7/merge')).not.toBe(ci('octo/repo/.github/workflows/nightly.yml@refs/pull/7/merge'));
+    expect(ci('octo/repo/.github/workflows/ci.yml@refs/pull/7/merge')).toBe(ci('octo/repo/.github/workflows/ci.yml@refs/heads/main'));
+    expect(ci('octo/repo/.github/workflows/ci.yml@refs/pull/7/merge')).toContain('workflow=octo%2Frepo%2F.github%2Fworkflows%2Fci.yml ');
+  });
+
   it("is the same for a leg whatever the layout or key order of the runner's JSON", () => {
     const a = markerFor(ENV, { name: null, matrix: '{\n  "os": "ubuntu-latest",\n  "node": 20,\n  "x": {"b": 1, "a": [2, 1]}\n}' });
     const b = markerFor(ENV, { name: null, matrix: '{"x":{"a":[2,1],"b":1},"node":20,"os":"ubuntu-latest"}' });

@@ -13,6 +13,10 @@ import type { CommentMode, Env } from '../inputs.js';
  * job. So the key also holds the leg's matrix values and the step.
  */
 export interface GateKey {
+  /**
+   * The workflow file (`octo/repo/.github/workflows/ci.yml`, from GITHUB_WORKFLOW_REF without its
+   * `@ref`), since two files may share a name; the workflow's name where the runner does not set it.
+   */
   workflow: string;
   job: string;
   /** The leg's matrix values as canonical JSON (keys sorted), or null outside a matrix. */
@@ -68,7 +72,9 @@ function pullRequestNumber(payload: unknown): number | null {
 
 export function gateKey(env: Env, inputs: GateInputs): GateKey {
   const text = (value: string | undefined) => value?.trim() ?? '';
-  return { workflow: text(env.GITHUB_WORKFLOW), job: text(env.GITHUB_JOB), matrix: canonicalMatrix(inputs.matrix), step: text(env.GITHUB_ACTION), name: inputs.name };
+  const ref = text(env.GITHUB_WORKFLOW_REF);
+  const file = ref.includes('@') ? ref.slice(0, ref.lastIndexOf('@')) : ref;
+  return { workflow: file || text(env.GITHUB_WORKFLOW), job: text(env.GITHUB_JOB), matrix: canonicalMatrix(inputs.matrix), step: text(env.GITHUB_ACTION), name: inputs.name };
 }
 
 /**
