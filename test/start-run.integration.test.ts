@@ -27,13 +27,15 @@ function options(client: RetabClient, experimentId: string, overrides: Partial<S
     experimentId,
     workflowId: null,
     createRun: (signal) => client.startRun(experimentId, null, signal),
-    listRecentRuns: (signal) => client.listRecentRuns(experimentId, 20, signal),
+    listRuns: (signal) => client.listRecentRuns(experimentId, 100, signal),
     deadline: Date.now() + 15_000,
     signal: new AbortController().signal,
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     random: () => 0.5,
     settleMs: 50,
+    lookEveryMs: 150,
+    lookWindowMs: 1_500,
     backoff: { baseMs: 50, capMs: 200 },
     ...overrides,
   };
@@ -56,11 +58,11 @@ describe('startRun against the simulator', () => {
     ['the connection is closed', { afterHandling: 'close' as const }],
     ['a gateway answers 502', { afterHandling: 502, body: '<html>Bad gateway</html>' }],
     ['Retab answers 503', { afterHandling: 503, body: '{"detail":"Service unavailable"}' }],
-  ])('results in exactly one run when the POST reached Retab but %s', async (_name, fault) => {
+  ])('results in exactly one run when the POST reached Retab but %s (the run says manual_run)', async (_name, fault) => {
     sim = await startSimulator();
     sim.fault({ method: 'POST', path: START_PATH, ...fault });
     const outcome = await startRun(options(clientFor(sim.url), 'exp_pass'));
-    expect(outcome).toMatchObject({ kind: 'started', adopted: true, attempts: 1 });
+    expect(outcome).toMatchObject({ kind: 'started', adopted: true, attempts: 1, run: { trigger: 'manual_run' } });
     const started = sim.startedRuns('exp_pass');
     expect(started).toHaveLength(1);
     expect(outcome.kind === 'started' && outcome.run.id).toBe(started[0]?.id);
@@ -75,18 +77,17 @@ describe('startRun against the simulator', () => {
     expect(sim.startedRuns('exp_pass')).toHaveLength(1);
   });
 
-  it('sends the POST again when the first one failed before reaching Retab (502 before handling), still one run', async () => {
+  it('after a 502 that started nothing, looks for the window and fails; it never sends the POST again', async () => {
     sim = await startSimulator();
     sim.fault({ method: 'POST', path: START_PATH, status: 502, body: 'Bad gateway' });
     const outcome = await startRun(options(clientFor(sim.url), 'exp_pass'));
-    // A 502 is ambiguous: the action looks first, finds nothing, then sends again.
-    expect(outcome).toMatchObject({ kind: 'started', adopted: false, attempts: 2 });
-    expect(sim.startedRuns('exp_pass')).toHaveLength(1);
-    expect(sim.requests.map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual([
-      'POST /v1/workflows/experiments/runs',
-      'GET /v1/workflows/experiments/runs',
-      'POST /v1/workflows/experiments/runs',
-    ]);
+    // A 502 is uncertain: whether a run was started cannot be known from the answer.
+    expect(outcome).toMatchObject({ kind: 'failed', attempts: 1, error: { reason: 'not_listed' } });
+    expect(sim.startedRuns('exp_pass')).toHaveLength(0);
+    const calls = sim.requests.map((r) => `${r.method} ${r.path.split('?')[0]}`);
+    expect(calls.slice(0, 2)).toEqual(['GET /v1/workflows/experiments/runs', 'POST /v1/workflows/experiments/runs']);
+    expect(calls.slice(2).every((call) => call === 'GET /v1/workflows/experiments/runs')).toBe(true);
+    expect(sim.requests.find((r) => r.method === 'GET')?.path).toContain('limit=100');
   });
 
   it('retries a refused connection without looking, and starts one run once Retab is up', async () => {
@@ -105,7 +106,7 @@ describe('startRun against the simulator', () => {
     expect(retries).toBeGreaterThanOrEqual(1);
     expect(outcome).toMatchObject({ kind: 'started', adopted: false });
     expect(sim?.startedRuns('exp_pass')).toHaveLength(1);
-    expect(sim?.requests.filter((r) => r.method === 'GET')).toHaveLength(0);
+    expect(sim?.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 
   it('fails without retrying when the experiment does not exist', async () => {
@@ -113,7 +114,85 @@ describe('startRun against the simulator', () => {
     const outcome = await startRun(options(clientFor(sim.url), 'exp_missing'));
     expect(outcome.kind).toBe('failed');
     if (outcome.kind === 'failed') expect(outcome.error.message).toMatch(/HTTP 404.*exp_missing/);
-    expect(sim.requests).toHaveLength(1);
+    // The baseline list, then the refused POST.
+    expect(sim.requests.map((r) => r.method)).toEqual(['GET', 'POST']);
+  });
+});
+
+describe('never two runs, never someone else’s, against the simulator', () => {
+  const otherExperimentRun = (data: Array<Record<string, unknown>>) =>
+    data.flatMap((run) => [run, { ...run, id: `${String(run.id)}_elsewhere`, experiment_id: 'exp_other' }, { ...run }]);
+
+  it('after an uncertain answer, never adopts a run another job started just before the POST (listed or listed late)', async () => {
+    for (const lagMs of [0, 700]) {
+      const simulator = await startSimulator({ listLagMs: lagMs });
+      sim = simulator;
+      const other = simulator.startOtherRun('exp_pass', { trigger: 'api' });
+      simulator.fault({ method: 'POST', path: START_PATH, status: 502, body: 'Bad gateway' });
+      const outcome = await startRun(options(clientFor(simulator.url), 'exp_pass'));
+      expect(outcome, `list lag ${lagMs} ms`).toMatchObject({ kind: 'failed', error: { reason: 'not_listed' } });
+      expect(simulator.otherRuns('exp_pass')).toEqual([{ id: other, cancelled: false }]);
+      expect(posts(simulator)).toHaveLength(1);
+      await simulator.close();
+      sim = null;
+    }
+  });
+
+  it('when the list shows the new run late, keeps looking and adopts it: one POST, one run', async () => {
+    sim = await startSimulator({ listLagMs: 900 });
+    sim.fault({ method: 'POST', path: START_PATH, afterHandling: 503, body: '{"detail":"Service unavailable"}' });
+    const outcome = await startRun(options(clientFor(sim.url), 'exp_pass'));
+    expect(outcome).toMatchObject({ kind: 'started', adopted: true, attempts: 1 });
+    expect(sim.startedRuns('exp_pass')).toEqual([{ id: outcome.kind === 'started' ? outcome.run.id : '', cancelled: false }]);
+    expect(posts(sim)).toHaveLength(1);
+  });
+
+  it('when the list lags longer than the window, fails naming the experiment, with one POST', async () => {
+    sim = await startSimulator({ listLagMs: 5_000 });
+    sim.fault({ method: 'POST', path: START_PATH, afterHandling: 'reset' });
+    const startedAt = Date.now();
+    const outcome = await startRun(options(clientFor(sim.url), 'exp_pass'));
+    expect(outcome).toMatchObject({ kind: 'failed', error: { reason: 'not_listed' } });
+    expect(outcome.kind === 'failed' && outcome.error.message).toContain('Check the runs of experiment exp_pass in Retab');
+    expect(Date.now() - startedAt).toBeLessThan(4_000);
+    expect(posts(sim)).toHaveLength(1);
+    expect(sim.startedRuns('exp_pass')).toHaveLength(1);
+  });
+
+  it('when another job starts a run at the same moment as ours, fails rather than guess, and cancels neither', async () => {
+    sim = await startSimulator({ listLagMs: 300 });
+    const simulator = sim;
+    simulator.onStartRequest(() => void simulator.startOtherRun('exp_pass'));
+    simulator.fault({ method: 'POST', path: START_PATH, afterHandling: 'reset' });
+    const outcome = await startRun(options(clientFor(simulator.url), 'exp_pass'));
+    expect(outcome).toMatchObject({ kind: 'failed', error: { reason: 'several_new' } });
+    expect(outcome.kind === 'failed' && outcome.error.message).toMatch(/2 new runs of it appeared \(exprun_other_1, exprun_started_1\)/);
+    expect(simulator.cancelRequests()).toHaveLength(0);
+    expect(posts(simulator)).toHaveLength(1);
+  });
+
+  it('reads a hostile list (runs of other experiments, duplicate ids) without being misled', async () => {
+    sim = await startSimulator();
+    sim.startOtherRun('exp_pass');
+    sim.transformList(otherExperimentRun);
+    sim.fault({ method: 'POST', path: START_PATH, afterHandling: 'close' });
+    const outcome = await startRun(options(clientFor(sim.url), 'exp_pass'));
+    expect(outcome).toMatchObject({ kind: 'started', adopted: true, run: { id: sim.startedRuns('exp_pass')[0]?.id } });
+  });
+
+  it('when the list errors before the POST, starts anyway; when it also cannot settle an uncertain answer, fails', async () => {
+    sim = await startSimulator();
+    sim.fault({ method: 'GET', path: '/v1/workflows/experiments/runs?', status: 500, body: 'oops', times: Infinity });
+    const warnings: string[] = [];
+    const clean = await startRun({ ...options(clientFor(sim.url), 'exp_pass'), onWarning: (line) => void warnings.push(line) });
+    expect(clean).toMatchObject({ kind: 'started', adopted: false });
+    expect(warnings.join('\n')).toContain('Could not list the runs of experiment exp_pass before starting one');
+
+    sim.fault({ method: 'POST', path: START_PATH, afterHandling: 'reset' });
+    const uncertain = await startRun(options(clientFor(sim.url), 'exp_pass'));
+    expect(uncertain).toMatchObject({ kind: 'failed', error: { reason: 'no_baseline' } });
+    expect(sim.startedRuns('exp_pass')).toHaveLength(2);
+    expect(posts(sim)).toHaveLength(2);
   });
 });
 
