@@ -99,12 +99,18 @@ function couldBeOurs(run: ExperimentRun, { experimentId, workflowId, baseline, w
   if (workflowId !== null && run.workflow_id !== null && run.workflow_id !== workflowId) return false;
   if (baseline.existing.has(run.id)) return false;
   if (window.notBeforeMs === null && window.notAfterMs === null) return true;
-  const created = run.created_at === null ? NaN : Date.parse(run.created_at);
+  const created = run.created_at === null ? NaN : parseServerTime(run.created_at);
   // Without a creation time the run cannot be placed: not ours as far as we can tell.
   if (!Number.isFinite(created)) return false;
   if (window.notBeforeMs !== null && created < window.notBeforeMs) return false;
   if (window.notAfterMs !== null && created > window.notAfterMs) return false;
   return true;
+}
+
+/** An ISO time from the API; one without a zone is UTC (as Python servers often write it), never the runner's local time. */
+export function parseServerTime(text: string): number {
+  const zoned = /(?:[zZ]|[+-]\d{2}:?\d{2})$/.test(text.trim()) ? text.trim() : `${text.trim()}Z`;
+  return Date.parse(zoned);
 }
 
 export type LookDecision =

@@ -171,6 +171,25 @@ describe('never two runs, never someone else’s, against the simulator', () => 
     expect(posts(simulator)).toHaveLength(1);
   });
 
+  it('two jobs starting the same experiment at once: the one with a clean answer gates its run, the uncertain one fails, nobody cancels', async () => {
+    sim = await startSimulator({ listLagMs: 200 });
+    // The second POST to arrive loses its answer after Retab started its run.
+    sim.fault({ method: 'POST', path: START_PATH, afterHandling: 'reset' });
+    const [first, second] = await Promise.all([startRun(options(clientFor(sim.url), 'exp_pass')), startRun(options(clientFor(sim.url), 'exp_pass'))]);
+    const outcomes = [first, second].sort((a, b) => a.kind.localeCompare(b.kind));
+    expect(outcomes).toMatchObject([{ kind: 'failed', error: { reason: 'several_new' } }, { kind: 'started', adopted: false }]);
+    expect(sim.startedRuns('exp_pass')).toHaveLength(2);
+    expect(sim.cancelRequests()).toHaveLength(0);
+
+    // Both answers lost: neither can tell which run is its own, so neither gates one.
+    await sim.close();
+    sim = await startSimulator({ listLagMs: 200 });
+    sim.fault({ method: 'POST', path: START_PATH, afterHandling: 'close', times: 2 });
+    const both = await Promise.all([startRun(options(clientFor(sim.url), 'exp_pass')), startRun(options(clientFor(sim.url), 'exp_pass'))]);
+    expect(both).toMatchObject([{ kind: 'failed', error: { reason: 'several_new' } }, { kind: 'failed', error: { reason: 'several_new' } }]);
+    expect(posts(sim)).toHaveLength(2);
+  });
+
   it('reads a hostile list (runs of other experiments, duplicate ids) without being misled', async () => {
     sim = await startSimulator();
     sim.startOtherRun('exp_pass');

@@ -89,6 +89,19 @@ describe('newRuns', () => {
     expect(ids([run('w', T0 + 1_500, { workflow_id: null })])).toEqual(['w']);
   });
 
+  it('reads a creation time without a zone as UTC, whatever the runner’s time zone', () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      const naive = new Date(T0 + 1_500).toISOString().replace('Z', '');
+      expect(ids([{ ...run('naive', null), created_at: naive }])).toEqual(['naive']);
+      expect(ids([{ ...run('micro', null), created_at: '2026-08-01T12:00:01.500123+00:00' }])).toEqual(['micro']);
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
   it('without Retab’s clock, relies on the baseline ids alone', () => {
     const noClock = { ...criteria, window: { notBeforeMs: null, notAfterMs: null } };
     expect(ids([run('r_before', T0), run('new', null)], noClock)).toEqual(['new']);
