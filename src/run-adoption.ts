@@ -25,8 +25,8 @@ export type { RunList };
 export interface Baseline {
   /** Every run id listed before the POST: none of them can be ours. */
   existing: ReadonlySet<string>;
-  /** The baseline answer's `Date` (Retab's clock), or null when it sent none. */
-  serverDateMs: number | null;
+  /** The baseline answer's `Date` (Retab's clock). */
+  serverDateMs: number;
   /** Our clock when the baseline request was sent. */
   sentAtMs: number;
   /** Our clock when the baseline answer was read. */
@@ -38,19 +38,24 @@ export const DATE_RESOLUTION_MS = 1_000;
 /** How far Retab's `Date` and its `created_at` may disagree (two hosts of one service). */
 export const SERVER_CLOCK_TOLERANCE_MS = 1_000;
 
-export function baselineFrom(list: RunList, sentAtMs: number, receivedAtMs: number): Baseline {
+/**
+ * The baseline, or null when the answer carries no usable `Date`: without Retab's clock a run the
+ * list shows late cannot be told from ours, so the list is no baseline at all.
+ */
+export function baselineFrom(list: RunList, sentAtMs: number, receivedAtMs: number): Baseline | null {
+  if (list.serverDateMs === null) return null;
   return { existing: new Set(list.runs.map((run) => run.id)), serverDateMs: list.serverDateMs, sentAtMs, receivedAtMs };
 }
 
 /** Our clock's time before which the POST must not be sent (see `DATE_RESOLUTION_MS`). */
 export function postNotBefore(baseline: Baseline): number {
-  return baseline.serverDateMs === null ? baseline.receivedAtMs : baseline.receivedAtMs + DATE_RESOLUTION_MS;
+  return baseline.receivedAtMs + DATE_RESOLUTION_MS;
 }
 
-/** When, by Retab's clock, our run can have been created; null bounds are unknown. */
+/** When, by Retab's clock, our run can have been created. */
 export interface CreationWindow {
-  notBeforeMs: number | null;
-  notAfterMs: number | null;
+  notBeforeMs: number;
+  notAfterMs: number;
 }
 
 /**
@@ -60,7 +65,6 @@ export interface CreationWindow {
  */
 export function creationWindow(baseline: Baseline, failedAtMs: number): CreationWindow {
   const date = baseline.serverDateMs;
-  if (date === null) return { notBeforeMs: null, notAfterMs: null };
   return {
     notBeforeMs: date + DATE_RESOLUTION_MS,
     notAfterMs: date + DATE_RESOLUTION_MS + Math.max(0, failedAtMs - baseline.sentAtMs) + SERVER_CLOCK_TOLERANCE_MS,
@@ -98,13 +102,9 @@ function couldBeOurs(run: ExperimentRun, { experimentId, workflowId, baseline, w
   if (run.experiment_id !== experimentId) return false;
   if (workflowId !== null && run.workflow_id !== null && run.workflow_id !== workflowId) return false;
   if (baseline.existing.has(run.id)) return false;
-  if (window.notBeforeMs === null && window.notAfterMs === null) return true;
   const created = run.created_at === null ? NaN : parseServerTime(run.created_at);
   // Without a creation time the run cannot be placed: not ours as far as we can tell.
-  if (!Number.isFinite(created)) return false;
-  if (window.notBeforeMs !== null && created < window.notBeforeMs) return false;
-  if (window.notAfterMs !== null && created > window.notAfterMs) return false;
-  return true;
+  return Number.isFinite(created) && created >= window.notBeforeMs && created <= window.notAfterMs;
 }
 
 /** An ISO time from the API; one without a zone is UTC (as Python servers often write it), never the runner's local time. */

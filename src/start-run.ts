@@ -132,6 +132,7 @@ class RunStarter {
       if (stop) return stop;
       const baseline = await this.takeBaseline();
       if (baseline === 'stop') return this.stopIfDue() ?? this.stopped('timed_out');
+      // `Date` has whole seconds: wait for the next one, so that our run is created after it.
       if (baseline) await this.sleepUntil(postNotBefore(baseline));
       const due = this.stopIfDue();
       if (due) return due;
@@ -165,21 +166,26 @@ class RunStarter {
       const sentAt = options.now();
       try {
         const list = await options.listRuns(this.requestSignal());
-        this.baselineError = null;
-        return baselineFrom(list, sentAt, options.now());
+        const baseline = baselineFrom(list, sentAt, options.now());
+        this.baselineError = baseline ? null : 'the answer had no usable Date header, so Retab’s clock is unknown';
+        if (!baseline) options.onWarning?.(this.cannotTell());
+        return baseline;
       } catch (caught) {
         const error = toError(caught);
         if (options.signal.aborted || options.now() >= options.deadline) return 'stop';
         this.baselineError = error.message;
         if (!isRetryable(error) || attempt >= tries) {
-          options.onWarning?.(
-            `Could not list the runs of experiment ${options.experimentId} before starting one (${error.message}). Starting it anyway; if Retab's answer is uncertain, the action will fail rather than guess which run is its own.`,
-          );
+          options.onWarning?.(this.cannotTell());
           return null;
         }
         await this.backOff(error, 'Listing the experiment runs failed; listing again', 0);
       }
     }
+  }
+
+  private cannotTell(): string {
+    const { experimentId } = this.options;
+    return `Could not list the runs of experiment ${experimentId} before starting one (${this.baselineError}). Starting it anyway; if Retab's answer is uncertain, the action will fail rather than guess which run is its own.`;
   }
 
   /** After an uncertain answer: look for the new run for `lookWindowMs`, then decide. The POST is never sent again. */

@@ -199,6 +199,17 @@ describe('never two runs, never someone else’s, against the simulator', () => 
     expect(outcome).toMatchObject({ kind: 'started', adopted: true, run: { id: sim.startedRuns('exp_pass')[0]?.id } });
   });
 
+  it('without a Date header (Retab’s clock unknown), never adopts a lagging run another job started before; it fails instead', async () => {
+    sim = await startSimulator({ listLagMs: 700, dateHeader: false });
+    const other = sim.startOtherRun('exp_pass', { trigger: 'api' });
+    sim.fault({ method: 'POST', path: START_PATH, status: 502, body: 'Bad gateway' });
+    const outcome = await startRun(options(clientFor(sim.url), 'exp_pass'));
+    expect(outcome).toMatchObject({ kind: 'failed', error: { reason: 'no_baseline' } });
+    expect(outcome.kind === 'failed' && outcome.error.message).toContain('no usable Date header');
+    expect(sim.otherRuns('exp_pass')).toEqual([{ id: other, cancelled: false }]);
+    expect(posts(sim)).toHaveLength(1);
+  });
+
   it('when the list errors before the POST, starts anyway; when it also cannot settle an uncertain answer, fails', async () => {
     sim = await startSimulator();
     sim.fault({ method: 'GET', path: '/v1/workflows/experiments/runs?', status: 500, body: 'oops', times: Infinity });

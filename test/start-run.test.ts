@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutError } from '../src/retab/errors.js';
 import type { ExperimentRun } from '../src/retab/run.js';
-import { baselineFrom, creationWindow, decideLook, knownOrphan, newRuns, postNotBefore, StartUnknownError, type CandidateCriteria } from '../src/run-adoption.js';
+import { baselineFrom, creationWindow, decideLook, knownOrphan, newRuns, postNotBefore, StartUnknownError, type Baseline, type CandidateCriteria } from '../src/run-adoption.js';
 import { classifyStartFailure, startRun, type StartRunOptions } from '../src/start-run.js';
 import { makeRun } from './support/runs.js';
 
@@ -49,24 +49,33 @@ describe('classifyStartFailure', () => {
   });
 });
 
-describe('the creation window', () => {
-  const baseline = baselineFrom({ runs: [run('r_old', T0 - 5_000)], serverDateMs: T0 }, T0 - 300, T0 + 200);
+/** A baseline that must exist (the answer had a `Date`). */
+function baselineOf(...args: Parameters<typeof baselineFrom>): Baseline {
+  const baseline = baselineFrom(...args);
+  if (!baseline) throw new Error('no baseline');
+  return baseline;
+}
 
-  it('sends the POST a full second after the baseline answer when Retab gave its clock, at once when not', () => {
+describe('the creation window', () => {
+  const baseline = baselineOf({ runs: [run('r_old', T0 - 5_000)], serverDateMs: T0 }, T0 - 300, T0 + 200);
+
+  it('sends the POST a full second after the baseline answer', () => {
     expect(postNotBefore(baseline)).toBe(T0 + 1_200);
-    expect(postNotBefore({ ...baseline, serverDateMs: null })).toBe(T0 + 200);
   });
 
   it('runs from the second after the baseline answer to the failure, on Retab’s clock, whatever ours says', () => {
     // Our clock 10 minutes ahead of Retab's: the bounds follow Retab's `Date`, not ours.
-    const skewed = baselineFrom({ runs: [], serverDateMs: T0 }, T0 + 600_000, T0 + 600_100);
+    const skewed = baselineOf({ runs: [], serverDateMs: T0 }, T0 + 600_000, T0 + 600_100);
     expect(creationWindow(skewed, T0 + 602_000)).toEqual({ notBeforeMs: T0 + 1_000, notAfterMs: T0 + 1_000 + 2_000 + 1_000 });
-    expect(creationWindow({ ...skewed, serverDateMs: null }, T0)).toEqual({ notBeforeMs: null, notAfterMs: null });
+  });
+
+  it('is no baseline without Retab’s clock: a run listed late could not be placed', () => {
+    expect(baselineFrom({ runs: [run('r_old', T0)], serverDateMs: null }, T0, T0)).toBeNull();
   });
 });
 
 describe('newRuns', () => {
-  const baseline = baselineFrom({ runs: [run('r_before', T0 - 500)], serverDateMs: T0 }, T0 - 100, T0);
+  const baseline = baselineOf({ runs: [run('r_before', T0 - 500)], serverDateMs: T0 }, T0 - 100, T0);
   const criteria: CandidateCriteria = { experimentId: 'exp_1', workflowId: 'wf_1', baseline, window: creationWindow(baseline, T0 + 3_000) };
   const ids = (runs: ExperimentRun[], c = criteria) => [...newRuns(runs, c).keys()];
 
@@ -100,11 +109,6 @@ describe('newRuns', () => {
       if (zone === undefined) delete process.env.TZ;
       else process.env.TZ = zone;
     }
-  });
-
-  it('without Retab’s clock, relies on the baseline ids alone', () => {
-    const noClock = { ...criteria, window: { notBeforeMs: null, notAfterMs: null } };
-    expect(ids([run('r_before', T0), run('new', null)], noClock)).toEqual(['new']);
   });
 
   it('counts an id listed twice once, and not at all when one copy is not a candidate (a hostile list)', () => {
@@ -194,10 +198,16 @@ describe('startRun', () => {
     expect(h.calls).toEqual(['LIST', 'sleep 1000', 'POST']);
   });
 
-  it('without Retab’s clock, does not wait before the POST', async () => {
-    const h = harness({ posts: [run('r1', OURS_AT)], date: false });
-    await startRun(h.options);
-    expect(h.calls).toEqual(['LIST', 'POST']);
+  it('without Retab’s clock (no Date header), starts at once with a warning, and fails an uncertain answer rather than guess', async () => {
+    const warnings: string[] = [];
+    const clean = harness({ posts: [run('r1', OURS_AT)], date: false }, { onWarning: (line) => void warnings.push(line) });
+    expect(await startRun(clean.options)).toMatchObject({ kind: 'started', adopted: false });
+    expect(clean.calls).toEqual(['LIST', 'POST']);
+    expect(warnings.join('\n')).toContain('no usable Date header');
+    // A run another job started before, which the list shows only after the POST: without Retab's clock it would pass for ours.
+    const lagging = harness({ posts: [reset()], lists: [[], [run('r_other', T0 - 800)]], date: false });
+    expect(await startRun(lagging.options)).toMatchObject({ kind: 'failed', error: { reason: 'no_baseline' } });
+    expect(lagging.posts()).toBe(1);
   });
 
   it('sends the POST again, after a fresh list, when the request never reached Retab', async () => {

@@ -111,6 +111,7 @@ export const BUILT_IN_EXPERIMENTS = /** @type {ExperimentSpec[]} */ ([
  * @param {RunSpec[]} [options.runs] extra runs, besides the built-in ones
  * @param {ExperimentSpec[]} [options.experiments] extra experiments, besides the built-in ones
  * @param {number} [options.listLagMs] a run started now shows in the runs list only this long after its creation
+ * @param {boolean} [options.dateHeader] send the `Date` header (true by default, as HTTP servers do)
  */
 export async function startSimulator(options = {}) {
   const apiKey = options.apiKey ?? SIMULATOR_KEY;
@@ -124,6 +125,7 @@ export async function startSimulator(options = {}) {
   let startedCounter = 0;
   let otherCounter = 0;
   let listLagMs = options.listLagMs ?? 0;
+  const dateHeader = options.dateHeader ?? true;
   /** @type {Array<(request: RecordedRequest) => void>} called when a start request arrives, before anything else happens to it */
   const startHooks = [];
   /** @type {((data: Array<Record<string, unknown>>) => unknown[]) | null} rewrites every runs list's `data` (a hostile list) */
@@ -140,6 +142,7 @@ export async function startSimulator(options = {}) {
   for (const spec of [...BUILT_IN_RUNS, ...(options.runs ?? [])]) addRun(spec);
 
   const server = createServer((req, res) => {
+    res.sendDate = dateHeader;
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     /** @type {RecordedRequest} */
     const record = { method: req.method ?? 'GET', path: url.pathname + url.search, at: Date.now() - started, headers: req.headers, status: 0 };
