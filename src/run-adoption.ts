@@ -113,6 +113,16 @@ export function parseServerTime(text: string): number {
   return Date.parse(zoned);
 }
 
+/**
+ * Whether the run the POST answered can be the one it started: of this experiment and not listed
+ * before. An answer describing an older run (a confused or hostile server) must not be gated,
+ * let alone cancelled at the timeout; the started run is then looked for like after any uncertain answer.
+ */
+export function answeredRunIsNew(run: ExperimentRun, experimentId: string, baseline: Baseline | null): boolean {
+  if (run.experiment_id !== null && run.experiment_id !== experimentId) return false;
+  return !baseline?.existing.has(run.id);
+}
+
 export type LookDecision =
   | { kind: 'adopt'; run: ExperimentRun }
   /** Two or more new runs: either may be ours. */

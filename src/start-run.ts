@@ -22,6 +22,7 @@ import { messageOf } from './errors.js';
 import { isRetryable, RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutError, retryAfterOf } from './retab/errors.js';
 import type { ExperimentRun } from './retab/run.js';
 import {
+  answeredRunIsNew,
   baselineFrom,
   creationWindow,
   decideLook,
@@ -140,7 +141,12 @@ class RunStarter {
       this.attempts += 1;
       try {
         const run = await options.createRun(this.requestSignal());
-        return { kind: 'started', run, adopted: false, attempts: this.attempts, elapsedMs: this.elapsed() };
+        if (answeredRunIsNew(run, options.experimentId, baseline)) return { kind: 'started', run, adopted: false, attempts: this.attempts, elapsedMs: this.elapsed() };
+        // A 2xx, so a run was started, but the answer names another one: find ours.
+        const error = new Error(`Retab answered the start with run ${run.id} of experiment ${run.experiment_id ?? 'unknown'}, which is not a new run of experiment ${options.experimentId}`);
+        this.lastError = error;
+        this.uncertain = { criteria: baseline ? this.criteria(baseline, options.now()) : null, error, failedAt: options.now(), seen: new Map() };
+        return this.lookForStartedRun(this.uncertain);
       } catch (caught) {
         const error = toError(caught);
         const failedAt = options.now();

@@ -190,6 +190,16 @@ describe('never two runs, never someone else’s, against the simulator', () => 
     expect(posts(sim)).toHaveLength(2);
   });
 
+  it('never gates another job’s run that a confused POST answer names; finds its own', async () => {
+    sim = await startSimulator();
+    const other = sim.startOtherRun('exp_pass');
+    const otherBody = JSON.stringify({ id: other, lifecycle: { status: 'queued' }, experiment_id: 'exp_pass', trigger: { type: 'manual_run' } });
+    sim.fault({ method: 'POST', path: START_PATH, afterHandling: 202, body: otherBody });
+    const outcome = await startRun(options(clientFor(sim.url), 'exp_pass'));
+    expect(outcome).toMatchObject({ kind: 'started', adopted: true, run: { id: sim.startedRuns('exp_pass')[0]?.id } });
+    expect(posts(sim)).toHaveLength(1);
+  });
+
   it('reads a hostile list (runs of other experiments, duplicate ids) without being misled', async () => {
     sim = await startSimulator();
     sim.startOtherRun('exp_pass');

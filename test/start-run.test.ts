@@ -295,6 +295,14 @@ describe('startRun', () => {
     expect(await startRun(h.options)).toMatchObject({ kind: 'started', adopted: true, run: { id: 'r_ours' } });
   });
 
+  it('never gates a run the POST answer names when it was listed before or belongs to another experiment: looks for its own', async () => {
+    for (const answered of [run('r_old', T0 - 9_000), run('r_elsewhere', OURS_AT, { experiment_id: 'exp_2' })]) {
+      const h = harness({ posts: [answered], lists: [[run('r_old', T0 - 9_000)], [run('r_old', T0 - 9_000), run('r_ours', OURS_AT)]] });
+      expect(await startRun(h.options)).toMatchObject({ kind: 'started', adopted: true, run: { id: 'r_ours' } });
+      expect(h.posts()).toBe(1);
+    }
+  });
+
   it('after a 2xx it could not read, says Retab started a run when none is listed', async () => {
     const h = harness({ posts: [unreadable202()], lists: [[]] });
     const outcome = await startRun(h.options);
