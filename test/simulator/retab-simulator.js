@@ -124,7 +124,7 @@ export async function startSimulator(options = {}) {
   for (const spec of [...BUILT_IN_EXPERIMENTS, ...(options.experiments ?? [])]) experiments.set(spec.id, spec);
   let startedCounter = 0;
   let otherCounter = 0;
-  let listLagMs = options.listLagMs ?? 0;
+  const listLagMs = options.listLagMs ?? 0;
   const dateHeader = options.dateHeader ?? true;
   /** @type {Array<(request: RecordedRequest) => void>} called when a start request arrives, before anything else happens to it */
   const startHooks = [];
@@ -460,10 +460,6 @@ export async function startSimulator(options = {}) {
     /** Calls `hook` whenever a start request arrives (before faults or handling): e.g. another job starting a run just then. */
     onStartRequest(/** @type {(request: RecordedRequest) => void} */ hook) {
       startHooks.push(hook);
-    },
-    /** From now on, runs started show in the runs list only `ms` after their creation. */
-    setListLag(/** @type {number} */ ms) {
-      listLagMs = ms;
     },
     /** Rewrites every runs list's `data` from now on (null to stop): runs of other experiments, duplicates, anything. */
     transformList(/** @type {((data: Array<Record<string, unknown>>) => unknown[]) | null} */ transform) {
