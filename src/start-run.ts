@@ -133,6 +133,7 @@ class RunStarter {
       if (stop) return stop;
       const baseline = await this.takeBaseline();
       if (baseline === 'stop') return this.stopIfDue() ?? this.stopped('timed_out');
+      if (baseline === 'unreachable') continue;
       // `Date` has whole seconds: wait for the next one, so that our run is created after it.
       if (baseline) await this.sleepUntil(postNotBefore(baseline));
       const due = this.stopIfDue();
@@ -164,8 +165,12 @@ class RunStarter {
     }
   }
 
-  /** The runs listed just before the POST; null when they cannot be read (the POST goes anyway), 'stop' when the job should stop. */
-  private async takeBaseline(): Promise<Baseline | null | 'stop'> {
+  /**
+   * The runs listed just before the POST; null when they cannot be read (the POST goes anyway),
+   * 'unreachable' when Retab cannot be reached at all (try again later, POST nothing), 'stop' when
+   * the job should stop.
+   */
+  private async takeBaseline(): Promise<Baseline | null | 'stop' | 'unreachable'> {
     const { options } = this;
     const tries = options.baselineTries ?? DEFAULT_BASELINE_TRIES;
     for (let attempt = 1; ; attempt++) {
@@ -180,6 +185,11 @@ class RunStarter {
         const error = toError(caught);
         if (options.signal.aborted || options.now() >= options.deadline) return 'stop';
         this.baselineError = error.message;
+        if (error instanceof RetabConnectionError && error.neverSent) {
+          // The POST would not get through either: wait for Retab rather than start blind.
+          await this.backOff(error, 'Retab cannot be reached; trying again', 0);
+          return 'unreachable';
+        }
         if (!isRetryable(error) || attempt >= tries) {
           options.onWarning?.(this.cannotTell());
           return null;

@@ -210,6 +210,12 @@ describe('startRun', () => {
     expect(lagging.posts()).toBe(1);
   });
 
+  it('while Retab cannot be reached at all, sends no POST until the list answers', async () => {
+    const h = harness({ posts: [run('r1', OURS_AT)], lists: [refused(), refused(), []] });
+    expect(await startRun(h.options)).toMatchObject({ kind: 'started', attempts: 1 });
+    expect(h.calls.filter((call) => call === 'POST' || call === 'LIST')).toEqual(['LIST', 'LIST', 'LIST', 'POST']);
+  });
+
   it('sends the POST again, after a fresh list, when the request never reached Retab', async () => {
     const h = harness({ posts: [refused(), refused(), run('r1', T0)] });
     const outcome = await startRun(h.options);
