@@ -121,6 +121,41 @@ describe('Retry-After', () => {
   });
 });
 
+describe('no tight loops: every retry waits at least the backoff floor (50 ms here), whatever Retry-After says', () => {
+  const tiny = { status: 429, times: Infinity, headers: { 'retry-after': '0.001' }, body: '{"detail":"Rate limit exceeded. Please try again later."}' };
+
+  it('the wait: 429 "Retry-After: 0.001" on every read', async () => {
+    sim.fault({ path: '/v1/workflows/experiments/runs/', ...tiny });
+    const result = await gate({ timeout: '2s' });
+    expectReported(result, 'timed_out', false);
+    // 2 s at one read per 50 ms at the most; without the floor, thousands.
+    expect(result.reads.length).toBeLessThanOrEqual(45);
+    expect(Math.min(...gaps(result.reads).slice(0, -1))).toBeGreaterThanOrEqual(45);
+  });
+
+  it('the start: 429 "Retry-After: 0.001" on every request', async () => {
+    sim.fault({ path: '/v1/', ...tiny });
+    const { io, recording } = recordingIO(simulatorInputs(sim, { run_id: '', experiment_id: 'exp_pass', timeout: '2s' }));
+    await run({ io, env: {}, random: () => 0, backoff: BACKOFF, requestTimeoutMs: 2_000 });
+    expect(recording.outputs.passed).toBe('false');
+    expect(sim.requests.length).toBeLessThanOrEqual(90);
+  });
+
+  it('the details reads: 429 "Retry-After: 0.001" on the metrics and the results', async () => {
+    sim.fault({ path: '/v1/workflows/experiments/metrics', ...tiny });
+    sim.fault({ path: '/v1/workflows/experiments/results', ...tiny });
+    const result = await gate();
+    expectReported(result, 'completed', true);
+    const detailReads = sim.requests.filter((r) => /\/(metrics|results)\?/.test(r.path));
+    // Two retries each, each at least the details' floor (250 ms) after the last.
+    expect(detailReads).toHaveLength(6);
+    for (const path of ['/metrics?', '/results?']) {
+      const reads = detailReads.filter((r) => r.path.includes(path));
+      expect(Math.min(...gaps(reads))).toBeGreaterThanOrEqual(240);
+    }
+  });
+});
+
 describe('connection failures are retried', () => {
   it('connection refused: retried until the simulator comes up on that port', async () => {
     const port = await freePort();
