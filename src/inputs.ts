@@ -152,9 +152,19 @@ function targetErrors(raw: RawInputs): InputError[] {
 /** A fraction written as a number ("0.85", ".5", "3") or a percentage ("85%"), not yet bounded; `null` when it is neither. */
 function readFraction(raw: string): { value: number; percent: boolean } | null {
   const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(raw);
-  if (percent) return { value: Number(percent[1]) / 100, percent: true };
+  if (percent) return { value: Number(percentToDecimal(percent[1] ?? '')), percent: true };
   if (/^(?:\d+(?:\.\d*)?|\.\d+)$/.test(raw)) return { value: Number(raw), percent: false };
   return null;
+}
+
+/**
+ * "81.4" (percent) → "0.814", by moving the decimal point in the text: `81.4 / 100` is
+ * 0.8140000000000001, which a score of exactly 0.814 would fail.
+ */
+export function percentToDecimal(digits: string): string {
+  const [whole = '', fraction = ''] = digits.split('.');
+  const padded = whole.padStart(3, '0');
+  return `${padded.slice(0, -2)}.${padded.slice(-2)}${fraction}`;
 }
 
 export function parseThreshold(raw: string): Parsed<number> {
