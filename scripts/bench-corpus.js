@@ -114,6 +114,8 @@ export function statusAt(run, atMs) {
     id: run.id,
     status,
     message: null,
+    error_code: null,
+    block_name: null,
     reason: null,
     experiment_id: 'exp_bench',
     workflow_id: 'wf_bench',

@@ -11,7 +11,7 @@ import type { StartedBy } from './github-context.js';
 import { RetabApiError } from './retab/errors.js';
 import type { StartOutcome } from './start-run.js';
 import type { ExperimentRun } from './retab/run.js';
-import { decideVerdict, type Criteria, type Failure } from './verdict.js';
+import { decideVerdict, errorCountOf, type Criteria, type ErrorCount, type Failure, type ResultsCount } from './verdict.js';
 import type { WaitOutcome } from './wait.js';
 
 export interface GateResult {
@@ -24,6 +24,8 @@ export interface GateResult {
   maxErrors: number | null;
   /** The latest run read, if any. */
   run: ExperimentRun | null;
+  /** The run's error count as far as it is known, and where it comes from (see `errorCountOf`); absent without a run. */
+  errors?: ErrorCount;
   /** How long the action waited, in milliseconds. */
   waitedMs: number | null;
   /** The metrics and per-document results read after the run finished (see `withRunDetails`). */
@@ -36,8 +38,10 @@ export interface GateResult {
   cancellation?: Cancellation;
 }
 
-export function resultFromWait(outcome: WaitOutcome, criteria: Criteria): GateResult {
-  const verdict = decideVerdict(outcome, criteria);
+/** `results`: what the per-document results said about errors, for a run that gives no `error_count`. */
+export function resultFromWait(outcome: WaitOutcome, criteria: Criteria, results: ResultsCount = null): GateResult {
+  const errors = outcome.run ? errorCountOf(outcome.run, results) : undefined;
+  const verdict = decideVerdict(outcome, criteria, errors);
   return {
     status: gateStatus(outcome, verdict.failures),
     passed: verdict.passed,
@@ -46,6 +50,7 @@ export function resultFromWait(outcome: WaitOutcome, criteria: Criteria): GateRe
     threshold: criteria.threshold,
     maxErrors: criteria.maxErrors,
     run: outcome.run,
+    ...(errors ? { errors } : {}),
     waitedMs: outcome.elapsedMs,
   };
 }

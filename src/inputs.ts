@@ -30,6 +30,8 @@ export interface Settings {
   /** When to write the pull request comment. */
   comment: CommentMode;
   githubToken: string;
+  /** Inputs accepted with a correction the user should hear about (e.g. a trailing `/v1` trimmed from `base_url`). */
+  warnings?: string[];
 }
 
 export type CommentMode = 'false' | 'true' | 'on-failure';
@@ -200,6 +202,24 @@ export function parseBaseUrl(raw: string, env: Env): Parsed<URL> {
   return ok(url);
 }
 
+/**
+ * Every request path already starts with `/v1`: a base URL ending in a version segment (the form
+ * older SDKs used, e.g. "https://api.retab.com/v1") would give `/v1/v1/…` paths and a misleading
+ * "not found". Trimmed with a warning, as Retab's SDK does.
+ */
+export function withoutVersionSegment(url: URL): { url: URL; warning: string | null } {
+  const trimmed = url.pathname.replace(/\/+$/, '').replace(/\/v\d+$/, '');
+  if (trimmed === url.pathname.replace(/\/+$/, '')) return { url, warning: null };
+  const before = `${url.origin}${url.pathname}`;
+  const fixed = new URL(url.href);
+  fixed.pathname = trimmed;
+  const after = `${fixed.origin}${trimmed}`;
+  return {
+    url: fixed,
+    warning: `\`base_url\` ${JSON.stringify(before)} ends with a version segment; the action adds /v1 to every path itself, so it uses ${JSON.stringify(after)}. Drop the trailing version from \`base_url\` (or RETAB_API_BASE_URL)`,
+  };
+}
+
 /** A duration from `minMs` to `maxMs`, in milliseconds. */
 function durationWithin(minMs: number, maxMs: number, accepted: string): (raw: string) => Parsed<number> {
   return (raw) => {
@@ -266,6 +286,7 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
   const result = schema.safeParse({ ...optional, ...raw, api_key: apiKey });
   if (result.success && crossErrors.length === 0) {
     const v = result.data;
+    const baseUrl = withoutVersionSegment(v.base_url);
     return {
       ok: true,
       settings: {
@@ -274,13 +295,14 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
         threshold: v.threshold,
         maxErrors: v.max_errors,
         apiKey: v.api_key,
-        baseUrl: v.base_url,
+        baseUrl: baseUrl.url,
         timeoutMs: v.timeout,
         pollIntervalMs: v.poll_interval,
         maxScoreDrop: v.max_score_drop,
         baselineRunId: v.baseline_run_id,
         comment: v.comment,
         githubToken: v.github_token,
+        warnings: baseUrl.warning ? [baseUrl.warning] : [],
       },
     };
   }

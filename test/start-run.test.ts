@@ -11,6 +11,8 @@ function run(id: string, createdAt: number | null, extra: Partial<ExperimentRun>
     id,
     status: 'queued',
     message: null,
+    error_code: null,
+    block_name: null,
     reason: null,
     experiment_id: 'exp_1',
     workflow_id: 'wf_1',

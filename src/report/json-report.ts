@@ -21,6 +21,8 @@ export function buildJsonReport(result: GateResult): Record<string, unknown> {
     criteria: { threshold: result.threshold, max_errors: result.maxErrors, max_score_drop: result.comparison?.max_score_drop ?? null },
     waited_ms: result.waitedMs,
     run: result.run,
+    // The error count the verdict used: `error_count` as the run gave it, else counted in the results, else unknown.
+    errors: result.errors ? (result.errors.known ? { count: result.errors.count, source: result.errors.source } : { count: null, why: result.errors.why }) : null,
     comparison: result.comparison ?? null,
     metrics: result.details?.metrics ?? null,
     results: result.details?.results ?? null,

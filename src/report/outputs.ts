@@ -24,7 +24,8 @@ export function buildOutputs(result: GateResult): Record<OutputName, string> {
     status: result.status,
     score: figure(run?.score),
     threshold: figure(result.threshold),
-    error_count: figure(run?.error_count),
+    // Empty when unknown, like every other figure; counted from the per-document results when the run gave none.
+    error_count: figure(result.errors?.known ? result.errors.count : null),
     duration_ms: figure(run?.duration_ms),
     run_id: run?.id ?? result.runId ?? '',
     total_document_count: figure(run?.total_document_count),

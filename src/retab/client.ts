@@ -6,8 +6,8 @@
 import { request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { keyEnvironment, type Env } from '../inputs.js';
-import { RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutError, type RequestInfo } from './errors.js';
-import { proxyAgentFromEnv } from './proxy.js';
+import { RetabApiError, RetabConnectionError, RetabProxyError, RetabResponseError, RetabTimeoutError, type RequestInfo } from './errors.js';
+import { describeProxy, proxyAgentFromEnv, proxyFor, refusedTunnelStatus } from './proxy.js';
 import { parseRetryAfter } from './retry-after.js';
 import { normalizeMetrics, rawMetricsSchema, rawUnavailableMetricsSchema, type MetricsSummary } from './metrics.js';
 import { MAX_RESULTS_PAGE_SIZE, normalizeResultsPage, rawResultsPageSchema, type ResultsPage } from './results.js';
@@ -76,12 +76,16 @@ export class RetabClient {
   /** `GET /v1/workflows/experiments/runs/{run_id}` */
   async getRun(runId: string, signal?: AbortSignal): Promise<ExperimentRun> {
     const raw = await this.send('GET', `/v1/workflows/experiments/runs/${encodeURIComponent(runId)}`, rawRunSchema, { signal });
+    // The stack trace helps whoever debugs the block, not the reader of the summary: debug log only.
+    const stackTrace = raw.lifecycle.details?.stack_trace;
+    if (stackTrace) this.debug(`Run ${raw.id} error stack trace:\n${this.redact(stackTrace)}`);
     return normalizeRun(raw);
   }
 
   /** `GET /v1/workflows/experiments/metrics?run_id=…&view=summary`, against `priorRunId` when given (else the previous run). */
   async getMetricsSummary(runId: string, options: { priorRunId?: string | null; signal?: AbortSignal } = {}): Promise<MetricsSummary> {
-    const query = new URLSearchParams({ run_id: runId, view: 'summary' });
+    // `include_prior=true` as the SDK sends it: the prior run's scores are what the comparison needs.
+    const query = new URLSearchParams({ run_id: runId, view: 'summary', include_prior: 'true' });
     if (options.priorRunId) query.set('prior_run_id', options.priorRunId);
     const raw = await this.send('GET', `/v1/workflows/experiments/metrics?${query}`, rawMetricsSchema, {
       signal: options.signal,
@@ -227,13 +231,16 @@ export class RetabClient {
       }
       chunks.push(chunk as Buffer);
     }
-    return Buffer.concat(chunks).toString('utf8');
+    // A UTF-8 byte order mark is not JSON, but some servers and proxies send one: drop it.
+    return stripBom(Buffer.concat(chunks).toString('utf8'));
   }
 
   private failure(error: unknown, info: RequestInfo, url: URL, timeout: AbortSignal, signal?: AbortSignal): Error {
     if (error instanceof RetabResponseError) return error;
     if (signal?.aborted) return signal.reason instanceof Error ? signal.reason : new Error('aborted');
     if (timeout.aborted) return new RetabTimeoutError(this.requestTimeoutMs, info);
+    const refused = refusedTunnelStatus(error);
+    if (refused !== null) return new RetabProxyError(refused, describeProxy(proxyFor(url, this.options.env ?? process.env)), info, url.origin, error);
     const code = errorCode(error);
     return new RetabConnectionError(code, info, url.origin, error);
   }
@@ -263,6 +270,10 @@ function parseJson<T>(text: string, schema: z.ZodType<T>): { value: T } | null {
   } catch {
     return null;
   }
+}
+
+function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 function headerValue(value: string | string[] | undefined): string | null {

@@ -81,6 +81,30 @@ export class RetabConnectionError extends RetabError {
   }
 }
 
+/**
+ * The proxy (HTTPS_PROXY / HTTP_PROXY) refused to open the tunnel to Retab: nothing reached Retab,
+ * and asking the same proxy again gets the same answer, so it is not retried.
+ */
+export class RetabProxyError extends RetabError {
+  override readonly name = 'RetabProxyError';
+  readonly retryable = false;
+  constructor(
+    readonly proxyStatus: number,
+    /** The proxy's origin, without any credentials written into its URL. */
+    readonly proxy: string,
+    request: RequestInfo,
+    readonly origin: string,
+    cause: unknown,
+  ) {
+    const why = proxyStatus === 407 ? 'it asks for authentication (HTTP 407)' : `it answered HTTP ${proxyStatus}`;
+    super(
+      `The proxy ${proxy} refused to connect to Retab at ${origin} for ${request.method} ${request.path}: ${why}. Check the proxy variables (HTTPS_PROXY, HTTP_PROXY) and their credentials, or list the host in NO_PROXY`,
+      request,
+      { cause },
+    );
+  }
+}
+
 /** One request took longer than its own time limit. */
 export class RetabTimeoutError extends RetabError {
   override readonly name = 'RetabTimeoutError';
