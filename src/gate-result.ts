@@ -55,6 +55,11 @@ export function resultFromWait(outcome: WaitOutcome, criteria: Criteria, results
   };
 }
 
+/** The result's error count: as the verdict used it, else from the run alone; null without a run. */
+export function errorsOf(result: Pick<GateResult, 'run' | 'errors'>): ErrorCount | null {
+  return result.errors ?? (result.run ? errorCountOf(result.run, null) : null);
+}
+
 export function resultFromInputErrors(errors: InputError[], partial: { runId: string; threshold: number | null; maxErrors: number | null }): GateResult {
   const failures = errors.map((error): Failure => ({ rule: 'input_error', message: error.message }));
   return stoppedBeforeRun('input_error', failures, { ...partial, runId: partial.runId || null }, null);

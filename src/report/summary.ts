@@ -6,7 +6,7 @@
 import { describeCancellation } from '../cancel-run.js';
 import { formatDuration } from '../duration.js';
 import type { StartedBy } from '../github-context.js';
-import type { GateResult } from '../gate-result.js';
+import { errorsOf, type GateResult } from '../gate-result.js';
 import type { ExperimentRun } from '../retab/run.js';
 import { errorWhere, formatScore, type Rule } from '../verdict.js';
 import { comparisonRows, detailSections, scoredRow, type DetailOptions, type SummaryRow } from './details-summary.js';
@@ -98,16 +98,16 @@ function scoreGate(result: GateResult): string {
 
 /** Unknown is shown as unknown, never as 0; a count taken from the per-document results says so. */
 function errorsText(result: GateResult): string {
-  const errors = result.errors;
-  if (!result.run || !errors) return '—';
+  const errors = errorsOf(result);
+  if (!errors) return '—';
   if (!errors.known) return 'unknown';
   return errors.source === 'results' ? `${errors.count} (counted in the per-document results)` : String(errors.count);
 }
 
 function errorsGate(result: GateResult): string {
   if (result.maxErrors === null) return '';
-  const errors = result.errors;
-  const mark = !result.run || !errors ? '' : !errors.known || errors.count > result.maxErrors ? ' ❌' : ' ✅';
+  const errors = errorsOf(result);
+  const mark = !errors ? '' : !errors.known || errors.count > result.maxErrors ? ' ❌' : ' ✅';
   return `≤ ${result.maxErrors}${mark}`;
 }
 
