@@ -40,9 +40,9 @@ describe('parseSettings', () => {
   it.each([
     ['81.4%', 0.814],
     ['28.6%', 0.286],
-    ['57%', 0.57],
-    ['7.25%', 0.0725],
-    ['0.5%', 0.005],
+    ['14.3%', 0.143],
+    ['9.95%', 0.0995],
+    ['0.7%', 0.007],
     ['0081.4%', 0.814],
   ])('reads the percentage %j as exactly %d, the decimal it names', (threshold, expected) => {
     const result = parse({ threshold });
