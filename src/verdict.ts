@@ -43,15 +43,18 @@ export interface Criteria {
  * How many errors the run had, and where the figure comes from. Unknown is never taken for zero:
  * a run without `error_count` takes the errored documents counted in its per-document results.
  */
-export type ErrorCount = { known: true; count: number; source: 'run' | 'results' } | { known: false; why: string };
+export type ErrorCount = { known: true; count: number; source: 'run' | 'results'; runSaid?: number } | { known: false; why: string };
 
 /** What the per-document results said, for `errorCountOf`: how many errored, or why they could not be read. */
 export type ResultsCount = { errored: number } | { unreadable: string } | null;
 
 export function errorCountOf(run: ExperimentRun, results: ResultsCount): ErrorCount {
+  const counted = results && 'errored' in results ? results.errored : null;
+  // More errored documents listed than the run admits (a count not yet aggregated, a default 0): the larger figure.
+  if (run.error_count !== null && counted !== null && counted > run.error_count) return { known: true, count: counted, source: 'results', runSaid: run.error_count };
   if (run.error_count !== null) return { known: true, count: run.error_count, source: 'run' };
-  if (results && 'errored' in results) return { known: true, count: results.errored, source: 'results' };
-  const why = results ? `and its per-document results could not be read (${results.unreadable})` : 'and its per-document results were not read';
+  if (counted !== null) return { known: true, count: counted, source: 'results' };
+  const why = results && 'unreadable' in results ? `and its per-document results could not be read (${results.unreadable})` : 'and its per-document results were not read';
   return { known: false, why: `Retab gave no \`error_count\` for run ${run.id} ${why}` };
 }
 
@@ -103,7 +106,8 @@ function findFailures(outcome: WaitOutcome, criteria: Criteria, knownErrors?: Er
   if (!errors.known) {
     failures.push({ rule: 'errors_unknown', message: `the number of errors is unknown: ${errors.why}, so \`max_errors\` cannot be checked` });
   } else if (errors.count > criteria.maxErrors) {
-    const counted = errors.source === 'results' ? ' (counted in the per-document results: the run gave no `error_count`)' : '';
+    const counted =
+      errors.source === 'run' ? '' : ` (counted in the per-document results: the run ${errors.runSaid === undefined ? 'gave no `error_count`' : `says ${errors.runSaid}`})`;
     failures.push({
       rule: 'too_many_errors',
       message: `${errors.count} ${errors.count === 1 ? 'error' : 'errors'} occurred${counted}; at most ${criteria.maxErrors} allowed (\`max_errors\`)`,

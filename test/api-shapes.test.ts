@@ -87,6 +87,13 @@ describe('the error lifecycle: error_code and block_name reach the failure messa
     expect(summary).not.toContain('Traceback');
   });
 
+  it('an error code that is not a short token is dropped; a block name is one bounded line', () => {
+    const run = parseRun({ id: 'r', lifecycle: { status: 'error', message: 'x', details: { error_code: 'X\n::error::owned', block_name: `Extract\n::warning::x ${'y'.repeat(500)}` } } });
+    expect(run.error_code).toBeNull();
+    expect(run.block_name).not.toContain('\n');
+    expect(run.block_name?.length).toBeLessThanOrEqual(200);
+  });
+
   it('details that are null, or odd, are no reason to refuse the run', () => {
     expect(parseRun({ id: 'r', lifecycle: { status: 'error', message: 'x', details: null } })).toMatchObject({ error_code: null, block_name: null });
     expect(parseRun({ id: 'r', lifecycle: { status: 'error', message: 'x', details: { error_code: 42, block_name: ['a'] } } })).toMatchObject({ error_code: null, block_name: null });
@@ -109,9 +116,14 @@ describe('stale and missing metrics, as the SDK reads them', () => {
     expect(metrics).toEqual({ kind: 'stale_metrics', message: 'stale', stale_reasons: ['documents_changed'], last_run: { run_id: 'exprun_1', score: 0.83, created_at: '2026-05-01T09:30:00Z' } });
   });
 
-  it('a last run that cannot be read is dropped, not the whole answer', () => {
-    const metrics = normalizeMetrics(rawMetricsSchema.parse({ kind: 'stale_metrics', message: 'stale', last_run: { score: 'high' } }));
+  it.each([{ score: 'high' }, { run_id: 'exprun_1\n::error::x' }, { run_id: 'a'.repeat(200) }, 'yesterday'])('a last run that cannot be read (%j) is dropped, not the whole answer', (lastRun) => {
+    const metrics = normalizeMetrics(rawMetricsSchema.parse({ kind: 'stale_metrics', message: 'stale', last_run: lastRun }));
     expect(metrics).toMatchObject({ kind: 'stale_metrics', last_run: null });
+  });
+
+  it('a last run whose time is not a time keeps its id and score', () => {
+    const metrics = normalizeMetrics(rawMetricsSchema.parse({ kind: 'stale_metrics', message: 'stale', last_run: { run_id: 'exprun_1', score: 0.5, created_at: 'click https://evil.example' } }));
+    expect(metrics).toMatchObject({ last_run: { run_id: 'exprun_1', score: 0.5, created_at: null } });
   });
 
   it('no_metrics told only by `error`, as an ordinary body', () => {
@@ -128,7 +140,15 @@ describe('unknown is not zero: the error count', () => {
 
   it('takes the errored documents counted in the results when the run gave none', () => {
     expect(errorCountOf(makeRun({ error_count: null }), { errored: 7 })).toEqual({ known: true, count: 7, source: 'results' });
-    expect(errorCountOf(makeRun({ error_count: 2 }), { errored: 7 })).toEqual({ known: true, count: 2, source: 'run' });
+    expect(errorCountOf(makeRun({ error_count: 7 }), { errored: 7 })).toEqual({ known: true, count: 7, source: 'run' });
+  });
+
+  it('takes the larger figure when the results list more errored documents than the run admits', () => {
+    expect(errorCountOf(makeRun({ error_count: 0 }), { errored: 7 })).toEqual({ known: true, count: 7, source: 'results', runSaid: 0 });
+    const result = resultFromWait(finished({ error_count: 0, score: 0.9 }), criteria, { errored: 7 });
+    expect(result.failures).toEqual([{ rule: 'too_many_errors', message: '7 errors occurred (counted in the per-document results: the run says 0); at most 0 allowed (`max_errors`)' }]);
+    // Fewer listed than the run says (a page not read, a document retried): the run's figure stands.
+    expect(errorCountOf(makeRun({ error_count: 3 }), { errored: 1 })).toEqual({ known: true, count: 3, source: 'run' });
   });
 
   it('fails max_errors with the counted figure, saying where it comes from', () => {
@@ -230,6 +250,12 @@ describe('a proxy that refuses the tunnel', () => {
     expect(describeProxy('not a url with s3cret')).toBe('(the configured proxy)');
     expect(proxyFor(new URL('https://api.retab.com'), { HTTPS_PROXY: 'http://a:1', HTTP_PROXY: 'http://b:2' })).toBe('http://a:1');
     expect(proxyFor(new URL('http://127.0.0.1:1'), { HTTPS_PROXY: 'http://a:1', HTTP_PROXY: 'http://b:2' })).toBe('http://b:2');
+  });
+
+  it("a proxy's own 5xx (it could not reach Retab) is retried, and a start it stopped may be sent again", () => {
+    const error = new RetabProxyError(502, 'http://proxy.corp:3128', { method: 'POST', path: '/v1/workflows/experiments/runs' }, 'https://api.retab.com', null);
+    expect(error.retryable).toBe(true);
+    expect(classifyStartFailure(error)).toBe('not_sent');
   });
 
   it('is not retried, and a start refused by it is not sent again', () => {

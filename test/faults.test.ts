@@ -230,6 +230,14 @@ describe("the real API's shapes and quirks, as Retab's SDK reads them", () => {
     expect(result.failed).toContain('score: expected a score from 0 to 1');
   });
 
+  it("a Python server's bare NaN where a score should be fails at once, not retried as a gateway page", async () => {
+    sim.fault({ path: `/v1/workflows/experiments/runs/${QUICK_RUN}`, status: 200, times: Infinity, body: `{"id":"${QUICK_RUN}","lifecycle":{"status":"completed"},"score":NaN,"error_count":0}` });
+    const result = await gate({ timeout: '5s' });
+    expectReported(result, 'api_error', false);
+    expect(result.reads).toHaveLength(1);
+    expect(result.failed).toContain('holds NaN or Infinity where a number should be');
+  });
+
   it('a trailing /v1 on base_url is trimmed with a warning, and the run is found', async () => {
     const result = await scenario('exprun_pass', { base_url: `${sim.url}/v1` });
     expect(result.outputs).toMatchObject({ status: 'completed', passed: 'true' });

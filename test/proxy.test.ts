@@ -112,6 +112,18 @@ describe('a proxy that refuses the tunnel fails at once, naming the proxy', () =
     }
   });
 
+  it("a proxy's own 502 (it could not reach Retab) is retried until the timeout, naming the proxy", async () => {
+    const failing = await startConnectProxy({ refuse: 502 });
+    try {
+      const result = await gate({ HTTP_PROXY: failing.url }, { timeout: '1s' });
+      expect(result.outputs.status).toBe('timed_out');
+      expect(failing.connects.length).toBeGreaterThanOrEqual(2);
+      expect(result.failed).toContain(`The proxy ${failing.url} could not connect to Retab`);
+    } finally {
+      await failing.close();
+    }
+  });
+
   it('starting a run: refused once, never sent again', async () => {
     const refusing = await startConnectProxy({ refuse: 403 });
     try {

@@ -22,6 +22,8 @@ export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
  */
 export const METRICS_MAX_BODY_BYTES = 32 * 1024 * 1024;
 const USER_AGENT = 'retab-experiment-gate';
+/** A stack trace is for the debug log, and a few screens of it are enough. */
+const MAX_STACK_TRACE_CHARS = 16_000;
 
 export interface RetabClientOptions {
   baseUrl: URL;
@@ -78,7 +80,7 @@ export class RetabClient {
     const raw = await this.send('GET', `/v1/workflows/experiments/runs/${encodeURIComponent(runId)}`, rawRunSchema, { signal });
     // The stack trace helps whoever debugs the block, not the reader of the summary: debug log only.
     const stackTrace = raw.lifecycle.details?.stack_trace;
-    if (stackTrace) this.debug(`Run ${raw.id} error stack trace:\n${this.redact(stackTrace)}`);
+    if (stackTrace) this.debug(`Run ${raw.id} error stack trace:\n${this.redact(stackTrace).slice(0, MAX_STACK_TRACE_CHARS)}`);
     return normalizeRun(raw);
   }
 
@@ -195,6 +197,8 @@ export class RetabClient {
     try {
       json = JSON.parse(text);
     } catch {
+      // A Python server's `NaN`/`Infinity` is JSON to it but not to anyone else: not a transient page, so not retried.
+      if (isJsonWithNonFinite(text)) throw new RetabResponseError('unexpected_shape', status, requestId, info, 'holds NaN or Infinity where a number should be');
       throw new RetabResponseError('not_json', status, requestId, info, `is not JSON: ${excerpt(this.redact(text))}`);
     }
     const parsed = schema.safeParse(json);
@@ -269,6 +273,17 @@ function parseJson<T>(text: string, schema: z.ZodType<T>): { value: T } | null {
     return parsed.success ? { value: parsed.data } : null;
   } catch {
     return null;
+  }
+}
+
+/** JSON once bare `NaN`, `Infinity` and `-Infinity` tokens are allowed: what Python's json module writes by default. */
+function isJsonWithNonFinite(text: string): boolean {
+  if (!/\b(?:NaN|Infinity)\b/.test(text)) return false;
+  try {
+    JSON.parse(text.replace(/-?\bInfinity\b|\bNaN\b/g, 'null'));
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -82,12 +82,13 @@ export class RetabConnectionError extends RetabError {
 }
 
 /**
- * The proxy (HTTPS_PROXY / HTTP_PROXY) refused to open the tunnel to Retab: nothing reached Retab,
- * and asking the same proxy again gets the same answer, so it is not retried.
+ * The proxy (HTTPS_PROXY / HTTP_PROXY) refused to open the tunnel to Retab, so nothing reached
+ * Retab. A refusal (403, 407, any 4xx) is the same on every try and is not retried; a proxy's own
+ * 5xx (it could not reach Retab) may pass and is.
  */
 export class RetabProxyError extends RetabError {
   override readonly name = 'RetabProxyError';
-  readonly retryable = false;
+  readonly retryable: boolean;
   constructor(
     readonly proxyStatus: number,
     /** The proxy's origin, without any credentials written into its URL. */
@@ -98,10 +99,11 @@ export class RetabProxyError extends RetabError {
   ) {
     const why = proxyStatus === 407 ? 'it asks for authentication (HTTP 407)' : `it answered HTTP ${proxyStatus}`;
     super(
-      `The proxy ${proxy} refused to connect to Retab at ${origin} for ${request.method} ${request.path}: ${why}. Check the proxy variables (HTTPS_PROXY, HTTP_PROXY) and their credentials, or list the host in NO_PROXY`,
+      `The proxy ${proxy} ${proxyStatus >= 500 ? 'could not connect' : 'refused to connect'} to Retab at ${origin} for ${request.method} ${request.path}: ${why}. Check the proxy variables (HTTPS_PROXY, HTTP_PROXY) and their credentials, or list the host in NO_PROXY`,
       request,
       { cause },
     );
+    this.retryable = proxyStatus >= 500;
   }
 }
 

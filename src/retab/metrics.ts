@@ -31,7 +31,17 @@ const summarySchema = z.object({
 
 /** The run the stale metrics were computed for; only a detail of the answer, so an odd one is dropped. */
 const lastRunSchema = z
-  .object({ run_id: z.string().min(1), score: score.catch(null), created_at: text.catch(null) })
+  .object({
+    run_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/),
+    score: score.catch(null),
+    // A time, not free text: anything that is not one is dropped.
+    created_at: z
+      .string()
+      .max(40)
+      .refine((value) => !Number.isNaN(Date.parse(value)))
+      .nullish()
+      .catch(null),
+  })
   .nullish()
   .catch(null);
 

@@ -59,6 +59,20 @@ export const scoreSchema = z
   .transform((score) => Math.min(1, Math.max(0, score)))
   .nullish();
 
+/** An error code is a short token (`BLOCK_FAILED`); anything else is not worth showing. */
+const errorCode = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/).nullish().catch(null);
+/** A block's name is free text: one line, bounded. */
+const blockName = z
+  .string()
+  .transform((name) => oneLine(name).slice(0, 200) || null)
+  .nullish()
+  .catch(null);
+
+/** Control characters (line breaks included) become spaces. */
+function oneLine(text: string): string {
+  return [...text].map((char) => (char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f ? ' ' : char)).join('').trim();
+}
+
 /** A run's or a document result's lifecycle: its status and, on error or cancellation, why. */
 export const lifecycleSchema = z.object({
   status: z.string().min(1),
@@ -66,7 +80,7 @@ export const lifecycleSchema = z.object({
   reason: text,
   // The SDK's ErrorDetails; each field may be null. The stack trace is for the debug log only.
   details: z
-    .object({ message: optionalText, error_code: optionalText, block_id: optionalText, block_name: optionalText, stack_trace: optionalText })
+    .object({ message: optionalText, error_code: errorCode, block_id: optionalText, block_name: blockName, stack_trace: optionalText })
     .passthrough()
     .nullish()
     .catch(null),
