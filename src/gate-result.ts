@@ -40,7 +40,8 @@ export interface GateResult {
 
 /** `results`: what the per-document results said about errors, for a run that gives no `error_count`. */
 export function resultFromWait(outcome: WaitOutcome, criteria: Criteria, results: ResultsCount = null): GateResult {
-  const errors = outcome.run ? errorCountOf(outcome.run, results) : undefined;
+  // Only a completed run is judged on its errors.
+  const errors = outcome.kind === 'finished' && outcome.run.status === 'completed' ? errorCountOf(outcome.run, results) : undefined;
   const verdict = decideVerdict(outcome, criteria, errors);
   return {
     status: gateStatus(outcome, verdict.failures),
@@ -55,9 +56,14 @@ export function resultFromWait(outcome: WaitOutcome, criteria: Criteria, results
   };
 }
 
-/** The result's error count: as the verdict used it, else from the run alone; null without a run. */
+/**
+ * The result's error count: as the verdict used it, else from the run alone; null without a run,
+ * or when a run that did not complete gave none (nothing was checked, so nothing to show).
+ */
 export function errorsOf(result: Pick<GateResult, 'run' | 'errors'>): ErrorCount | null {
-  return result.errors ?? (result.run ? errorCountOf(result.run, null) : null);
+  if (result.errors) return result.errors;
+  if (!result.run || (result.run.error_count === null && result.run.status !== 'completed')) return null;
+  return errorCountOf(result.run, null);
 }
 
 export function resultFromInputErrors(errors: InputError[], partial: { runId: string; threshold: number | null; maxErrors: number | null }): GateResult {

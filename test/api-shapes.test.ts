@@ -191,9 +191,13 @@ describe('unknown is not zero: the error count', () => {
     expect(errorsOf({ run: null })).toBeNull();
   });
 
-  it('is not asked of a run that ended in error or was cancelled', () => {
+  it('is not asked of a run that ended in error or was cancelled, nor shown as unknown for a run that is still running', () => {
     const verdict = decideVerdict(finished({ status: 'cancelled', error_count: null, reason: 'by jane' }), criteria);
     expect(verdict.failures.map((f) => f.rule)).toEqual(['run_cancelled']);
+    const timedOut = resultFromWait({ kind: 'timed_out', run: makeRun({ status: 'running', error_count: null }), polls: 3, elapsedMs: 60_000, lastError: null }, criteria);
+    expect(timedOut.failures.map((f) => f.rule)).toEqual(['timed_out']);
+    expect(renderSummary(timedOut)).toContain('| Errors | — | ≤ 0 |');
+    expect(buildOutputs(timedOut).error_count).toBe('');
   });
 });
 
