@@ -5,7 +5,7 @@ import { startSimulator } from './simulator/retab-simulator.js';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
-describe.each(['reference', 'openapi'] as const)('the client against the simulator (%s shape)', (shape) => {
+describe.each(['flat', 'reference'] as const)('the client against the simulator (%s shape)', (shape) => {
   let sim: Simulator;
   let client: RetabClient;
   const debug: string[] = [];
