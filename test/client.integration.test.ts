@@ -19,6 +19,12 @@ describe.each(['flat', 'reference'] as const)('the client against the simulator 
     await sim.close();
   });
 
+  it('asks for result pages of at most 100, whatever limit it is given', async () => {
+    const page = await client.getResultsPage('exprun_done', { limit: 1_000 });
+    expect(page.results).toHaveLength(7);
+    expect(sim.requests.at(-1)?.path).toBe('/v1/workflows/experiments/results?run_id=exprun_done&limit=100');
+  });
+
   it('reads a finished run into the same figures', async () => {
     const run = await client.getRun('exprun_done');
     expect(run).toMatchObject({

@@ -99,7 +99,8 @@ export class RetabClient {
 
   /** `GET /v1/workflows/experiments/results?run_id=…&limit=…&after=…`: one page of per-document results. */
   async getResultsPage(runId: string, options: { after?: string | null; limit?: number; signal?: AbortSignal } = {}): Promise<ResultsPage> {
-    const query = new URLSearchParams({ run_id: runId, limit: String(options.limit ?? MAX_RESULTS_PAGE_SIZE) });
+    const limit = Math.min(MAX_RESULTS_PAGE_SIZE, Math.max(1, options.limit ?? MAX_RESULTS_PAGE_SIZE));
+    const query = new URLSearchParams({ run_id: runId, limit: String(limit) });
     if (options.after) query.set('after', options.after);
     const raw = await this.send('GET', `/v1/workflows/experiments/results?${query}`, rawResultsPageSchema, { signal: options.signal });
     return normalizeResultsPage(raw);
