@@ -1,8 +1,9 @@
 /**
  * A local run as the README gives it (`npx @github/local-action . src/main.ts .env`), reproduced
- * without the download: local-action reads each input from `INPUT_<NAME>` and, when that is missing
- * or empty, passes action.yml's default as written, `${{ github.token }}` included. The built action
- * gets the inputs it would get, from the shipped .env.example, against the simulator.
+ * without the download. local-action loads the .env file into the environment and fills in
+ * action.yml's defaults only inside its stand-in for @actions/core, which the action does not load:
+ * the action sees the .env file's INPUT_* variables and nothing else. (A tool that does fill in
+ * the defaults passes `${{ github.token }}` as written; that case is here too.)
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -31,7 +32,7 @@ function readDotenv(text: string): Record<string, string> {
   return Object.fromEntries(entries);
 }
 
-/** Every input as local-action's getInput returns it: `INPUT_<NAME>` upper-cased, else action.yml's default text. */
+/** Every input as a tool that fills in defaults passes it (local-action's @actions/core stand-in): `INPUT_<NAME>`, else action.yml's default text. */
 async function localActionInputs(variables: Record<string, string>): Promise<Record<string, string>> {
   const action = parse(await readFile(join(ROOT, 'action.yml'), 'utf8')) as { inputs: Record<string, { default?: unknown }> };
   return Object.fromEntries(
@@ -44,6 +45,13 @@ async function exampleVariables(): Promise<Record<string, string>> {
   return { ...variables, INPUT_BASE_URL: sim.url };
 }
 
+/** The built action with exactly these variables as its inputs: every other INPUT_* unset, as under local-action. */
+async function runWithOnly(variables: Record<string, string>) {
+  const action = parse(await readFile(join(ROOT, 'action.yml'), 'utf8')) as { inputs: Record<string, unknown> };
+  const unset = Object.fromEntries(Object.keys(action.inputs).map((name) => [`INPUT_${name.toUpperCase()}`, undefined]));
+  return runAction({ inputs: {}, env: { ...unset, ...variables } });
+}
+
 describe('a local run', () => {
   it('.env.example names every variable it sets after an input action.yml has', async () => {
     const action = parse(await readFile(join(ROOT, 'action.yml'), 'utf8')) as { inputs: Record<string, unknown> };
@@ -53,18 +61,31 @@ describe('a local run', () => {
     expect(inputVariables.filter((name) => !known.has(name))).toEqual([]);
   });
 
-  it('with .env.example and the unevaluated github_token default, gates the run and passes', async () => {
-    const inputs = await localActionInputs(await exampleVariables());
-    expect(inputs.github_token).toBe('${{ github.token }}');
-    const result = await runAction({ inputs });
+  it('with .env.example, gates the run and passes', async () => {
+    const result = await runWithOnly(await exampleVariables());
     expect(result.stderr).toBe('');
     expect(result.outputs).toMatchObject({ passed: 'true', status: 'completed', run_id: 'exprun_pass' });
     expect(result.exitCode).toBe(0);
   });
 
-  it('with only the required variables (comment left at its default), passes too', async () => {
+  it.each([
+    ['INPUT_RUN_ID', 'run_id'],
+    ['INPUT_THRESHOLD', 'threshold'],
+    ['INPUT_MAX_ERRORS', 'max_errors'],
+    ['INPUT_TIMEOUT', 'timeout'],
+    ['INPUT_API_KEY', 'api_key'],
+  ])('without %s (which the README says it needs), fails on the input %s before any request', async (variable, input) => {
+    const { [variable]: _, ...rest } = await exampleVariables();
+    const before = sim.requests.length;
+    const result = await runWithOnly(rest);
+    expect(sim.requests.length).toBe(before);
+    expect(result.outputs).toMatchObject({ passed: 'false', status: 'input_error' });
+    expect(result.stdout).toContain(`::error::Input \`${input}\``);
+  });
+
+  it('with the defaults filled in as written (github_token is `${{ github.token }}`) and no comment, passes', async () => {
     const inputs = await localActionInputs({ INPUT_RUN_ID: 'exprun_pass', INPUT_THRESHOLD: '0.85', INPUT_API_KEY: sim.apiKey, INPUT_BASE_URL: sim.url, INPUT_POLL_INTERVAL: '100ms' });
-    expect(inputs).toMatchObject({ comment: 'false', github_token: '${{ github.token }}' });
+    expect(inputs).toMatchObject({ comment: 'false', github_token: '${{ github.token }}', max_errors: '0', timeout: '30m' });
     const result = await runAction({ inputs });
     expect(result.outputs).toMatchObject({ passed: 'true', status: 'completed' });
     expect(result.exitCode).toBe(0);
