@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import type { Env } from './env.js';
 import { InputError, quote } from './errors.js';
 
 export const DEFAULT_BASE_URL = 'https://api.retab.com';
@@ -53,7 +54,7 @@ export const INPUT_NAMES = [
 export type InputName = (typeof INPUT_NAMES)[number];
 export type RawInputs = Record<InputName, string>;
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env };
 
 const MIN_TIMEOUT_MS = 1_000;
 const MAX_TIMEOUT_MS = 24 * 3_600_000;
@@ -65,14 +66,6 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /** The key as given by `api_key`, else `RETAB_API_KEY`; trimmed. Read first so it can be masked first. */
 export function resolveApiKey(input: string, env: Env): string {
   return (input.trim() || env.RETAB_API_KEY?.trim()) ?? '';
-}
-
-/** What a key looks like it is for, from its documented prefix; used to make auth errors useful. */
-export function keyEnvironment(apiKey: string): 'test' | 'live' | 'legacy' | 'unknown' {
-  if (apiKey.startsWith('rt_test_')) return 'test';
-  if (apiKey.startsWith('rt_live_')) return 'live';
-  if (apiKey.startsWith('sk_retab_')) return 'legacy';
-  return 'unknown';
 }
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; accepted: string };

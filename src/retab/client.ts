@@ -5,7 +5,8 @@
  */
 import { request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { keyEnvironment, type Env } from '../inputs.js';
+import type { Env } from '../env.js';
+import { keyEnvironment } from './keys.js';
 import { RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutError, type RequestInfo } from './errors.js';
 import { proxyAgentFromEnv } from './proxy.js';
 import { parseRetryAfter } from './retry-after.js';
