@@ -17,6 +17,7 @@ import { buildOutputs } from './report/outputs.js';
 import { renderSummary } from './report/summary.js';
 import type { Timing } from './timing.js';
 import { messageOf } from './errors.js';
+import { inertLog, Redactor } from './api-text.js';
 
 /** What the action needs from the runner. */
 export interface ActionIO {
@@ -55,7 +56,7 @@ export const runnerIO: ActionIO = {
   setFailed: (message) => core.setFailed(message),
   async writeSummary(markdown) {
     if (!process.env.GITHUB_STEP_SUMMARY) {
-      core.info(`Job summary (GITHUB_STEP_SUMMARY is not set):\n${markdown}`);
+      core.info(inertLog(`Job summary (GITHUB_STEP_SUMMARY is not set):\n${markdown}`, Infinity));
       return;
     }
     await core.summary.addRaw(markdown, true).write();
@@ -70,8 +71,28 @@ async function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void
   }
 }
 
+/**
+ * The runner as the rest of the action sees it: every message written to the log is inert (it
+ * cannot be read as a workflow command, and is cut to a bound), and the secrets are taken out of
+ * every message, output and the summary. The client already cleans the API's text; this is the
+ * last line, for whatever a future change forgets.
+ */
+export function guardedIO(io: ActionIO, redactor: Redactor): ActionIO {
+  const log = (message: string) => inertLog(redactor.redact(message));
+  return {
+    getInput: (name) => io.getInput(name),
+    setSecret: (secret) => io.setSecret(secret),
+    setOutput: (name, value) => io.setOutput(name, redactor.redact(value)),
+    info: (message) => io.info(log(message)),
+    debug: (message) => io.debug(log(message)),
+    warning: (message) => io.warning(log(message)),
+    setFailed: (message) => io.setFailed(log(message)),
+    writeSummary: (markdown) => io.writeSummary(redactor.redact(markdown)),
+  };
+}
+
 export async function run(overrides: Partial<Dependencies> = {}): Promise<void> {
-  const deps: Dependencies = {
+  const given: Dependencies = {
     io: runnerIO,
     env: process.env,
     now: Date.now,
@@ -79,13 +100,14 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
     random: Math.random,
     ...overrides,
   };
-  const { io } = deps;
 
   // The key and the token are masked before anything else can print them.
-  const apiKey = resolveApiKey(io.getInput('api_key'), deps.env);
-  if (apiKey) io.setSecret(apiKey);
-  const githubToken = io.getInput('github_token').trim();
-  if (githubToken) io.setSecret(githubToken);
+  const apiKey = resolveApiKey(given.io.getInput('api_key'), given.env);
+  if (apiKey) given.io.setSecret(apiKey);
+  const githubToken = given.io.getInput('github_token').trim();
+  if (githubToken) given.io.setSecret(githubToken);
+  const deps: Dependencies = { ...given, io: guardedIO(given.io, new Redactor([apiKey, githubToken])) };
+  const { io } = deps;
 
   // Listening until the very end: a SIGTERM that follows SIGINT while the outputs and the summary
   // are being written must not kill the process half-way through them.
@@ -126,6 +148,7 @@ async function gateWithClient(settings: Settings, deps: Dependencies, signal: Ab
     client = new RetabClient({
       baseUrl: settings.baseUrl,
       apiKey: settings.apiKey,
+      secrets: [settings.githubToken],
       dispatcher: deps.dispatcher,
       env: deps.env,
       requestTimeoutMs: deps.requestTimeoutMs,

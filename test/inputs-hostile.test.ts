@@ -205,7 +205,8 @@ describe('base_url', () => {
     const message = result.ok ? '' : result.errors.map((error) => error.message).join('\n');
     expect(message).toContain('Input `base_url`: got "https://***@retab.example"');
     expect(message).not.toContain('hunter2');
-    expect(withoutCredentials('https://a:b@c@host/x@y')).toBe('https://***@host/x@y');
+    // Everything up to the last `@` is hidden: a password may hold `/` or `@` when the URL is malformed.
+    expect(withoutCredentials('https://a:b@c@host/x@y')).toBe('https://***@y');
   });
 });
 
