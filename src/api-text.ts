@@ -101,42 +101,38 @@ export function cleanText(text: string, redactor: Redactor, max = MAX_API_TEXT):
   return cutText(redactor.redact(text.length > window ? text.slice(0, window) : text), max);
 }
 
-export class NestingError extends Error {
-  override readonly name = 'NestingError';
-}
-
 /**
  * Applies `clean` to every string of a decoded JSON value (object keys included), in place, and
- * returns the value (a string is returned cleaned). Walked without recursion, so a hostile
- * nesting cannot overflow the stack; deeper than `maxDepth` is a `NestingError`.
+ * returns the value (a string is returned cleaned). Walked with a stack of its own, not by
+ * recursion, so no nesting however deep can overflow the call stack.
  */
-export function cleanDecoded(value: unknown, clean: (text: string) => string, maxDepth = 64): unknown {
+export function cleanDecoded(value: unknown, clean: (text: string) => string): unknown {
   if (typeof value === 'string') return clean(value);
-  const stack: Array<{ node: Record<string, unknown> | unknown[]; depth: number }> = [];
-  if (value !== null && typeof value === 'object') stack.push({ node: value as Record<string, unknown>, depth: 1 });
-  for (let next = stack.pop(); next; next = stack.pop()) {
-    const { node, depth } = next;
-    if (depth > maxDepth) throw new NestingError(`nests deeper than ${maxDepth} levels`);
-    const visit = (item: unknown, set: (cleaned: unknown) => void) => {
-      if (typeof item === 'string') {
-        const cleaned = clean(item);
-        if (cleaned !== item) set(cleaned);
-      } else if (item !== null && typeof item === 'object') {
-        stack.push({ node: item as Record<string, unknown>, depth: depth + 1 });
-      }
-    };
+  const stack: Array<Record<string, unknown> | unknown[]> = [];
+  const visit = (item: unknown, set: (cleaned: unknown) => void) => {
+    if (typeof item === 'string') {
+      const cleaned = clean(item);
+      if (cleaned !== item) set(cleaned);
+    } else if (item !== null && typeof item === 'object') {
+      stack.push(item as Record<string, unknown>);
+    }
+  };
+  visit(value, () => {});
+  for (let node = stack.pop(); node; node = stack.pop()) {
     if (Array.isArray(node)) {
-      for (let i = 0; i < node.length; i++) visit(node[i], (cleaned) => (node[i] = cleaned));
+      const array = node;
+      for (let i = 0; i < array.length; i++) visit(array[i], (cleaned) => (array[i] = cleaned));
       continue;
     }
-    for (const key of Object.keys(node)) {
+    const object = node;
+    for (const key of Object.keys(object)) {
       const cleanKey = clean(key);
       if (cleanKey !== key) {
-        const item = node[key];
-        delete node[key];
-        setOwn(node, cleanKey, item);
+        const item = object[key];
+        delete object[key];
+        setOwn(object, cleanKey, item);
       }
-      visit(node[cleanKey], (cleaned) => setOwn(node, cleanKey, cleaned));
+      visit(object[cleanKey], (cleaned) => setOwn(object, cleanKey, cleaned));
     }
   }
   return value;
@@ -191,7 +187,7 @@ export function boundedJson(value: unknown, maxBytes: number, indent?: number): 
   const whole = JSON.stringify(value, null, indent);
   if (Buffer.byteLength(whole) <= maxBytes) return whole;
   for (const max of JSON_STRING_STEPS) {
-    const text = JSON.stringify(cleanDecoded(JSON.parse(whole), (item) => cutText(item, max), Infinity), null, indent);
+    const text = JSON.stringify(cleanDecoded(JSON.parse(whole), (item) => cutText(item, max)), null, indent);
     if (Buffer.byteLength(text) <= maxBytes) return text;
   }
   return null;

@@ -7,7 +7,7 @@
  */
 import { request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { cleanDecoded, cleanText, NestingError, Redactor } from '../api-text.js';
+import { cleanDecoded, cleanText, Redactor } from '../api-text.js';
 import type { Env } from '../env.js';
 import { keyEnvironment } from './keys.js';
 import { RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutError, type RequestInfo } from './errors.js';
@@ -203,7 +203,7 @@ export class RetabClient {
    */
   private decode<T>(answer: Answer, info: RequestInfo, schema: z.ZodType<T>, options: SendOptions<T>): T {
     const { status, requestId, text } = answer;
-    const body = this.cleanBody(text, status, requestId, info);
+    const body = this.cleanBody(text);
     if (status < 200 || status >= 300) {
       // Some error statuses carry an answer the caller treats as data (e.g. `stale_metrics`).
       const data = options.errorSchema && status < 500 && body ? options.errorSchema.safeParse(body.json) : null;
@@ -224,19 +224,14 @@ export class RetabClient {
   }
 
   /** The body as JSON with every string (and key) cleaned, or null when it is not JSON. */
-  private cleanBody(text: string, status: number, requestId: string | null, info: RequestInfo): { json: unknown } | null {
+  private cleanBody(text: string): { json: unknown } | null {
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
       return null;
     }
-    try {
-      return { json: cleanDecoded(json, (value) => this.clean(value)) };
-    } catch (error) {
-      if (error instanceof NestingError) throw new RetabResponseError('unexpected_shape', status, requestId, info, error.message);
-      throw error;
-    }
+    return { json: cleanDecoded(json, (value) => this.clean(value)) };
   }
 
   /** A string from an answer: without the secrets, cut to `MAX_API_TEXT`. */
