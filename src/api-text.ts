@@ -152,18 +152,19 @@ export function withoutInvisible(text: string): string {
 }
 
 /**
- * Everything the runner (or a reader) could take for a line break, except `\n`: `\r` ends a line
- * for the runner just as `\n` does.
+ * Everything the runner (or a reader) could take for a line break, except `\n` (`\r` ends a line
+ * for the runner just as `\n` does), and the other control characters: ESC and the 8-bit CSI
+ * start terminal escape sequences, which the log viewer renders (colours, hidden text).
  */
 // eslint-disable-next-line no-control-regex
-const OTHER_BREAKS = /\r\n?|[\u0000-\u0008\u000b-\u001f\u007f\u0085\u2028\u2029]/g;
+const OTHER_BREAKS = /\r\n?|[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 /**
  * A message for the runner's log that cannot be read as a workflow command: the runner takes any
  * line that starts (after blanks) with `::` as a command, and `##[` anywhere in a line as the old
  * form of one. Line breaks other than `\n` become spaces, so text cannot start a line the caller
  * did not start; a line that would still start with `::` gets a space inside it, and `##[` becomes
- * `## [`. Invisible characters are removed and the message is cut to `max`.
+ * `## [`. Terminal escapes, invisible characters are removed and the message is cut to `max`.
  */
 export function inertLog(message: string, max = MAX_LOG_TEXT): string {
   return cutText(withoutInvisible(message), max)

@@ -12,12 +12,13 @@ import { resultFromInputErrors, resultFromUnexpectedError, type GateResult } fro
 import { INPUT_NAMES, parseSettings, partialCriteria, resolveApiKey, type Env, type RawInputs, type Settings } from './inputs.js';
 import { listenForJobCancellation } from './job-cancellation.js';
 import { RetabClient } from './retab/client.js';
+import { proxySettings } from './retab/proxy.js';
 import { publishArtifacts, type ArtifactOptions } from './report/artifacts.js';
 import { buildOutputs } from './report/outputs.js';
 import { renderSummary } from './report/summary.js';
 import type { Timing } from './timing.js';
 import { messageOf } from './errors.js';
-import { inertLog, Redactor } from './api-text.js';
+import { cleanDecoded, inertLog, Redactor } from './api-text.js';
 
 /** What the action needs from the runner. */
 export interface ActionIO {
@@ -106,7 +107,11 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
   if (apiKey) given.io.setSecret(apiKey);
   const githubToken = given.io.getInput('github_token').trim();
   if (githubToken) given.io.setSecret(githubToken);
-  const deps: Dependencies = { ...given, io: guardedIO(given.io, new Redactor([apiKey, githubToken])) };
+  const proxySecrets = proxyPasswords(given.env);
+  for (const secret of proxySecrets) given.io.setSecret(secret);
+  const secrets = [apiKey, githubToken, ...proxySecrets];
+  const redactor = new Redactor(secrets);
+  const deps: Dependencies = { ...given, io: guardedIO(given.io, redactor) };
   const { io } = deps;
 
   // Listening until the very end: a SIGTERM that follows SIGINT while the outputs and the summary
@@ -115,7 +120,9 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
   try {
     const raw = Object.fromEntries(INPUT_NAMES.map((name) => [name, io.getInput(name)])) as RawInputs;
     const parsed = parseSettings(raw, apiKey, deps.env);
-    const result = parsed.ok ? await gateWithClient(parsed.settings, deps, jobCancellation.signal) : resultFromInputErrors(parsed.errors, partialCriteria(raw));
+    const gated = parsed.ok ? await gateWithClient(parsed.settings, deps, jobCancellation.signal, secrets) : resultFromInputErrors(parsed.errors, partialCriteria(raw));
+    // Before anything is escaped for Markdown, where a secret would no longer be recognisable.
+    const result = cleanDecoded(structuredClone(gated), (text) => redactor.redact(text)) as GateResult;
 
     const problems = result.failures.map((failure) => failure.message);
     try {
@@ -140,7 +147,7 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
  * The gate, with a Retab client made for it and closed after. An error the flow does not expect
  * becomes the result too, so the outputs and the summary are written whatever happens.
  */
-async function gateWithClient(settings: Settings, deps: Dependencies, signal: AbortSignal): Promise<GateResult> {
+async function gateWithClient(settings: Settings, deps: Dependencies, signal: AbortSignal, secrets: string[]): Promise<GateResult> {
   const { io } = deps;
   const criteria = { runId: settings.target.kind === 'run' ? settings.target.runId : null, threshold: settings.threshold, maxErrors: settings.maxErrors };
   let client: RetabClient;
@@ -148,7 +155,7 @@ async function gateWithClient(settings: Settings, deps: Dependencies, signal: Ab
     client = new RetabClient({
       baseUrl: settings.baseUrl,
       apiKey: settings.apiKey,
-      secrets: [settings.githubToken],
+      secrets,
       dispatcher: deps.dispatcher,
       env: deps.env,
       requestTimeoutMs: deps.requestTimeoutMs,
@@ -169,6 +176,26 @@ async function gateWithClient(settings: Settings, deps: Dependencies, signal: Ab
   }
 }
 
+
+/**
+ * Passwords written into the proxy variables (`http://user:pw@proxy:3128`), as given and decoded:
+ * secrets like the key, should an error ever name the proxy. Shorter than 4 characters, a password
+ * would redact half the log, and protects nothing anyway.
+ */
+export function proxyPasswords(env: Env): string[] {
+  const { httpProxy, httpsProxy } = proxySettings(env);
+  return [httpProxy, httpsProxy].flatMap((url) => {
+    const userinfo = /^(?:[a-z][a-z0-9+.-]*:)?[/\\]*([^]*)@/i.exec(url ?? '')?.[1] ?? '';
+    const password = userinfo.includes(':') ? userinfo.slice(userinfo.indexOf(':') + 1) : '';
+    let decoded = password;
+    try {
+      decoded = decodeURIComponent(password);
+    } catch {
+      // Not percent-encoded after all.
+    }
+    return [password, decoded].filter((secret) => secret.length >= 4);
+  });
+}
 
 /** Outputs and the summary, written on every outcome before the step fails. */
 async function publish(result: GateResult, io: ActionIO): Promise<void> {

@@ -79,6 +79,7 @@ describe('inertLog: no text written to the log becomes a workflow command', () =
     ['leading blanks before the command', `x\n   \t::error::PWNED`],
     ['the old ##[ form anywhere in a line', `ok ##[error]PWNED and ##[add-mask]PWNED`],
     ['a message that starts with a command itself', `::error::PWNED`],
+    ['ESC and the 8-bit CSI (terminal escapes)', `x\u001b[2K\u009b1A\n::error::PWNED`],
   ])('%s', (_name, message) => {
     const line = inertLog(message);
     expect(workflowCommands(line)).toEqual([]);

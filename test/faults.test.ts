@@ -6,7 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run, type Dependencies } from '../src/main.js';
 import { startSimulator } from './simulator/retab-simulator.js';
@@ -388,3 +388,24 @@ async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+describe('a password in a proxy variable is a secret too', () => {
+  it('is masked, and taken out of a message that names the proxy', async () => {
+    const proxy = 'http://ci:Pr0xy%40Secret@proxy.internal:3128';
+    /** A dispatcher that fails the way a proxy refusing the tunnel could be reported, naming the proxy in full. */
+    class NamingProxy extends Agent {
+      override dispatch(_options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+        const error = Object.assign(new Error(`proxy ${proxy} (user ci, password Pr0xy@Secret) refused CONNECT`), { code: undefined });
+        queueMicrotask(() => handler.onError?.(error));
+        return true;
+      }
+    }
+    const { io, recording } = recordingIO(simulatorInputs(sim, { run_id: QUICK_RUN, timeout: '1s' }));
+    await run({ io, env: { HTTPS_PROXY: proxy }, dispatcher: new NamingProxy(), random: RANDOM, backoff: BACKOFF, requestTimeoutMs: 2_000 });
+    expect(recording.outputs.status).toBe('timed_out');
+    expect(recording.secrets).toEqual(expect.arrayContaining(['Pr0xy%40Secret', 'Pr0xy@Secret']));
+    const everything = [recording.log(), recording.summary ?? '', JSON.stringify(recording.outputs)].join('\n');
+    expect(everything).toContain('refused CONNECT');
+    expect(everything).not.toContain('Pr0xy');
+  });
+});

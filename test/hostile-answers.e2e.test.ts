@@ -224,6 +224,18 @@ describe('API text is bounded and inert in the summary', () => {
     expect(result.summary).toContain('@\u200boctocat');
   });
 
+  it('terminal escape sequences (ESC and the 8-bit CSI) in an error message do not reach the log', async () => {
+    // Erase the line, move up, hide text: the log viewer renders these.
+    const message = 'visible \u001b[2K\u001b[1A\u001b[8mhidden\u001b[0m \u009b2K done';
+    serveRun(finishedRun(() => {}, { status: 'error', message }));
+    const result = await gate();
+    expectInert(result);
+    expect(result.outputs.status).toBe('error');
+    expect(result.stdout).not.toMatch(/[\u001b\u009b]/);
+    expect(result.summary).not.toMatch(/[\u001b\u009b]/);
+    expect(result.stdout).toContain('visible');
+  });
+
   it('a hundred documents with 300 KB filenames do not make a 30 MB report', async () => {
     const documents = Array.from({ length: 100 }, (_, i) => ({ id: `expdoc_${i}`, filename: `${i}-${'f'.repeat(300_000)}.pdf`, score: 0.5, prior_score: 0.6 }));
     const body = { kind: 'summary', run_id: RUN, score: 0.9, prior_score: 0.9, prior_run_id: 'exprun_prior', documents, scored_document_count: 100, total_document_count: 100 };

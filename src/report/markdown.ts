@@ -25,7 +25,7 @@ const WWW = /www\./gi;
  */
 export function escapeMarkdown(text: string, maxLength = 500): string {
   // eslint-disable-next-line no-control-regex
-  const flat = withoutInvisible(text).replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]+/g, ' ').trim();
+  const flat = withoutInvisible(text).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
   return cutToFit(flat, maxLength, '…')
     .replace(URL_SCHEME, '[:]//')
     .replace(WWW, (www) => `${www.slice(0, 3)}[.]`)
