@@ -156,6 +156,8 @@ describe('Markdown: API text never becomes a link or a mention, and shows no inv
     ['mail jane@evil.example', 'mail jane@\u200bevil.example'],
     ['@octocat', '@\u200boctocat'],
     ['a\u202eb\u202cc\u2066d\u2069e\u200df\ufeffg\u00adh', 'abcdefgh'],
+    // GitHub renders $…$ as math: a message could paint its own green "passed".
+    ['$\\color{green}{\\text{passed}}$ and $$x$$', '&#36;\\\\color\\{green\\}\\{\\\\text\\{passed\\}\\}&#36; and &#36;&#36;x&#36;&#36;'],
   ])('%j', (text, escaped) => {
     expect(escapeMarkdown(text)).toBe(escaped);
   });

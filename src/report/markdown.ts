@@ -1,8 +1,12 @@
 /** Strings from the API are data: escape them before they reach Markdown or HTML. */
 import { withoutInvisible } from '../api-text.js';
 
-const MARKDOWN_SPECIAL = /[\\`*_{}[\]()#+!|~<>&"'-]/g;
-const HTML_ENTITIES: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' };
+const MARKDOWN_SPECIAL = /[\\`*_{}[\]()#+!|~<>&"'$-]/g;
+/**
+ * `$` opens GitHub's math (`$\color{green}{\text{passed}}$` would render as a verdict); a backslash
+ * does not reliably stop it outside math, the entity does.
+ */
+const HTML_ENTITIES: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;', $: '&#36;' };
 
 /** GitHub links `@someone` (and notifies them) and `#123` on its own: a zero-width space after the sign stops it. */
 const GITHUB_REFERENCE = /([@#])(?=[\p{L}\p{N}_-])/gu;
