@@ -33,6 +33,11 @@ describe('Redactor: the secrets, in every form they come back in', () => {
     for (const secret of [KEY, TOKEN]) expect(redactor.redact(`before ${form(secret)} after`)).toBe('before *** after');
   });
 
+  it('a secret made of characters that mean something in a pattern is matched literally', () => {
+    const odd = 'k.e*y+?(x)[y]{z}|a\\b^c$d-e/f';
+    expect(new Redactor([odd]).redact(`a ${odd} b kXey`)).toBe('a *** b kXey');
+  });
+
   it('a run of eight or more characters of a secret: cut short, or split across two fields', () => {
     expect(redactor.redact('key rt_live_Q7mUnitCa… (cut)')).toBe('key rt_live_***… (cut)');
     expect(redactor.redact('name: rt_live_Q7mUnitCanary')).toBe('name: rt_live_***');
