@@ -171,6 +171,30 @@ describe('the key and the token are removed after decoding, wherever they come b
     expect(result.outputs.run).toContain('failed for Bearer ***');
   });
 
+  it('the key JSON-escaped in an errored document\'s message and in a document\'s filename (the lists of the summary and the report)', async () => {
+    const escaped = `\\u0072${KEY.slice(1)}`;
+    const hostile = JSON.stringify(`\r${PWN} https://evil.example/x \u202e $x$`).slice(1, -1);
+    sim.fault({
+      path: '/v1/workflows/experiments/results',
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: `{"data":[{"id":"r1","document_id":"d1","lifecycle":{"status":"error","message":"${escaped} ${hostile}"}}],"list_metadata":{"after":null}}`,
+    });
+    sim.fault({
+      path: '/v1/workflows/experiments/metrics',
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: `{"kind":"summary","score":0.9,"documents":[{"id":"d2","filename":"${escaped} ${hostile}","score":0.1}]}`,
+    });
+    const result = await gate();
+    expectInert(result);
+    expect(result.outputs.status).toBe('completed');
+    const report = JSON.parse(result.report ?? '{}');
+    expect(report.results.errored_documents[0].message).toMatch(/^\*\*\* /);
+    expect(report.metrics.worst_documents[0].filename).toMatch(/^\*\*\* /);
+    expect(result.summary).not.toContain('$x$');
+  });
+
   it('the key split across two fields', async () => {
     const cut = 'rt_test_Zq9xHostile'.length;
     serveRun(
