@@ -103,17 +103,20 @@ export function cleanText(text: string, redactor: Redactor, max = MAX_API_TEXT):
 
 /**
  * Applies `clean` to every string of a decoded JSON value (object keys included), in place, and
- * returns the value (a string is returned cleaned). Walked with a stack of its own, not by
+ * returns the value (a string is returned cleaned). Also used on the gate's own result, in place. Walked with a stack of its own, not by
  * recursion, so no nesting however deep can overflow the call stack.
  */
 export function cleanDecoded(value: unknown, clean: (text: string) => string): unknown {
   if (typeof value === 'string') return clean(value);
   const stack: Array<Record<string, unknown> | unknown[]> = [];
+  // A value the action built itself may share an object, or hold a cycle: each object is cleaned once.
+  const seen = new WeakSet<object>();
   const visit = (item: unknown, set: (cleaned: unknown) => void) => {
     if (typeof item === 'string') {
       const cleaned = clean(item);
       if (cleaned !== item) set(cleaned);
-    } else if (item !== null && typeof item === 'object') {
+    } else if (item !== null && typeof item === 'object' && !seen.has(item)) {
+      seen.add(item);
       stack.push(item as Record<string, unknown>);
     }
   };

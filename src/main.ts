@@ -122,7 +122,7 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
     const parsed = parseSettings(raw, apiKey, deps.env);
     const gated = parsed.ok ? await gateWithClient(parsed.settings, deps, jobCancellation.signal, secrets) : resultFromInputErrors(parsed.errors, partialCriteria(raw));
     // Before anything is escaped for Markdown, where a secret would no longer be recognisable.
-    const result = cleanDecoded(structuredClone(gated), (text) => redactor.redact(text)) as GateResult;
+    const result = cleanDecoded(gated, (text) => redactor.redact(text)) as GateResult;
 
     const problems = result.failures.map((failure) => failure.message);
     try {

@@ -69,6 +69,9 @@ describe('cleanDecoded: every string of a decoded answer, keys included', () => 
     cleanDecoded(value, (text) => cleanText(text, redactor));
     expect(JSON.stringify(value)).toBe(`{"__proto__":{"x":"***"},"k ***":["***",1,null,{"deep":"${'z'.repeat(MAX_API_TEXT - 1)}…"}]}`);
     expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    const cyclic: Record<string, unknown> = { text: KEY };
+    cyclic.self = cyclic;
+    expect(cleanDecoded(cyclic, (text) => redactor.redact(text))).toEqual(expect.objectContaining({ text: '***' }));
     const deep = JSON.parse(`${'['.repeat(200_000)}"${KEY}"${']'.repeat(200_000)}`);
     expect(() => cleanDecoded(deep, (text) => redactor.redact(text))).not.toThrow();
   });

@@ -27,15 +27,12 @@ export const OUTPUT_NAMES = [
 export type OutputName = (typeof OUTPUT_NAMES)[number];
 
 export function buildOutputs(result: GateResult): Record<OutputName, string> {
-  const outputs = rawOutputs(result);
-  for (const name of OUTPUT_NAMES) {
-    // The run stays valid JSON: its strings are cut, never the JSON text.
-    outputs[name] = name === 'run' ? (result.run ? (boundedJson(result.run, MAX_OUTPUT_BYTES) ?? '') : '') : cutText(outputs[name], MAX_SHORT_OUTPUT);
-  }
+  const outputs = uncutOutputs(result);
+  for (const name of OUTPUT_NAMES) if (name !== 'run') outputs[name] = cutText(outputs[name], MAX_SHORT_OUTPUT);
   return outputs;
 }
 
-function rawOutputs(result: GateResult): Record<OutputName, string> {
+function uncutOutputs(result: GateResult): Record<OutputName, string> {
   const run = result.run;
   return {
     passed: String(result.passed),
@@ -47,7 +44,8 @@ function rawOutputs(result: GateResult): Record<OutputName, string> {
     run_id: run?.id ?? result.runId ?? '',
     total_document_count: figure(run?.total_document_count),
     completed_document_count: figure(run?.completed_document_count),
-    run: '',
+    // Valid JSON whatever its size: its strings are cut, never the JSON text.
+    run: run ? (boundedJson(run, MAX_OUTPUT_BYTES) ?? '') : '',
     prior_score: figure(result.comparison?.prior_score),
     // Rounded so that 0.83 − 0.79 reads 0.04, not 0.039999999999999925.
     score_delta: figure(roundedDelta(result.comparison?.delta ?? null)),
