@@ -219,6 +219,15 @@ describe('the key and the token are removed after decoding, wherever they come b
   });
 });
 
+describe('a malformed base_url never echoes its password', () => {
+  it.each(['https:/admin:hunter2@retab.example', 'https:\\\\admin:hunter2@retab.example', 'admin:hunter2@retab.example', 'https://admin:hun/ter2@retab.example'])('%s', async (baseUrl) => {
+    const result = await gate({ base_url: baseUrl });
+    expect(result.outputs.status).toBe('input_error');
+    expect(result.stdout).toContain('Input `base_url`');
+    for (const text of Object.values(leftBehind(result))) expect(text).not.toMatch(/hunter2|ter2/);
+  });
+});
+
 describe('API text is bounded and inert in the summary', () => {
   it('a 3.5 MB error message does not become a 3.5 MB log line, output or report', async () => {
     const message = `\n${PWN}\n${'x'.repeat(3_500_000)}`;
