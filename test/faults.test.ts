@@ -372,7 +372,7 @@ describe('an answer about another run, or with an id or status that cannot be on
 
   it('a cancel answer for another run is asked again, then reported as not cancelled', async () => {
     sim.fault({ path: /\/cancel$/, method: 'POST', status: 200, body: JSON.stringify({ id: 'exprun_other', lifecycle: { status: 'cancelled' } }), times: Infinity });
-    const { io, recording } = recordingIO(simulatorInputs(sim, { experiment_id: 'exp_forever', timeout: '1s' }));
+    const { io, recording } = recordingIO(simulatorInputs(sim, { experiment_id: 'exp_forever', timeout: '3s' }));
     await run({ io, env: {}, random: RANDOM, backoff: BACKOFF, requestTimeoutMs: 2_000 });
     expect(recording.outputs.status).toBe('timed_out');
     expect(sim.cancelRequests()).toHaveLength(3);
