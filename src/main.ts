@@ -3,7 +3,6 @@
  * outputs, summary, report, comment → fail, once. Side effects come in through `Dependencies` so
  * the whole flow can be driven without the runner, a network or real time.
  */
-import * as core from '@actions/core';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { BackoffOptions } from './backoff.js';
@@ -19,6 +18,7 @@ import { renderSummary } from './report/summary.js';
 import type { Timing } from './timing.js';
 import { messageOf } from './errors.js';
 import { cleanDecoded, inertLog, Redactor } from './api-text.js';
+import * as core from './workflow-commands.js';
 
 /** What the action needs from the runner. */
 export interface ActionIO {
@@ -56,11 +56,7 @@ export const runnerIO: ActionIO = {
   warning: (message) => core.warning(message),
   setFailed: (message) => core.setFailed(message),
   async writeSummary(markdown) {
-    if (!process.env.GITHUB_STEP_SUMMARY) {
-      core.info(inertLog(`Job summary (GITHUB_STEP_SUMMARY is not set):\n${markdown}`, Infinity));
-      return;
-    }
-    await core.summary.addRaw(markdown, true).write();
+    if (!(await core.appendSummary(markdown))) core.info(inertLog(`Job summary (GITHUB_STEP_SUMMARY is not set):\n${markdown}`, Infinity));
   },
 };
 

@@ -5,7 +5,8 @@
  * request id, error text) has the secrets taken out and is cut to a bound once, right after
  * decoding, so nothing above the client ever holds more of it (see api-text.ts).
  */
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from './undici.js';
 import type { z } from 'zod';
 import { cleanDecoded, cleanText, Redactor } from '../api-text.js';
 import type { Env } from '../env.js';
