@@ -116,6 +116,7 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
   try {
     const raw = Object.fromEntries(INPUT_NAMES.map((name) => [name, io.getInput(name)])) as RawInputs;
     const parsed = parseSettings(raw, apiKey, deps.env);
+    if (parsed.ok) for (const warning of parsed.settings.warnings ?? []) io.warning(warning);
     const gated = parsed.ok ? await gateWithClient(parsed.settings, deps, jobCancellation.signal, secrets) : resultFromInputErrors(parsed.errors, partialCriteria(raw));
     // Before anything is escaped for Markdown, where a secret would no longer be recognisable.
     const result = cleanDecoded(gated, (text) => redactor.redact(text)) as GateResult;
