@@ -127,7 +127,9 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
       await publishArtifacts(result, {
         io,
         env: deps.env,
-        comment: parsed.ok ? { mode: parsed.settings.comment, token: parsed.settings.githubToken } : null,
+        comment: parsed.ok
+          ? { mode: parsed.settings.comment, token: parsed.settings.githubToken, name: parsed.settings.gateName, matrix: parsed.settings.matrix }
+          : null,
         commentsApi: deps.commentsApi,
       });
     } catch (error) {
