@@ -63,7 +63,7 @@ export async function gate(settings: Settings, options: GateOptions): Promise<Ga
   const result = resultFromWait(outcome, { runId, threshold: settings.threshold, maxErrors: settings.maxErrors, timeoutMs: settings.timeoutMs });
   // The metrics and per-document results, once the run has finished (best-effort).
   const details = outcome.kind === 'finished' ? await readDetails(runId, settings, deadline, options) : null;
-  const reported = withRunDetails(result, details, settings.maxScoreDrop);
+  const reported = withRunDetails(result, details, { maxScoreDrop: settings.maxScoreDrop, onMissingComparison: settings.onMissingComparison });
   if (target.kind === 'run') return reported;
 
   // Only a run this action started is ever cancelled.

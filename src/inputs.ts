@@ -27,6 +27,8 @@ export interface Settings {
   maxScoreDrop: number | null;
   /** The run to compare with, or `null` for Retab's choice (the previous completed run). */
   baselineRunId: string | null;
+  /** With `max_score_drop`, whether a comparison that cannot be made warns (the default) or fails. */
+  onMissingComparison: 'warn' | 'fail';
   /** When to write the pull request comment. */
   comment: CommentMode;
   githubToken: string;
@@ -47,6 +49,7 @@ export const INPUT_NAMES = [
   'cancel_on_abort',
   'max_score_drop',
   'baseline_run_id',
+  'on_missing_comparison',
   'comment',
   'github_token',
 ] as const;
@@ -210,6 +213,13 @@ export const parseMaxScoreDrop = emptyIsNull((raw): Parsed<number> => {
   return no('expected empty (no regression gate) or the largest fall from the prior run\'s score that still passes, from 0 to 1 (e.g. "0.02") or a percentage (e.g. "2%")');
 });
 
+export function parseOnMissingComparison(raw: string): Parsed<'warn' | 'fail'> {
+  const value = raw.toLowerCase();
+  if (value === '' || value === 'warn') return ok('warn');
+  if (value === 'fail') return ok('fail');
+  return no('expected "warn" (a comparison with the prior run that cannot be made leaves a note; the default) or "fail" (it fails the `max_score_drop` rule)');
+}
+
 export function parseCommentMode(raw: string): Parsed<CommentMode> {
   const value = raw.toLowerCase();
   if (value === '' || value === 'false') return ok('false');
@@ -247,12 +257,13 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
     cancel_on_abort: inputSchema(parseCancelOnAbort),
     max_score_drop: inputSchema(parseMaxScoreDrop),
     baseline_run_id: inputSchema(parseBaselineRunId),
+    on_missing_comparison: inputSchema(parseOnMissingComparison),
     comment: inputSchema(parseCommentMode),
     github_token: inputSchema(parseGithubToken),
   });
   const crossErrors = targetErrors(raw);
   // The report inputs are optional: a caller that predates them still parses.
-  const optional: Partial<RawInputs> = { max_score_drop: '', baseline_run_id: '', comment: '', github_token: '' };
+  const optional: Partial<RawInputs> = { max_score_drop: '', baseline_run_id: '', on_missing_comparison: '', comment: '', github_token: '' };
   const result = schema.safeParse({ ...optional, ...raw, api_key: apiKey });
   if (result.success && crossErrors.length === 0) {
     const v = result.data;
@@ -269,6 +280,7 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
         pollIntervalMs: v.poll_interval,
         maxScoreDrop: v.max_score_drop,
         baselineRunId: v.baseline_run_id,
+        onMissingComparison: v.on_missing_comparison,
         comment: v.comment,
         githubToken: v.github_token,
       },

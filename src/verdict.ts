@@ -18,6 +18,7 @@ export type Rule =
   | 'score_below_threshold'
   | 'too_many_errors'
   | 'score_regressed'
+  | 'comparison_unavailable'
   | 'input_error';
 
 export interface Failure {

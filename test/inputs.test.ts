@@ -90,6 +90,21 @@ describe('parseSettings', () => {
     expect(result.ok && result.settings.pollIntervalMs).toBe(ms);
   });
 
+  it.each([
+    ['', 'warn'],
+    ['warn', 'warn'],
+    ['FAIL', 'fail'],
+  ])('reads on_missing_comparison %j', (on_missing_comparison, mode) => {
+    const result = parse({ on_missing_comparison });
+    expect(result.ok && result.settings.onMissingComparison).toBe(mode);
+  });
+
+  it('rejects on_missing_comparison "strict", saying what is accepted', () => {
+    const [error] = errorsOf(parse({ on_missing_comparison: 'strict' }));
+    expect(error?.input).toBe('on_missing_comparison');
+    expect(error?.message).toMatch(/"strict".*"warn".*"fail"/);
+  });
+
   it.each(['10ms', '11m', 'often'])('rejects poll_interval %j', (poll_interval) => {
     const [error] = errorsOf(parse({ poll_interval }));
     expect(error?.input).toBe('poll_interval');

@@ -17,6 +17,9 @@ const base = (score: number | null): GateResult => ({
   status: 'completed', passed: true, failures: [], runId: 'exprun_2', threshold: 0.5, maxErrors: 0, run: run(score), waitedMs: 1000,
 });
 
+const drop = (maxScoreDrop: number | null, onMissingComparison: 'warn' | 'fail' = 'warn') => ({ maxScoreDrop, onMissingComparison });
+
+/** The metrics summary: its own score (over the documents with a result) is 0.83 unless said. */
 const metrics = (prior: number | null, extra: Partial<MetricsDetails> = {}): RunDetails => ({
   requested_prior_run_id: null,
   metrics: {
@@ -28,33 +31,65 @@ const metrics = (prior: number | null, extra: Partial<MetricsDetails> = {}): Run
 
 describe('the regression gate', () => {
   it('fails when the score fell by more than max_score_drop, naming the figures', () => {
-    const result = withRunDetails(base(0.83), metrics(0.86), 0.02);
+    const result = withRunDetails(base(0.83), metrics(0.86), drop(0.02));
     expect(result.passed).toBe(false);
     expect(result.failures).toEqual([
-      { rule: 'score_regressed', message: 'score 0.83 fell 0.03 below the prior score 0.86 (run exprun_1); at most 0.02 allowed (`max_score_drop`)' },
+      {
+        rule: 'score_regressed',
+        message: 'score 0.83 fell 0.03 below the prior score 0.86 (run exprun_1); at most 0.02 allowed (`max_score_drop`; scores of the documents that produced a result)',
+      },
     ]);
     expect(buildOutputs(result)).toMatchObject({ prior_score: '0.86', score_delta: '-0.03' });
   });
 
   it('passes a drop of exactly max_score_drop despite float noise, and any rise', () => {
-    expect(withRunDetails(base(0.85), metrics(0.87), 0.02).passed).toBe(true);
-    expect(withRunDetails(base(0.9), metrics(0.87), 0).passed).toBe(true);
-    expect(withRunDetails(base(0.8699), metrics(0.87), 0).passed).toBe(false);
+    const at = (score: number, prior: number, maxDrop: number) => withRunDetails(base(score), metrics(prior, { score }), drop(maxDrop)).passed;
+    expect(at(0.85, 0.87, 0.02)).toBe(true);
+    expect(at(0.9, 0.87, 0)).toBe(true);
+    expect(at(0.8699, 0.87, 0)).toBe(false);
+  });
+
+  it("compares like with like: the metrics summary's score with its prior score, never the run's own score", () => {
+    // The run's score (0.7) counts the documents without a result; the summary's (0.85) does not.
+    const result = withRunDetails(base(0.7), metrics(0.86, { score: 0.85 }), drop(0.02));
+    expect(result.passed).toBe(true);
+    expect(result.comparison).toMatchObject({ score: 0.85, prior_score: 0.86, measure: expect.stringContaining('metrics summary score') });
+    expect(buildOutputs(result)).toMatchObject({ score: '0.7', prior_score: '0.86', score_delta: '-0.01' });
+    expect(renderSummary(result)).toContain('| Change | **▼ −0.01** (0.85 against 0.86, scored documents only) |');
+    // No summary score: nothing is compared, rather than the run's score against the summary's prior.
+    const unknown = withRunDetails(base(0.7), metrics(0.86, { score: null }), drop(0.02));
+    expect(unknown.passed).toBe(true);
+    expect(unknown.comparison).toMatchObject({ delta: null, applied: false, note: expect.stringContaining('gives no score for this run') });
+    expect(buildOutputs(unknown).score_delta).toBe('');
   });
 
   it('stands on the run alone, with a note, when there is nothing to compare with', () => {
-    const first = withRunDetails(base(0.83), metrics(null), 0.02);
+    const first = withRunDetails(base(0.83), metrics(null), drop(0.02));
     expect(first.passed).toBe(true);
-    expect(first.comparison?.note).toMatch(/not applied: Retab gave no prior score/);
+    expect(first.comparison?.note).toMatch(/was not applied: Retab gave no prior score/);
     const none: RunDetails = { requested_prior_run_id: null, metrics: { state: 'no_metrics', message: 'run exprun_2 has no metrics yet' }, results: metrics(null).results };
-    const unavailable = withRunDetails(base(0.83), none, 0.02);
+    const unavailable = withRunDetails(base(0.83), none, drop(0.02));
     expect(unavailable.passed).toBe(true);
     expect(renderSummary(unavailable)).toContain('run exprun\\_2 has no metrics yet');
     expect(buildOutputs(unavailable)).toMatchObject({ prior_score: '', score_delta: '' });
   });
 
+  it('fails the max_score_drop rule on a comparison that cannot be made, with on_missing_comparison: fail', () => {
+    const none: RunDetails = { requested_prior_run_id: null, metrics: { state: 'stale_metrics', message: 'run exprun_2 has stale metrics' }, results: metrics(null).results };
+    for (const details of [none, metrics(null), metrics(0.86, { score: null })]) {
+      const strict = withRunDetails(base(0.83), details, drop(0.02, 'fail'));
+      expect(strict.passed).toBe(false);
+      expect(strict.failures).toEqual([{ rule: 'comparison_unavailable', message: expect.stringMatching(/^the regression gate \(`max_score_drop`\) was not applied: .*\(`on_missing_comparison: fail`\)$/) }]);
+      expect(renderSummary(strict).split('\n')[0]).toBe('### ❌ Retab experiment gate: failed (no comparison with the prior run)');
+    }
+    // Without max_score_drop there is no rule to fail; a run that did not complete already fails.
+    expect(withRunDetails(base(0.83), none, drop(null, 'fail')).passed).toBe(true);
+    const errored = { ...base(0.83), status: 'error', passed: false, failures: [{ rule: 'run_error' as const, message: 'boom' }] };
+    expect(withRunDetails(errored, none, drop(0.02, 'fail')).failures.map((f) => f.rule)).toEqual(['run_error']);
+  });
+
   it('keeps the run verdict: a low score still fails without a regression rule', () => {
-    const result = withRunDetails({ ...base(0.4), passed: false, failures: [{ rule: 'score_below_threshold', message: 'low' }] }, metrics(0.41), 0.02);
+    const result = withRunDetails({ ...base(0.4), passed: false, failures: [{ rule: 'score_below_threshold', message: 'low' }] }, metrics(0.41, { score: 0.4 }), drop(0.02));
     expect(result.failures.map((f) => f.rule)).toEqual(['score_below_threshold']);
   });
 });
@@ -75,9 +110,9 @@ describe('the summary with details', () => {
       state: 'ok', document_count: 100, status_counts: { completed: 60, error: 40 }, pages: 1, errored_document_count: 40,
       errored_documents: Array.from({ length: 30 }, (_, i) => ({ id: `r${i}`, document_id: `d${i}`, filename: null, status: 'error', message: '[link](http://evil.example)\n# h' })),
     };
-    const text = renderSummary(withRunDetails(base(0.83), details, null), { rows: 5 });
+    const text = renderSummary(withRunDetails(base(0.83), details, drop(null)), { rows: 5 });
     expect(text).toContain('| Prior score | 0.86 (run exprun\\_1) |  |');
-    expect(text).toContain('| Change | **▼ −0.03** |  |');
+    expect(text).toContain('| Change | **▼ −0.03** (0.83 against 0.86, scored documents only) |  |');
     expect(text).toContain('| Scored documents | 11 / 12 |  |');
     expect(text).toContain('| &lt;b&gt;x&lt;/b&gt;\\|0.pdf | 0.5 | 0.6 | ▼ −0.1 |');
     expect(text).toContain('…and 95 more scored documents.');

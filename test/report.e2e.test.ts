@@ -53,8 +53,8 @@ describe('the report, end to end on the built action', () => {
     const result = await runAction({ inputs: gateInputs('exprun_regressed', { max_score_drop: '0.02' }) });
     expect(result.exitCode).toBe(1);
     expect(result.outputs).toMatchObject({ passed: 'false', score: '0.8', prior_score: '0.86', score_delta: '-0.06' });
-    expect(result.summary).toContain('| Change | **▼ −0.06** | ≥ −0.02 ❌ |');
-    expect(result.stdout).toContain('::error::score 0.8 fell 0.06 below the prior score 0.86 (run exprun_pass); at most 0.02 allowed (`max_score_drop`)');
+    expect(result.summary).toContain('| Change | **▼ −0.06** (0.8 against 0.86, scored documents only) | ≥ −0.02 ❌ |');
+    expect(result.stdout).toContain('::error::score 0.8 fell 0.06 below the prior score 0.86 (run exprun_pass); at most 0.02 allowed (`max_score_drop`; scores of the documents that produced a result)');
     // runAction removes its RUNNER_TEMP afterwards; the path it gave must have been under it.
     expect(result.outputs.report_path).toMatch(/retab-gate-[^/]+\/retab-gate-[^/]+\/retab-gate-report\.json$/);
   });
@@ -67,7 +67,7 @@ describe('the report, end to end on the built action', () => {
     const reportPath = result.outputs.report_path ?? '';
     expect(reportPath.startsWith(runnerTemp)).toBe(true);
     const report = JSON.parse(await readFile(reportPath, 'utf8'));
-    expect(report).toMatchObject({ version: 1, passed: true, comparison: { prior_score: 0.87, prior_run_id: 'exprun_pass' }, results: { document_count: 30, errored_document_count: 2 } });
+    expect(report).toMatchObject({ version: 1, passed: true, comparison: { score: 0.9073, prior_score: 0.8662, prior_run_id: 'exprun_pass' }, results: { document_count: 30, errored_document_count: 2 } });
     expect(report.metrics.worst_documents).toHaveLength(28);
     expect(result.summary).toContain('#### Errored documents (2 of 30)');
   });
@@ -78,6 +78,14 @@ describe('the report, end to end on the built action', () => {
     expect(result.summary).toContain('Per\\-document scores and the prior run are not shown: run exprun\\_stale has stale metrics');
     expect(result.summary).toContain('the regression gate \\(\\`max\\_score\\_drop\\`\\) was not applied');
     expect(result.stdout).toContain('::warning::run exprun_stale has stale metrics');
+  });
+
+  it('fails the max_score_drop rule when metrics are unavailable and on_missing_comparison is fail', async () => {
+    const result = await runAction({ inputs: gateInputs('exprun_stale', { max_score_drop: '0.02', on_missing_comparison: 'fail' }) });
+    expect(result.exitCode).toBe(1);
+    expect(result.outputs).toMatchObject({ passed: 'false', status: 'completed', prior_score: '', score_delta: '' });
+    expect(result.summary.split('\n')[0]).toBe('### ❌ Retab experiment gate: failed (no comparison with the prior run)');
+    expect(result.stdout).toContain('::error::the regression gate (`max_score_drop`) was not applied: run exprun_stale has stale metrics');
   });
 
   it('creates one pull request comment, then updates it on the next run, never duplicating it', async () => {

@@ -36,7 +36,9 @@ export function comparisonRows(result: GateResult): SummaryRow[] {
   if (comparison.delta !== null) {
     const maxDrop = comparison.max_score_drop;
     const gate = maxDrop === null ? '' : `≥ −${formatScore(maxDrop)}${result.failures.some((f) => f.rule === 'score_regressed') ? ' ❌' : ' ✅'}`;
-    rows.push(['Change', `**${formatChange(comparison.delta)}**`, gate]);
+    // Which measure: the summary's score over the documents with a result, for both runs (like with like).
+    const measured = comparison.score !== null && comparison.prior_score !== null ? ` (${formatScore(comparison.score)} against ${formatScore(comparison.prior_score)}, scored documents only)` : '';
+    rows.push(['Change', `**${formatChange(comparison.delta)}**${measured}`, gate]);
   }
   return rows;
 }

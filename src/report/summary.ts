@@ -47,6 +47,7 @@ const RULE_LABELS: Record<Rule, string> = {
   score_below_threshold: 'score below threshold',
   too_many_errors: 'too many errors',
   score_regressed: 'score regressed',
+  comparison_unavailable: 'no comparison with the prior run',
   input_error: 'invalid input',
 };
 

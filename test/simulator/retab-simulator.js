@@ -33,6 +33,9 @@ export const SIMULATOR_KEY = 'rt_test_simulator_key';
  * @property {'summary' | 'no_metrics' | 'stale_metrics'} [metrics] what the metrics endpoint answers
  * @property {(index: number) => string} [filename]
  * @property {(index: number) => string} [errorMessage]
+ * @property {number} [pairNoise] from 0 to 1: how little a document's prior score follows its score (0.2 by default;
+ *   1 makes the per-document changes as noisy as the scores themselves)
+ * @property {number} [priorCoverage] the share of documents the prior run also scored (1 by default)
  * @typedef {object} ExperimentSpec what a new run of an experiment does, for `POST /v1/workflows/experiments/runs`
  * @property {string} id the experiment id
  * @property {string} [workflowId] the workflow it belongs to (`wf_abc123` when absent)
@@ -311,23 +314,46 @@ export async function startSimulator(options = {}) {
     }
     const total = run.total ?? 12;
     const errors = final.error_count ?? 0;
-    const shift = priorScore === null ? 0 : priorScore - final.score;
+    const runScore = final.score;
+    const document = (/** @type {number} */ i) => {
+      const score = isErrored(i, total, errors) ? null : documentScore(runScore, i);
+      const prior = priorScore === null || score === null ? null : priorDocumentScore(priorScore, i, docs);
+      return { score, prior };
+    };
+    // The summary's scores are the means of the documents it lists, as Retab's are: a first pass
+    // adds them up (nothing is stored), the second writes the documents.
+    let sum = 0;
+    let scored = 0;
+    let priorSum = 0;
+    let priors = 0;
+    for (let i = 0; i < total; i++) {
+      const { score, prior } = document(i);
+      if (score !== null) {
+        sum += score;
+        scored += 1;
+      }
+      if (prior !== null) {
+        priorSum += prior;
+        priors += 1;
+      }
+    }
+    const summaryScore = scored > 0 ? round(sum / scored) : null;
+    const summaryPrior = priors > 0 ? round(priorSum / priors) : null;
     record.status = 200;
     res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId });
     res.write(
-      JSON.stringify({ experiment_id: run.experimentId ?? 'exp_abc', run_id: id, kind: 'summary', view: 'summary', block_type: 'extract', score: final.score, prior_score: priorScore, prior_run_id: priorRunId }).slice(0, -1) +
+      JSON.stringify({ experiment_id: run.experimentId ?? 'exp_abc', run_id: id, kind: 'summary', view: 'summary', block_type: 'extract', score: summaryScore, prior_score: summaryPrior, prior_run_id: priorRunId }).slice(0, -1) +
         ',"documents":[',
     );
     for (let start = 0; start < total; start += 1000) {
       const chunk = [];
       for (let i = start; i < Math.min(total, start + 1000); i++) {
-        const score = isErrored(i, total, errors) ? null : documentScore(final.score, i);
-        const prior = priorScore === null || score === null ? null : clamp(round(score + shift + (hash(i, 2) - 0.5) * 0.1));
+        const { score, prior } = document(i);
         chunk.push(JSON.stringify({ id: documentId(i), filename: docs.filename ? docs.filename(i) : `invoice-${String(i + 1).padStart(5, '0')}.pdf`, score, prior_score: prior }));
       }
       res.write((start > 0 ? ',' : '') + chunk.join(','));
     }
-    res.end(`],"scored_document_count":${total - errors},"total_document_count":${total},"aggregate":{"likelihoods":{"vendor.name":0.78}}}`);
+    res.end(`],"scored_document_count":${scored},"total_document_count":${total},"aggregate":{"likelihoods":{"vendor.name":0.78}}}`);
   }
 
   /** One cursor page of per-document results, generated from the index: nothing is stored. */
@@ -445,16 +471,36 @@ function hash(/** @type {number} */ i, /** @type {number} */ salt) {
   return ((x ^ (x >>> 15)) >>> 0) / 2 ** 32;
 }
 const round = (/** @type {number} */ n) => Number(n.toFixed(4));
-const clamp = (/** @type {number} */ n) => Math.min(1, Math.max(0, n));
 const documentId = (/** @type {number} */ i) => `expdoc_${String(i + 1).padStart(6, '0')}`;
 const resultId = (/** @type {number} */ i) => `expres_${String(i).padStart(6, '0')}`;
 /** `errors` documents spread over the run, the same ones in metrics and results. */
 export function isErrored(/** @type {number} */ i, /** @type {number} */ total, /** @type {number} */ errors) {
   return errors > 0 && ((i * 7919) % total) < errors;
 }
-/** Document scores spread around the run's score. */
+/**
+ * In [-1, 1], from an index: documents 2k and 2k+1 mirror each other, so the values of an even
+ * number of documents add up to 0 and the scores below average exactly to the run's.
+ */
+function mirrored(/** @type {number} */ i, /** @type {number} */ salt) {
+  const u = 2 * hash(i >> 1, salt) - 1;
+  return i % 2 === 0 ? u : -u;
+}
+/** Document scores spread around the run's score (never clamped: the spread shrinks near 0 and 1). */
 export function documentScore(/** @type {number} */ runScore, /** @type {number} */ i) {
-  return clamp(round(runScore + (hash(i, 1) - 0.5) * 0.3));
+  const spread = Math.min(0.15, runScore, 1 - runScore);
+  return round(runScore + spread * mirrored(i, 1));
+}
+/**
+ * A document's prior score: around the prior run's score, following the document's own score
+ * (a hard document is hard in both runs) but for a share `pairNoise` of independent noise. Null for
+ * the documents the prior run did not score (`priorCoverage`).
+ * @param {number} priorScore @param {number} i @param {DocumentsSpec} docs
+ */
+export function priorDocumentScore(priorScore, i, docs) {
+  if (hash(i, 3) >= (docs.priorCoverage ?? 1)) return null;
+  const noise = docs.pairNoise ?? 0.2;
+  const spread = Math.min(0.15, priorScore, 1 - priorScore);
+  return round(priorScore + spread * ((1 - noise) * mirrored(i, 1) + noise * mirrored(i, 2)));
 }
 const DEFAULT_CREATED_AT = '2026-05-02T11:00:00Z';
 

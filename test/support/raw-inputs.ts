@@ -18,6 +18,7 @@ export function rawInputs(overrides: Partial<RawInputs> = {}): RawInputs {
     poll_interval: '',
     max_score_drop: '',
     baseline_run_id: '',
+    on_missing_comparison: 'warn',
     comment: 'false',
     github_token: '',
     ...overrides,
