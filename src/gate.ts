@@ -15,6 +15,7 @@ import type { Env, RunTarget, Settings } from './inputs.js';
 import { defaultSchedule, fixedSchedule } from './poll-schedule.js';
 import { progressLine, shouldLogProgress, type LoggedProgress } from './progress.js';
 import type { RetabClient } from './retab/client.js';
+import { powerWarning } from './comparison-statistics.js';
 import { withRunDetails } from './regression.js';
 import { readRunDetails, type RunDetails } from './run-details.js';
 import { startRun } from './start-run.js';
@@ -63,7 +64,9 @@ export async function gate(settings: Settings, options: GateOptions): Promise<Ga
   const result = resultFromWait(outcome, { runId, threshold: settings.threshold, maxErrors: settings.maxErrors, timeoutMs: settings.timeoutMs });
   // The metrics and per-document results, once the run has finished (best-effort).
   const details = outcome.kind === 'finished' ? await readDetails(runId, settings, deadline, options) : null;
-  const reported = withRunDetails(result, details, { maxScoreDrop: settings.maxScoreDrop, onMissingComparison: settings.onMissingComparison });
+  const reported = withRunDetails(result, details, { maxScoreDrop: settings.maxScoreDrop, onMissingComparison: settings.onMissingComparison, confidence: settings.confidence });
+  const warning = powerWarning(reported.comparison?.statistics, settings.maxScoreDrop);
+  if (warning) options.log.warning(warning);
   if (target.kind === 'run') return reported;
 
   // Only a run this action started is ever cancelled.

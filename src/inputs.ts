@@ -29,6 +29,8 @@ export interface Settings {
   baselineRunId: string | null;
   /** With `max_score_drop`, whether a comparison that cannot be made warns (the default) or fails. */
   onMissingComparison: 'warn' | 'fail';
+  /** The level at which `max_score_drop` needs the drop shown (e.g. 0.95), or `null` for point estimates. */
+  confidence: number | null;
   /** When to write the pull request comment. */
   comment: CommentMode;
   githubToken: string;
@@ -50,6 +52,7 @@ export const INPUT_NAMES = [
   'max_score_drop',
   'baseline_run_id',
   'on_missing_comparison',
+  'confidence',
   'comment',
   'github_token',
 ] as const;
@@ -213,6 +216,13 @@ export const parseMaxScoreDrop = emptyIsNull((raw): Parsed<number> => {
   return no('expected empty (no regression gate) or the largest fall from the prior run\'s score that still passes, from 0 to 1 (e.g. "0.02") or a percentage (e.g. "2%")');
 });
 
+/** A confidence level from 50 % to 99.9 %: below that an interval says little, above it needs absurd numbers of documents. */
+export const parseConfidence = emptyIsNull((raw): Parsed<number> => {
+  const fraction = readFraction(raw);
+  if (fraction && fraction.value >= 0.5 && fraction.value <= 0.999) return ok(fraction.value);
+  return no('expected empty (the rules use point estimates) or a confidence level from 0.5 to 0.999, e.g. "0.95" or "95%"');
+});
+
 export function parseOnMissingComparison(raw: string): Parsed<'warn' | 'fail'> {
   const value = raw.toLowerCase();
   if (value === '' || value === 'warn') return ok('warn');
@@ -258,12 +268,13 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
     max_score_drop: inputSchema(parseMaxScoreDrop),
     baseline_run_id: inputSchema(parseBaselineRunId),
     on_missing_comparison: inputSchema(parseOnMissingComparison),
+    confidence: inputSchema(parseConfidence),
     comment: inputSchema(parseCommentMode),
     github_token: inputSchema(parseGithubToken),
   });
   const crossErrors = targetErrors(raw);
   // The report inputs are optional: a caller that predates them still parses.
-  const optional: Partial<RawInputs> = { max_score_drop: '', baseline_run_id: '', on_missing_comparison: '', comment: '', github_token: '' };
+  const optional: Partial<RawInputs> = { max_score_drop: '', baseline_run_id: '', on_missing_comparison: '', confidence: '', comment: '', github_token: '' };
   const result = schema.safeParse({ ...optional, ...raw, api_key: apiKey });
   if (result.success && crossErrors.length === 0) {
     const v = result.data;
@@ -281,6 +292,7 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
         maxScoreDrop: v.max_score_drop,
         baselineRunId: v.baseline_run_id,
         onMissingComparison: v.on_missing_comparison,
+        confidence: v.confidence,
         comment: v.comment,
         githubToken: v.github_token,
       },

@@ -11,6 +11,7 @@ import type { RetabClient } from './retab/client.js';
 import { isRetryable, retryAfterOf } from './retab/errors.js';
 import type { DocumentScore } from './retab/metrics.js';
 import type { DocumentResult, ResultsPage } from './retab/results.js';
+import { Moments, type Sample } from './statistics.js';
 import type { Timing } from './timing.js';
 import { messageOf } from './errors.js';
 
@@ -51,6 +52,10 @@ export interface MetricsDetails {
   unscored_document_count: number;
   /** The lowest-scoring documents, worst first, at most `DETAIL_LIMITS.worstDocuments`. */
   worst_documents: WorstDocument[];
+  /** The documents' scores as n, mean and spread (kept as sums while reading), or null when none has one. */
+  document_scores: Sample | null;
+  /** score − prior_score of the documents scored in both runs, the same way; null when none was. */
+  paired_changes: Sample | null;
 }
 
 export interface ResultsDetails {
@@ -114,12 +119,20 @@ async function readMetrics(client: DetailsClient, options: ReadDetailsOptions, w
   // The whole list came in one body; keep only what the report shows, and name the errored documents.
   const worst = new WorstK<DocumentScore & { score: number }>(worstLimit, compareDocuments);
   const wanted = new Map(errored.filter((doc) => doc.document_id).map((doc) => [doc.document_id as string, doc]));
+  // Sums, not lists: the statistics need n, the mean and the spread, whatever the number of documents.
+  const scores = new Moments();
+  const changes = new Moments();
   let unscored = 0;
   for (const doc of summary.documents) {
     const named = wanted.get(doc.id);
     if (named && doc.filename) named.filename = doc.filename;
-    if (doc.score === null) unscored += 1;
-    else worst.add(doc as DocumentScore & { score: number });
+    if (doc.score === null) {
+      unscored += 1;
+      continue;
+    }
+    worst.add(doc as DocumentScore & { score: number });
+    scores.add(doc.score);
+    if (doc.prior_score !== null) changes.add(doc.score - doc.prior_score);
   }
   return {
     state: 'ok',
@@ -131,6 +144,8 @@ async function readMetrics(client: DetailsClient, options: ReadDetailsOptions, w
     listed_document_count: summary.documents.length,
     unscored_document_count: unscored,
     worst_documents: worst.sorted().map((doc) => ({ id: doc.id, filename: doc.filename, score: doc.score, prior_score: doc.prior_score })),
+    document_scores: scores.sample(),
+    paired_changes: changes.sample(),
   };
 }
 

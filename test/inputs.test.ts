@@ -99,6 +99,23 @@ describe('parseSettings', () => {
     expect(result.ok && result.settings.onMissingComparison).toBe(mode);
   });
 
+  it.each([
+    ['', null],
+    ['0.95', 0.95],
+    ['95%', 0.95],
+    ['99.5%', 0.995],
+    ['0.5', 0.5],
+  ])('reads confidence %j', (confidence, level) => {
+    const result = parse({ confidence });
+    expect(result.ok && result.settings.confidence).toBe(level);
+  });
+
+  it.each(['1', '100%', '0.4', '95', 'high', '0.9999'])('rejects confidence %j, saying what is accepted', (confidence) => {
+    const [error] = errorsOf(parse({ confidence }));
+    expect(error?.input).toBe('confidence');
+    expect(error?.message).toContain('"95%"');
+  });
+
   it('rejects on_missing_comparison "strict", saying what is accepted', () => {
     const [error] = errorsOf(parse({ on_missing_comparison: 'strict' }));
     expect(error?.input).toBe('on_missing_comparison');

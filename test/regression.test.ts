@@ -6,6 +6,7 @@ import { buildOutputs } from '../src/report/outputs.js';
 import { renderSummary } from '../src/report/summary.js';
 import type { MetricsDetails, RunDetails } from '../src/run-details.js';
 import type { ExperimentRun } from '../src/retab/run.js';
+import { Moments } from '../src/statistics.js';
 
 const run = (score: number | null): ExperimentRun => ({
   id: 'exprun_2', status: 'completed', message: null, reason: null, experiment_id: 'exp_abc', workflow_id: null, workflow_version_id: null,
@@ -17,14 +18,14 @@ const base = (score: number | null): GateResult => ({
   status: 'completed', passed: true, failures: [], runId: 'exprun_2', threshold: 0.5, maxErrors: 0, run: run(score), waitedMs: 1000,
 });
 
-const drop = (maxScoreDrop: number | null, onMissingComparison: 'warn' | 'fail' = 'warn') => ({ maxScoreDrop, onMissingComparison });
+const drop = (maxScoreDrop: number | null, onMissingComparison: 'warn' | 'fail' = 'warn', confidence: number | null = null) => ({ maxScoreDrop, onMissingComparison, confidence });
 
 /** The metrics summary: its own score (over the documents with a result) is 0.83 unless said. */
 const metrics = (prior: number | null, extra: Partial<MetricsDetails> = {}): RunDetails => ({
   requested_prior_run_id: null,
   metrics: {
     state: 'ok', score: 0.83, prior_score: prior, prior_run_id: 'exprun_1', scored_document_count: 11, total_document_count: 12,
-    listed_document_count: 12, unscored_document_count: 1, worst_documents: [], ...extra,
+    listed_document_count: 12, unscored_document_count: 1, worst_documents: [], document_scores: null, paired_changes: null, ...extra,
   },
   results: { state: 'ok', document_count: 12, status_counts: { completed: 12 }, errored_documents: [], errored_document_count: 0, pages: 1 },
 });
@@ -91,6 +92,92 @@ describe('the regression gate', () => {
   it('keeps the run verdict: a low score still fails without a regression rule', () => {
     const result = withRunDetails({ ...base(0.4), passed: false, failures: [{ rule: 'score_below_threshold', message: 'low' }] }, metrics(0.41, { score: 0.4 }), drop(0.02));
     expect(result.failures.map((f) => f.rule)).toEqual(['score_below_threshold']);
+  });
+});
+
+/** Per-document data: the scores (and paired changes) the statistics are made from. */
+const SCORES = [0.91, 0.85, 0.78, 0.88, 0.95, 0.62, 0.81, 0.9, 0.87, 0.73, 0.99, 0.84];
+function sample(values: number[]) {
+  const moments = new Moments();
+  for (const value of values) moments.add(value);
+  return moments.sample();
+}
+/** n changes with this mean and spread (half at mean − spread, half at mean + spread). */
+function changes(n: number, mean: number, spread: number) {
+  return sample(Array.from({ length: n }, (_, i) => mean + (i % 2 === 0 ? -spread : spread)));
+}
+
+describe('error bars, the paired comparison and the confidence rule', () => {
+  it('gives the score and the change their intervals, as outputs and in the summary', () => {
+    const details = metrics(0.86, { score: 0.8442, document_scores: sample(SCORES), paired_changes: changes(12, -0.0158, 0.02) });
+    const result = withRunDetails(base(0.84), details, drop(null));
+    // Interval of SCORES at 95 %: 0.7804878607508958 to 0.9078454725824376 (see statistics.test.ts).
+    expect(buildOutputs(result)).toMatchObject({ score_ci_low: '0.7805', score_ci_high: '0.9078' });
+    const interval = result.comparison?.statistics?.change_interval;
+    expect(interval?.n).toBe(12);
+    expect(buildOutputs(result).score_delta_ci_low).toBe(String(Number(interval?.low.toFixed(4))));
+    const text = renderSummary(result);
+    expect(text).toContain('| Score, 95 % CI | 0.8442 ± 0.0637 (95 % CI 0.7805–0.9078, mean of 12 documents) |  |');
+    expect(text).toMatch(/\| Change, 95 % CI \(paired\) \| −0\.0158 ± 0\.01\d* \(95 % CI −0\.0\d+ to −0\.00\d+, 12 documents in both runs\) \| {2}\|/);
+  });
+
+  it('says how many documents were paired when the runs scored different documents', () => {
+    const result = withRunDetails(base(0.84), metrics(0.86, { document_scores: sample(SCORES), paired_changes: changes(8, -0.01, 0.02) }), drop(0.02));
+    expect(result.comparison?.statistics).toMatchObject({ paired_document_count: 8, unpaired_document_count: 4 });
+    expect(renderSummary(result)).toContain('8 documents in both runs; 4 scored in this run only');
+  });
+
+  it('with a confidence level, passes a drop that may be noise, with a note, where the point estimate fails', () => {
+    // Mean change −0.03 past max_score_drop 0.02, but 30 changes spread ±0.1: the interval reaches above −0.02.
+    const noisy = metrics(0.86, { score: 0.83, document_scores: sample(SCORES), paired_changes: changes(30, -0.03, 0.1) });
+    expect(withRunDetails(base(0.83), noisy, drop(0.02)).passed).toBe(false);
+    const result = withRunDetails(base(0.83), noisy, drop(0.02, 'warn', 0.95));
+    expect(result.passed).toBe(true);
+    expect(result.comparison).toMatchObject({ basis: 'interval', confidence: 0.95 });
+    expect(result.comparison?.remarks.join('\n')).toMatch(/the drop may be noise, so the regression gate passes/);
+    const text = renderSummary(result);
+    expect(text).toContain('the drop may be noise');
+    expect(text).toMatch(/\| Change, 95 % CI \(paired\) \| .* \| upper bound ≥ −0\.02 ✅ \|/);
+  });
+
+  it('with a confidence level, fails when the whole interval lies below −max_score_drop', () => {
+    const clear = metrics(0.86, { score: 0.8, document_scores: sample(SCORES), paired_changes: changes(30, -0.06, 0.01) });
+    const result = withRunDetails(base(0.8), clear, drop(0.02, 'warn', 0.95));
+    expect(result.passed).toBe(false);
+    expect(result.failures).toEqual([
+      {
+        rule: 'score_regressed',
+        message: expect.stringMatching(/^the score fell: the mean change over the 30 documents scored in both runs is −0\.06 \(95 % CI −0\.06\d+ to −0\.05\d+\), entirely below −0\.02 \(`max_score_drop` at `confidence` 95 %\)$/),
+      },
+    ]);
+  });
+
+  it('falls back to the point estimates, and says so, without per-document changes', () => {
+    const result = withRunDetails(base(0.83), metrics(0.86, { document_scores: sample(SCORES), paired_changes: null }), drop(0.02, 'warn', 0.95));
+    expect(result.passed).toBe(false);
+    expect(result.comparison?.basis).toBe('point');
+    const text = renderSummary(result);
+    expect(text).toContain('fewer than 2 documents have a score in both runs, so \\`max\\_score\\_drop\\` used the point estimates');
+    expect(text).toContain('the change is a point estimate, without error bars');
+    expect(buildOutputs(result)).toMatchObject({ score_delta_ci_low: '', score_delta_ci_high: '' });
+  });
+
+  it('warns, without failing, when the experiment has too few documents for the tolerance asked', () => {
+    const few = metrics(0.86, { score: 0.86, document_scores: sample(SCORES), paired_changes: changes(12, 0, 0.05) });
+    const result = withRunDetails(base(0.86), few, drop(0.02, 'warn', 0.95));
+    expect(result.passed).toBe(true);
+    const power = result.comparison?.statistics?.power;
+    expect(power?.underpowered).toBe(true);
+    // 12 changes of sd 0.0522: 0.02 + (t(0.975, 11) + t(0.8, 11)) · 0.0522 / √12 ≈ 0.0661.
+    expect(power?.detectable_drop).toBeCloseTo(0.02 + (2.2009851600916384 + 0.8755299780738818) * (0.05 * Math.sqrt(12 / 11)) / Math.sqrt(12), 6);
+    expect(power?.documents_needed).toBeGreaterThan(12);
+    const text = renderSummary(result);
+    expect(text).toContain('> [!WARNING]');
+    expect(text).toContain(`about ${power?.documents_needed} documents scored in both runs`);
+    // Enough documents: no warning.
+    const many = withRunDetails(base(0.86), metrics(0.86, { document_scores: sample(SCORES), paired_changes: changes(2_000, 0, 0.05) }), drop(0.02, 'warn', 0.95));
+    expect(many.comparison?.statistics?.power?.underpowered).toBe(false);
+    expect(renderSummary(many)).not.toContain('[!WARNING]');
   });
 });
 

@@ -75,9 +75,39 @@ describe('the report, end to end on the built action', () => {
   it('says so and passes on the run alone when metrics are unavailable', async () => {
     const result = await runAction({ inputs: gateInputs('exprun_stale', { max_score_drop: '0.02' }) });
     expect(result.exitCode).toBe(0);
-    expect(result.summary).toContain('Per\\-document scores and the prior run are not shown: run exprun\\_stale has stale metrics');
+    expect(result.summary).toContain('Per\\-document scores and the prior run are not shown, and the figures are point estimates without error bars: run exprun\\_stale has stale metrics');
     expect(result.summary).toContain('the regression gate \\(\\`max\\_score\\_drop\\`\\) was not applied');
     expect(result.stdout).toContain('::warning::run exprun_stale has stale metrics');
+  });
+
+  it('with confidence, passes a drop that may be noise and still fails a clear one, with the intervals as outputs', async () => {
+    const pointOnly = await runAction({ inputs: gateInputs('exprun_noisy', { max_score_drop: '0.02' }) });
+    expect(pointOnly.exitCode).toBe(1);
+    const noisy = await runAction({ inputs: gateInputs('exprun_noisy', { max_score_drop: '0.02', confidence: '95%' }) });
+    expect(noisy.exitCode).toBe(0);
+    expect(noisy.outputs).toMatchObject({ passed: 'true', score_delta: '-0.03' });
+    expect(Number(noisy.outputs.score_delta_ci_low)).toBeLessThan(-0.02);
+    expect(Number(noisy.outputs.score_delta_ci_high)).toBeGreaterThan(-0.02);
+    expect(noisy.summary).toContain('the drop may be noise, so the regression gate passes');
+    expect(noisy.stdout).toContain('::warning::This experiment has too few documents for `max_score_drop` 0.02');
+
+    const clear = await runAction({ inputs: gateInputs('exprun_regressed', { max_score_drop: '0.02', confidence: '0.95' }) });
+    expect(clear.exitCode).toBe(1);
+    expect(Number(clear.outputs.score_delta_ci_high)).toBeLessThan(-0.02);
+    expect(Number(clear.outputs.score_ci_low)).toBeLessThan(0.8);
+    expect(Number(clear.outputs.score_ci_high)).toBeGreaterThan(0.8);
+    expect(clear.stdout).toMatch(/::error::the score fell: the mean change over the 30 documents scored in both runs is −0\.06 \(95 %25 CI/); // the runner decodes %25 back to %
+  });
+
+  it('says how many documents were paired when the prior run scored other documents', async () => {
+    const runnerTemp = join(dir, 'runner-temp-paired');
+    await import('node:fs/promises').then((fs) => fs.mkdir(runnerTemp, { recursive: true }));
+    const result = await runAction({ inputs: gateInputs('exprun_half_paired', { max_score_drop: '0.02', confidence: '95%' }), env: { RUNNER_TEMP: runnerTemp } });
+    const report = JSON.parse(await readFile(result.outputs.report_path ?? '', 'utf8'));
+    const paired = report.comparison?.statistics?.paired_document_count;
+    expect(paired).toBeGreaterThan(5);
+    expect(paired).toBeLessThan(35);
+    expect(result.summary).toContain(`${paired} documents in both runs; ${40 - paired} scored in this run only`);
   });
 
   it('fails the max_score_drop rule when metrics are unavailable and on_missing_comparison is fail', async () => {

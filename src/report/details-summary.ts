@@ -3,7 +3,10 @@
  * documents, the worst documents and the errored ones. Every list is capped ("and N more") and
  * every string from the API escaped and cut, so the text is bounded however large the run.
  */
+import { formatLevel, powerWarning, type ComparisonStatistics } from '../comparison-statistics.js';
 import type { GateResult } from '../gate-result.js';
+import type { Comparison } from '../regression.js';
+import type { Interval } from '../statistics.js';
 import type { ErroredDocument, MetricsDetails, ResultsDetails, WorstDocument } from '../run-details.js';
 import { formatScore } from '../verdict.js';
 import { escapeMarkdown as md, markdownTable } from './markdown.js';
@@ -24,23 +27,59 @@ export function formatChange(delta: number): string {
   return rounded > 0 ? `▲ +${formatScore(rounded)}` : `▼ −${formatScore(-rounded)}`;
 }
 
-/** Rows for the figures table, after the score: the prior score and the change. */
+/** `0.8442 ± 0.0637 (95 % CI 0.7805–0.9078, 12 documents)`; the change's bounds carry their sign. */
+function intervalText(interval: Interval, signed: boolean, documents: string): string {
+  const half = (interval.high - interval.low) / 2;
+  const value = signed ? formatChangeFigure(interval.mean) : formatScore(interval.mean);
+  const bounds = signed ? `${formatChangeFigure(interval.low)} to ${formatChangeFigure(interval.high)}` : `${formatScore(interval.low)}–${formatScore(interval.high)}`;
+  return `${value} ± ${formatScore(half)} (${formatLevel(interval.level)} CI ${bounds}, ${documents})`;
+}
+
+/** −0.06, +0.01, 0. */
+function formatChangeFigure(value: number): string {
+  const rounded = Number(value.toFixed(4));
+  return rounded < 0 ? `−${formatScore(-rounded)}` : rounded > 0 ? `+${formatScore(rounded)}` : '0';
+}
+
+function regressed(result: GateResult): boolean {
+  return result.failures.some((f) => f.rule === 'score_regressed');
+}
+
+/** Rows for the figures table, after the score: its error bars, the prior score, the change and its error bars, the power. */
 export function comparisonRows(result: GateResult): SummaryRow[] {
   const comparison = result.comparison;
   if (!comparison) return [];
+  const statistics = comparison.statistics;
   const rows: SummaryRow[] = [];
+  if (statistics?.score_interval) {
+    const n = statistics.score_interval.n;
+    rows.push([`Score, ${formatLevel(statistics.level)} CI`, intervalText(statistics.score_interval, false, `mean of ${n} ${n === 1 ? 'document' : 'documents'}`), '']);
+  }
   if (comparison.prior_score !== null) {
     const against = comparison.prior_run_id ? ` (run ${md(comparison.prior_run_id, 200)})` : '';
     rows.push(['Prior score', `${formatScore(comparison.prior_score)}${against}`, '']);
   }
+  const maxDrop = comparison.max_score_drop;
   if (comparison.delta !== null) {
-    const maxDrop = comparison.max_score_drop;
-    const gate = maxDrop === null ? '' : `≥ −${formatScore(maxDrop)}${result.failures.some((f) => f.rule === 'score_regressed') ? ' ❌' : ' ✅'}`;
+    const gate = maxDrop === null || comparison.basis !== 'point' ? '' : `≥ −${formatScore(maxDrop)}${regressed(result) ? ' ❌' : ' ✅'}`;
     // Which measure: the summary's score over the documents with a result, for both runs (like with like).
     const measured = comparison.score !== null && comparison.prior_score !== null ? ` (${formatScore(comparison.score)} against ${formatScore(comparison.prior_score)}, scored documents only)` : '';
     rows.push(['Change', `**${formatChange(comparison.delta)}**${measured}`, gate]);
   }
+  if (statistics?.change_interval) rows.push(changeIntervalRow(result, comparison, statistics, statistics.change_interval));
+  const power = statistics?.power;
+  if (power) {
+    rows.push(['Smallest drop caught 4 times in 5', `${formatScore(power.detectable_drop)} (${statistics.paired_document_count} paired documents, ${formatLevel(power.level)} interval rule)`, power.underpowered ? '⚠️ too few documents' : '']);
+  }
   return rows;
+}
+
+function changeIntervalRow(result: GateResult, comparison: Comparison, statistics: ComparisonStatistics, interval: Interval): SummaryRow {
+  const unpaired = statistics.unpaired_document_count;
+  const documents = `${interval.n} documents in both runs${unpaired > 0 ? `; ${unpaired} scored in this run only` : ''}`;
+  const maxDrop = comparison.max_score_drop;
+  const gate = maxDrop !== null && comparison.basis === 'interval' ? `upper bound ≥ −${formatScore(maxDrop)}${regressed(result) ? ' ❌' : ' ✅'}` : '';
+  return [`Change, ${formatLevel(statistics.level)} CI (paired)`, intervalText(interval, true, documents), gate];
 }
 
 /** A row for the figures table, after the documents: how many documents have a score. */
@@ -66,11 +105,24 @@ export function detailSections(result: GateResult, options: DetailOptions = {}):
 function noteLines(result: GateResult): string[] {
   const details = result.details;
   const notes: string[] = [];
-  if (details && details.metrics.state !== 'ok') notes.push(`Per-document scores and the prior run are not shown: ${details.metrics.message}`);
+  if (details && details.metrics.state !== 'ok') {
+    notes.push(`Per-document scores and the prior run are not shown, and the figures are point estimates without error bars: ${details.metrics.message}`);
+  }
   if (details && details.results.state !== 'ok') notes.push(`Per-document results are not shown: ${details.results.message}`);
-  if (result.comparison?.note) notes.push(result.comparison.note);
-  return notes.flatMap((note) => ['> [!NOTE]', `> ${md(note, 1_000)}`, '']);
+  const comparison = result.comparison;
+  if (comparison?.note) notes.push(comparison.note);
+  const statistics = comparison?.statistics;
+  if (statistics && !statistics.score_interval) notes.push('Fewer than 2 documents have a score: the score has no error bars.');
+  if (statistics && statistics.score_interval && !statistics.change_interval && comparison?.prior_score !== null) {
+    notes.push('Fewer than 2 documents have a score in both runs: the change is a point estimate, without error bars.');
+  }
+  notes.push(...(comparison?.remarks ?? []));
+  const lines = notes.flatMap((note) => ['> [!NOTE]', `> ${md(note, 1_000)}`, '']);
+  const warning = powerWarning(comparison?.statistics, comparison?.max_score_drop ?? null);
+  if (warning) lines.push('> [!WARNING]', `> ${md(warning, 1_000)}`, '');
+  return lines;
 }
+
 
 function worstSection(metrics: MetricsDetails, limit: number): string[] {
   if (metrics.worst_documents.length === 0) return [];

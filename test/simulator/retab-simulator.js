@@ -74,6 +74,10 @@ export const BUILT_IN_RUNS = /** @type {RunSpec[]} */ ([
   { id: 'exprun_forever', pendingMs: 0, runningMs: 24 * 3_600_000, total: 500, final: { status: 'completed', score: 0.9 } },
   { id: 'exprun_regressed', runningMs: 300, total: 30, final: { status: 'completed', score: 0.8, error_count: 0 }, documents: { priorScore: 0.86, priorRunId: 'exprun_pass' } },
   { id: 'exprun_improved', runningMs: 300, total: 30, final: { status: 'completed', score: 0.91, error_count: 2 }, documents: { priorScore: 0.87, priorRunId: 'exprun_pass' } },
+  // A drop of 0.03 whose per-document changes are as noisy as the scores: maybe noise at 95 %.
+  { id: 'exprun_noisy', runningMs: 300, total: 30, final: { status: 'completed', score: 0.84, error_count: 0 }, documents: { priorScore: 0.87, priorRunId: 'exprun_pass', pairNoise: 1 } },
+  // The prior run scored only about half of these documents.
+  { id: 'exprun_half_paired', runningMs: 300, total: 40, final: { status: 'completed', score: 0.85, error_count: 0 }, documents: { priorScore: 0.86, priorRunId: 'exprun_pass', priorCoverage: 0.5 } },
   { id: 'exprun_first', runningMs: 200, total: 12, final: { status: 'completed', score: 0.88, error_count: 0 }, documents: { priorScore: null, priorRunId: null } },
   { id: 'exprun_nometrics', runningMs: 200, total: 12, final: { status: 'completed', score: 0.88, error_count: 0 }, documents: { metrics: 'no_metrics' } },
   { id: 'exprun_stale', runningMs: 200, total: 12, final: { status: 'completed', score: 0.88, error_count: 0 }, documents: { metrics: 'stale_metrics' } },

@@ -19,6 +19,7 @@ export function rawInputs(overrides: Partial<RawInputs> = {}): RawInputs {
     max_score_drop: '',
     baseline_run_id: '',
     on_missing_comparison: 'warn',
+    confidence: '',
     comment: 'false',
     github_token: '',
     ...overrides,
