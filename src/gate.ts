@@ -23,7 +23,7 @@ import { waitForRun, type WaitOutcome } from './wait.js';
 import type { Timing } from './timing.js';
 
 /** The Retab calls the flow makes. */
-export type GateClient = Pick<RetabClient, 'getRun' | 'startRun' | 'listRecentRuns' | 'cancelRun' | 'getMetricsSummary' | 'getResultsPage'>;
+export type GateClient = Pick<RetabClient, 'getRun' | 'startRun' | 'listRecentRuns' | 'cancelRun' | 'getMetricsSummary' | 'getResultsPage' | 'getTargetMetrics'>;
 
 export interface GateLog {
   info(message: string): void;
@@ -156,6 +156,7 @@ async function readDetails(runId: string, settings: Settings, deadline: number, 
     debug: (line) => log.debug(line),
   }).finally(() => clearTimeout(timer));
   for (const part of [details.metrics, details.results]) if (part.state !== 'ok') log.warning(part.message);
+  if (details.fields?.state === 'ok' && details.fields.problem) log.warning(details.fields.problem);
   return details;
 }
 

@@ -55,6 +55,8 @@ describe('the report, end to end on the built action', () => {
     expect(result.outputs).toMatchObject({ passed: 'false', score: '0.8', prior_score: '0.86', score_delta: '-0.06' });
     expect(result.summary).toContain('| Change | **▼ −0.06** (0.8 against 0.86, scored documents only) | ≥ −0.02 ❌ |');
     expect(result.stdout).toContain('::error::score 0.8 fell 0.06 below the prior score 0.86 (run exprun_pass); at most 0.02 allowed (`max_score_drop`; scores of the documents that produced a result)');
+    expect(result.summary).toContain('Against the prior run, the 8 lowest-scoring of 10 fields, the largest move first:');
+    expect(result.summary).toMatch(/\| Weakest field \| Score \|/);
     // runAction removes its RUNNER_TEMP afterwards; the path it gave must have been under it.
     expect(result.outputs.report_path).toMatch(/retab-gate-[^/]+\/retab-gate-[^/]+\/retab-gate-report\.json$/);
   });

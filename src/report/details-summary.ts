@@ -4,6 +4,7 @@
  * every string from the API escaped and cut, so the text is bounded however large the run.
  */
 import { formatLevel, powerWarning, type ComparisonStatistics } from '../comparison-statistics.js';
+import type { FieldChange, FieldDetails, FieldUnavailable } from '../field-details.js';
 import type { GateResult } from '../gate-result.js';
 import type { Comparison } from '../regression.js';
 import type { Interval } from '../statistics.js';
@@ -97,8 +98,43 @@ export function detailSections(result: GateResult, options: DetailOptions = {}):
   const lines = noteLines(result);
   const details = result.details;
   if (details?.metrics.state === 'ok') lines.push(...worstSection(details.metrics, limit));
+  if (details?.fields) lines.push(...fieldSections(details.fields, limit));
   if (details?.results.state === 'ok') lines.push(...erroredSection(details.results, limit));
   return lines;
+}
+
+/** What changed field by field, the weakest fields (or labels), the largest confusions; what could not be read. */
+function fieldSections(fields: FieldDetails | FieldUnavailable, limit: number): string[] {
+  if (fields.state !== 'ok') return ['> [!NOTE]', `> ${md(`Field-by-field figures are not shown: ${fields.message}.`, 1_000)}`, ''];
+  const rows = Math.min(limit, 10);
+  const lines: string[] = [];
+  if (fields.kind === 'fields') {
+    lines.push('#### Fields', '');
+    if (fields.changes.length > 0) {
+      lines.push(`Against the prior run, the ${fields.reads.asked} lowest-scoring of ${fields.count} fields, the largest move first:`, '');
+      lines.push(...markdownTable(['Field', 'Score', 'Prior', 'Change'], fields.changes.slice(0, rows).map(fieldChangeRow)));
+    }
+    lines.push(...markdownTable(['Weakest field', 'Score'], fields.weakest.slice(0, rows).map((field) => [md(field.path, 120), formatScore(field.score)])));
+  } else {
+    lines.push('#### Labels', '');
+    if (fields.weakest.length > 0) lines.push(...markdownTable(['Weakest label', 'Agreement'], fields.weakest.slice(0, rows).map((label) => [md(label.path, 120), formatScore(label.score)])));
+    if (fields.flows.length > 0) lines.push(...markdownTable(['Confused', 'Taken for', 'Share'], fields.flows.slice(0, rows).map((flow) => [md(flow.source, 120), md(flow.target, 120), formatScore(flow.score)])));
+  }
+  const { failed, skipped, asked } = fields.reads;
+  const missing: string[] = [];
+  if (failed > 0) missing.push(`${failed} of ${asked} fields could not be read against the prior run (${fields.problem ?? 'no reason given'})`);
+  if (skipped > 0) missing.push(`${skipped} fields were not read: the report's time budget ran out`);
+  for (const line of missing) lines.push('> [!NOTE]', `> ${md(`${line}.`, 1_000)}`, '');
+  return lines;
+}
+
+function fieldChangeRow(field: FieldChange): string[] {
+  return [
+    md(field.path, 120),
+    field.score === null ? '—' : formatScore(field.score),
+    field.prior_score === null ? '—' : formatScore(field.prior_score),
+    field.change === null ? 'unknown' : formatChange(field.change),
+  ];
 }
 
 /** Why parts of the report are missing, one Markdown note each. */

@@ -24,6 +24,7 @@ export function buildJsonReport(result: GateResult): Record<string, unknown> {
     comparison: result.comparison ?? null,
     metrics: result.details?.metrics ?? null,
     results: result.details?.results ?? null,
+    fields: result.details?.fields ?? null,
     requested_prior_run_id: result.details?.requested_prior_run_id ?? null,
   };
 }

@@ -23,6 +23,7 @@ export const SIMULATOR_KEY = 'rt_test_simulator_key';
  * @property {string} [experimentId]
  * @property {string} [workflowName]
  * @property {string} [blockId]
+ * @property {'extract' | 'classifier' | 'split'} [blockType] 'extract' by default: per-field figures; else per-label ones
  * @property {number} [nConsensus]
  * @property {(fraction: number) => number} [progress] share of documents done at a share of the running time
  * @property {string} [createdAt] ISO time of creation (runs started through the API get the real time)
@@ -78,6 +79,7 @@ export const BUILT_IN_RUNS = /** @type {RunSpec[]} */ ([
   { id: 'exprun_noisy', runningMs: 300, total: 30, final: { status: 'completed', score: 0.84, error_count: 0 }, documents: { priorScore: 0.87, priorRunId: 'exprun_pass', pairNoise: 1 } },
   // The prior run scored only about half of these documents.
   { id: 'exprun_half_paired', runningMs: 300, total: 40, final: { status: 'completed', score: 0.85, error_count: 0 }, documents: { priorScore: 0.86, priorRunId: 'exprun_pass', priorCoverage: 0.5 } },
+  { id: 'exprun_classifier', runningMs: 200, total: 20, blockType: 'classifier', final: { status: 'completed', score: 0.86, error_count: 0 }, documents: { priorScore: 0.88, priorRunId: 'exprun_pass' } },
   { id: 'exprun_first', runningMs: 200, total: 12, final: { status: 'completed', score: 0.88, error_count: 0 }, documents: { priorScore: null, priorRunId: null } },
   { id: 'exprun_nometrics', runningMs: 200, total: 12, final: { status: 'completed', score: 0.88, error_count: 0 }, documents: { metrics: 'no_metrics' } },
   { id: 'exprun_stale', runningMs: 200, total: 12, final: { status: 'completed', score: 0.88, error_count: 0 }, documents: { metrics: 'stale_metrics' } },
@@ -297,7 +299,8 @@ export async function startSimulator(options = {}) {
     const id = url.searchParams.get('run_id') ?? '';
     const run = runs.get(id);
     if (!run) return send(404, { detail: `Experiment run not found: ${id}` });
-    if (url.searchParams.get('view') !== 'summary') return send(422, { detail: [{ loc: ['query', 'view'], msg: 'only summary is simulated', type: 'value_error' }] });
+    const view = url.searchParams.get('view');
+    if (view !== 'summary' && view !== 'by_target') return send(422, { detail: [{ loc: ['query', 'view'], msg: 'only summary and by_target are simulated', type: 'value_error' }] });
     const docs = run.documents ?? {};
     const final = run.final;
     if (docs.metrics === 'stale_metrics') {
@@ -316,9 +319,17 @@ export async function startSimulator(options = {}) {
       priorScore = other.final.status === 'completed' ? (other.final.score ?? null) : null;
       priorRunId = baseline;
     }
+    const runScore = final.score;
+    const blockType = run.blockType ?? 'extract';
+    if (view === 'by_target') {
+      const path = url.searchParams.get('target_path') ?? '';
+      const index = FIELDS.indexOf(path);
+      if (blockType !== 'extract' || index < 0) return send(404, { detail: `Target not found: ${path}` });
+      const { score, prior } = fieldScores(runScore, priorScore, index);
+      return send(200, { run_id: id, kind: 'by_target', target: path, score, prior_score: prior, confusion: null, documents: [] });
+    }
     const total = run.total ?? 12;
     const errors = final.error_count ?? 0;
-    const runScore = final.score;
     const document = (/** @type {number} */ i) => {
       const score = isErrored(i, total, errors) ? null : documentScore(runScore, i);
       const prior = priorScore === null || score === null ? null : priorDocumentScore(priorScore, i, docs);
@@ -346,7 +357,7 @@ export async function startSimulator(options = {}) {
     record.status = 200;
     res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId });
     res.write(
-      JSON.stringify({ experiment_id: run.experimentId ?? 'exp_abc', run_id: id, kind: 'summary', view: 'summary', block_type: 'extract', score: summaryScore, prior_score: summaryPrior, prior_run_id: priorRunId }).slice(0, -1) +
+      JSON.stringify({ experiment_id: run.experimentId ?? 'exp_abc', run_id: id, kind: 'summary', view: 'summary', block_type: blockType, score: summaryScore, prior_score: summaryPrior, prior_run_id: priorRunId }).slice(0, -1) +
         ',"documents":[',
     );
     for (let start = 0; start < total; start += 1000) {
@@ -357,7 +368,7 @@ export async function startSimulator(options = {}) {
       }
       res.write((start > 0 ? ',' : '') + chunk.join(','));
     }
-    res.end(`],"scored_document_count":${scored},"total_document_count":${total},"aggregate":{"likelihoods":{"vendor.name":0.78}}}`);
+    res.end(`],"scored_document_count":${scored},"total_document_count":${total},"aggregate":${JSON.stringify(aggregateOf(blockType, runScore, priorScore))}}`);
   }
 
   /** One cursor page of per-document results, generated from the index: nothing is stored. */
@@ -393,7 +404,7 @@ export async function startSimulator(options = {}) {
         document_id: documentId(i),
         lifecycle,
         timing: { created_at: '2026-05-02T11:00:00Z', completed_at: '2026-05-02T11:01:00Z' },
-        block_type: 'extract',
+        block_type: run.blockType ?? 'extract',
         artifact: null,
         attempt: 1,
       });
@@ -506,6 +517,23 @@ export function priorDocumentScore(priorScore, i, docs) {
   const spread = Math.min(0.15, priorScore, 1 - priorScore);
   return round(priorScore + spread * ((1 - noise) * mirrored(i, 1) + noise * mirrored(i, 2)));
 }
+/** The fields of the simulated extract block, for `aggregate.likelihoods` and `view=by_target`. */
+export const FIELDS = ['vendor.name', 'invoice_number', 'invoice_date', 'due_date', 'total_amount', 'currency', 'line_items.description', 'line_items.quantity', 'line_items.amount', 'buyer.address'];
+const clamp = (/** @type {number} */ n) => Math.min(1, Math.max(0, n));
+/** A field's score around the run's, and its prior around the prior run's (null without a prior run). */
+export function fieldScores(/** @type {number} */ runScore, /** @type {number | null} */ priorScore, /** @type {number} */ index) {
+  const score = clamp(round(runScore + (hash(index, 4) - 0.5) * 0.3));
+  const prior = priorScore === null ? null : clamp(round(score + (priorScore - runScore) + (hash(index, 5) - 0.5) * 0.12));
+  return { score, prior };
+}
+/** The summary's `aggregate`: per-field likelihoods for extract blocks; per-label agreement and confusion flows otherwise. */
+function aggregateOf(/** @type {string} */ blockType, /** @type {number} */ runScore, /** @type {number | null} */ priorScore) {
+  if (blockType === 'extract') return { likelihoods: Object.fromEntries(FIELDS.map((path, i) => [path, fieldScores(runScore, priorScore, i).score])) };
+  const labels = ['invoice', 'receipt', 'contract', 'purchase_order'];
+  const diag = Object.fromEntries(labels.map((label, i) => [label, clamp(round(runScore + (hash(i, 6) - 0.5) * 0.2))]));
+  const flows = labels.flatMap((source, i) => labels.map((target, j) => ({ source, target, score: i === j ? diag[source] : round(hash(i * 7 + j, 7) * 0.1) })));
+  return { diag, flows };
+}
 const DEFAULT_CREATED_AT = '2026-05-02T11:00:00Z';
 
 /**
@@ -573,7 +601,7 @@ export function renderRun(spec, elapsedMs, shape) {
       ...common,
       workflow_id: 'wf_abc123',
       workflow_version_id: 'draft_2026_05_18',
-      block_type: 'extract',
+      block_type: spec.blockType ?? 'extract',
       block_version_id: null,
       block_execution_fingerprint: '0ff93ddc7cefcb42',
       documents_fingerprint: 'ddd95baadce6045f',
@@ -585,7 +613,7 @@ export function renderRun(spec, elapsedMs, shape) {
   return {
     ...common,
     workflow: { workflow_id: 'wf_abc123', version_id: 'draft_2026_05_18', name_at_run_time: spec.workflowName ?? 'Invoice workflow', requested_version: 'draft' },
-    block_kind: 'extract',
+    block_kind: spec.blockType ?? 'extract',
     definition_fingerprint: '0ff93ddc7cefcb42',
     documents_fingerprint: 'ddd95baadce6045f',
   };
