@@ -12,6 +12,7 @@ import { isRetryable, retryAfterOf } from './retab/errors.js';
 import { readFieldDetails, type FieldDetails, type FieldUnavailable } from './field-details.js';
 import type { DocumentScore } from './retab/metrics.js';
 import { readAggregate, type Aggregate } from './retab/targets.js';
+import type { Trend, TrendUnavailable } from './trend.js';
 import type { DocumentResult, ResultsPage } from './retab/results.js';
 import { Moments, type Sample } from './statistics.js';
 import type { Timing } from './timing.js';
@@ -78,6 +79,8 @@ export interface RunDetails {
   results: ResultsDetails | Unavailable;
   /** What changed field by field (see field-details.ts); absent when the metrics could not be read. */
   fields?: FieldDetails | FieldUnavailable | null;
+  /** The experiment's recent completed runs (see trend.ts); absent when not read. */
+  trend?: Trend | TrendUnavailable | null;
 }
 
 export interface ReadDetailsOptions extends Pick<Timing, 'sleep' | 'random'> {

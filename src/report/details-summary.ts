@@ -83,6 +83,16 @@ function changeIntervalRow(result: GateResult, comparison: Comparison, statistic
   return [`Change, ${formatLevel(statistics.level)} CI (paired)`, intervalText(interval, true, documents), gate];
 }
 
+/** A row for the figures table: the experiment's recent completed runs as a sparkline, oldest first. */
+export function trendRows(result: GateResult): SummaryRow[] {
+  const trend = result.details?.trend;
+  if (!trend) return [];
+  if (trend.state !== 'ok') return [['Trend', `— (${md(trend.message, 300)})`, '']];
+  const first = trend.points[0]?.score ?? 0;
+  const last = trend.points.at(-1)?.score ?? 0;
+  return [['Trend', `${formatScore(first)} ${trend.sparkline} ${formatScore(last)} (${trend.points.length} completed runs, oldest first; lowest ${formatScore(trend.min)}, highest ${formatScore(trend.max)})`, '']];
+}
+
 /** A row for the figures table, after the documents: how many documents have a score. */
 export function scoredRow(result: GateResult): SummaryRow[] {
   const metrics = result.details?.metrics;

@@ -25,6 +25,7 @@ export function buildJsonReport(result: GateResult): Record<string, unknown> {
     metrics: result.details?.metrics ?? null,
     results: result.details?.results ?? null,
     fields: result.details?.fields ?? null,
+    trend: result.details?.trend ?? null,
     requested_prior_run_id: result.details?.requested_prior_run_id ?? null,
   };
 }

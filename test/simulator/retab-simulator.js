@@ -103,6 +103,22 @@ export const BUILT_IN_RUNS = /** @type {RunSpec[]} */ ([
   },
 ]);
 
+/**
+ * Past completed runs (and one that errored) of experiment `exp_trend`, oldest first, for the
+ * trend; `exprun_trend` is its newest run.
+ */
+export const TREND_HISTORY = [0.91, 0.9, 0.91, 0.89, 0.88, null, 0.86];
+const TREND_RUNS = /** @type {RunSpec[]} */ ([
+  ...TREND_HISTORY.map((score, i) => ({
+    id: `exprun_trend_${i + 1}`,
+    experimentId: 'exp_trend',
+    createdAt: `2026-04-${String(10 + i).padStart(2, '0')}T09:00:00Z`,
+    total: 30,
+    final: score === null ? { status: /** @type {const} */ ('error'), message: 'Block failed' } : { status: /** @type {const} */ ('completed'), score, error_count: 0 },
+  })),
+  { id: 'exprun_trend', experimentId: 'exp_trend', createdAt: '2026-04-20T09:00:00Z', runningMs: 200, total: 30, final: { status: 'completed', score: 0.84, error_count: 0 }, documents: { priorScore: 0.86, priorRunId: 'exprun_trend_7' } },
+]);
+
 /** Experiments every simulator knows, for starting runs: the end-to-end tests and the demo use them. */
 export const BUILT_IN_EXPERIMENTS = /** @type {ExperimentSpec[]} */ ([
   { id: 'exp_pass', run: { queuedMs: 200, runningMs: 800, total: 12, final: { status: 'completed', score: 0.91, error_count: 0 } } },
@@ -138,6 +154,12 @@ export async function startSimulator(options = {}) {
 
   const addRun = (/** @type {RunSpec} */ spec) => runs.set(spec.id, { ...spec, firstReadAt: null });
   for (const spec of [...BUILT_IN_RUNS, ...(options.runs ?? [])]) addRun(spec);
+  for (const spec of TREND_RUNS) {
+    addRun(spec);
+    // Past runs: finished long before anybody reads them (the newest, the gated one, runs on cue).
+    const run = runs.get(spec.id);
+    if (run && spec.id !== 'exprun_trend') run.firstReadAt = started - 3_600_000;
+  }
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
