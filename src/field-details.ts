@@ -89,7 +89,8 @@ export async function readFieldDetails(aggregate: Aggregate | null, options: Rea
       changes.push({ path, score: target.score, prior_score: target.prior_score, change });
     } catch (error) {
       reads.failed += 1;
-      problem ??= `could not read field ${path} of run ${options.runId}: ${messageOf(error)}`;
+      // The path is API text: quoted and cut, so it cannot break the log line it ends up in.
+      problem ??= `could not read field ${JSON.stringify(path.slice(0, 200))} of run ${options.runId}: ${messageOf(error)}`;
     }
   }
   changes.sort((a, b) => (b.change === null ? -1 : 0) - (a.change === null ? -1 : 0) || Math.abs(b.change ?? 0) - Math.abs(a.change ?? 0));

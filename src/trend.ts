@@ -57,6 +57,6 @@ export async function readTrend(
   try {
     return trendOf(await listRecentRuns(current.experiment_id, TREND_RUNS, signal), current);
   } catch (error) {
-    return { state: 'failed', message: `could not list the recent runs of experiment ${current.experiment_id}: ${messageOf(error)}` };
+    return { state: 'failed', message: `could not list the recent runs of experiment ${JSON.stringify(current.experiment_id.slice(0, 200))}: ${messageOf(error)}` };
   }
 }

@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readFieldDetails, type ReadFieldsOptions } from '../src/field-details.js';
 import { RetabClient } from '../src/retab/client.js';
 import { readAggregate } from '../src/retab/targets.js';
+import { renderSummary } from '../src/report/summary.js';
 import { readRunDetails } from '../src/run-details.js';
+import { makeRun } from './support/runs.js';
 import { FIELDS, fieldScores, startSimulator } from './simulator/retab-simulator.js';
 
 /** 20 fields scored 0.50, 0.52, …; the prior is 0.1 higher for field 3, equal otherwise. */
@@ -38,7 +40,7 @@ describe('readFieldDetails', () => {
 
   it('counts and says what it could not read, and reads nothing once the time budget is spent', async () => {
     const failing = await readFieldDetails({ likelihoods, diag: [], flows: [] }, options({ getTarget: async () => Promise.reject(new Error('HTTP 500')) }));
-    expect(failing).toMatchObject({ state: 'ok', changes: [], reads: { asked: 8, answered: 0, failed: 8 }, problem: 'could not read field field_0 of run exprun_2: HTTP 500' });
+    expect(failing).toMatchObject({ state: 'ok', changes: [], reads: { asked: 8, answered: 0, failed: 8 }, problem: 'could not read field "field_0" of run exprun_2: HTTP 500' });
     const spent = AbortSignal.abort();
     const opts = options({ signal: spent });
     const skipped = await readFieldDetails({ likelihoods, diag: [], flows: [] }, opts);
@@ -56,6 +58,26 @@ describe('readFieldDetails', () => {
     const details = await readFieldDetails({ likelihoods: [], diag: [['a', 0.9], ['b', 0.7]], flows }, opts);
     expect(opts.asked).toEqual([]);
     expect(details).toMatchObject({ kind: 'labels', weakest: [{ path: 'b', score: 0.7 }, { path: 'a', score: 0.9 }], flows: [flows[2], flows[1]] });
+  });
+
+  it('quotes a field path from the API in the problem, so a line break in it cannot start a workflow command', async () => {
+    const hostile: Array<[string, number]> = [['x\n::error::forged', 0.1]];
+    const details = await readFieldDetails({ likelihoods: hostile, diag: [], flows: [] }, options({ getTarget: async () => Promise.reject(new Error('HTTP 500')) }));
+    expect(details.state === 'ok' && details.problem).toBe('could not read field "x\\n::error::forged" of run exprun_2: HTTP 500');
+  });
+
+  it('escapes field paths and labels in the summary: no HTML, link or table cell from the API', async () => {
+    const hostile = '<img src=x onerror=alert(1)> [click](https://evil.example) | **b**';
+    const fields = await readFieldDetails({ likelihoods: [[hostile, 0.2]], diag: [], flows: [] }, options({ getTarget: async () => ({ score: 0.2, prior_score: 0.3 }) }));
+    const labels = await readFieldDetails({ likelihoods: [], diag: [[hostile, 0.5]], flows: [{ source: hostile, target: 'b', score: 0.3 }] }, options());
+    for (const details of [fields, labels]) {
+      const text = renderSummary({
+        status: 'completed', passed: true, failures: [], runId: 'exprun_2', threshold: 0.5, maxErrors: 0, run: makeRun(), waitedMs: 1,
+        details: { requested_prior_run_id: null, metrics: { state: 'no_metrics', message: 'none' }, results: { state: 'failed', message: 'x' }, fields: details },
+      });
+      expect(text).toContain('&lt;img src=x onerror=alert\\(1\\)&gt;');
+      expect(text).not.toMatch(/<img|\]\(https|\| \*\*b\*\*/);
+    }
   });
 
   it('says the data is missing rather than guessing', async () => {

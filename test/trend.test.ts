@@ -55,7 +55,7 @@ describe('trendOf', () => {
     expect(trendOf([], current)).toEqual({ state: 'missing', message: 'fewer than 2 completed runs of the experiment have a score' });
     expect(await readTrend(async () => Promise.reject(new Error('HTTP 503')), current, AbortSignal.timeout(1_000))).toEqual({
       state: 'failed',
-      message: 'could not list the recent runs of experiment exp_abc: HTTP 503',
+      message: 'could not list the recent runs of experiment "exp_abc": HTTP 503',
     });
   });
 
