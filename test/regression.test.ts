@@ -158,8 +158,11 @@ describe('error bars, the paired comparison and the confidence rule', () => {
     expect(result.comparison?.basis).toBe('point');
     const text = renderSummary(result);
     expect(text).toContain('fewer than 2 documents have a score in both runs, so \\`max\\_score\\_drop\\` used the point estimates');
-    expect(text).toContain('the change is a point estimate, without error bars');
     expect(buildOutputs(result)).toMatchObject({ score_delta_ci_low: '', score_delta_ci_high: '' });
+    // Without confidence, the summary still says the change has no error bars.
+    expect(renderSummary(withRunDetails(base(0.83), metrics(0.86, { document_scores: sample(SCORES), paired_changes: null }), drop(0.02)))).toContain(
+      'the change is a point estimate, without error bars',
+    );
   });
 
   it('warns, without failing, when the experiment has too few documents for the tolerance asked', () => {

@@ -159,7 +159,9 @@ function noteLines(result: GateResult): string[] {
   if (comparison?.note) notes.push(comparison.note);
   const statistics = comparison?.statistics;
   if (statistics && !statistics.score_interval) notes.push('Fewer than 2 documents have a score: the score has no error bars.');
-  if (statistics && statistics.score_interval && !statistics.change_interval && comparison?.prior_score !== null) {
+  // With `confidence`, the rule's own remark says this already.
+  const ruleSaysSo = comparison?.confidence !== null && comparison?.basis === 'point';
+  if (statistics && statistics.score_interval && !statistics.change_interval && comparison?.prior_score !== null && !ruleSaysSo) {
     notes.push('Fewer than 2 documents have a score in both runs: the change is a point estimate, without error bars.');
   }
   notes.push(...(comparison?.remarks ?? []));
