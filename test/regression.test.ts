@@ -7,6 +7,7 @@ import { renderSummary } from '../src/report/summary.js';
 import type { MetricsDetails, RunDetails } from '../src/run-details.js';
 import type { ExperimentRun } from '../src/retab/run.js';
 import { Moments } from '../src/statistics.js';
+import { mulberry32 } from './support/prng.js';
 
 const run = (score: number | null): ExperimentRun => ({
   id: 'exprun_2', status: 'completed', message: null, reason: null, experiment_id: 'exp_abc', workflow_id: null, workflow_version_id: null,
@@ -210,5 +211,31 @@ describe('the summary with details', () => {
     expect(text).toContain('- **d0**: \\[link\\]\\(http://evil.example\\) \\# h');
     expect(text).toContain('- …and 35 more');
     expect(text).not.toMatch(/<b>|\]\(http/);
+  });
+});
+
+describe('the confidence rule, by simulation (docs/statistics.md has the full table)', () => {
+  /** The share of 2,000 simulated runs of n documents, with paired changes ~ N(delta, 0.05), that the rule fails. */
+  function failRate(n: number, delta: number, seed: number): number {
+    const random = mulberry32(seed);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    let failed = 0;
+    const trials = 2_000;
+    for (let trial = 0; trial < trials; trial++) {
+      const moments = new Moments();
+      for (let i = 0; i < n; i++) moments.add(delta + 0.05 * normal());
+      const paired = moments.sample();
+      const result = withRunDetails(base(0.8), metrics(0.8, { score: 0.8 + (paired?.mean ?? 0), paired_changes: paired }), drop(0.02, 'warn', 0.95));
+      if (!result.passed) failed += 1;
+    }
+    return failed / trials;
+  }
+
+  it('fails a true change of exactly −max_score_drop at most (1 − level) / 2 of the time, and no change almost never', () => {
+    // 2.5 % plus three standard errors of a 2,000-trial rate (0.35 %).
+    for (const n of [30, 100]) expect(failRate(n, -0.02, n)).toBeLessThan(0.025 + 3 * Math.sqrt((0.025 * 0.975) / 2_000));
+    expect(failRate(30, 0, 1)).toBeLessThan(0.002);
+    // And it does catch a large drop with enough documents.
+    expect(failRate(100, -0.04, 2)).toBeGreaterThan(0.9);
   });
 });
