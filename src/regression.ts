@@ -60,7 +60,7 @@ export interface Comparison {
   remarks: string[];
 }
 
-export function compareWithPrior(result: GateResult, details: RunDetails | null, policy: RegressionPolicy): Comparison {
+export function compareWithPrior(details: RunDetails | null, policy: RegressionPolicy): Comparison {
   const { maxScoreDrop, confidence } = policy;
   const metrics = details?.metrics;
   const ok = metrics?.state === 'ok' ? metrics : null;
@@ -141,7 +141,7 @@ function noiseRemark(comparison: Comparison): string | null {
 
 /** The gate result with the details read after the run, the comparison, and the regression rule applied. */
 export function withRunDetails(result: GateResult, details: RunDetails | null, policy: RegressionPolicy): GateResult {
-  const compared = compareWithPrior(result, details, policy);
+  const compared = compareWithPrior(details, policy);
   const noise = noiseRemark(compared);
   const comparison = noise ? { ...compared, remarks: [...compared.remarks, noise] } : compared;
   const failure = regressionFailure(comparison, result);
