@@ -40,7 +40,8 @@ export function sparkline(values: number[]): string {
 
 /** The trend from the runs list (newest first) and the gated run, which the list may not show yet. */
 export function trendOf(recent: ExperimentRun[], current: ExperimentRun): Trend | TrendUnavailable {
-  const completed = recent.filter((run) => run.status === 'completed' && run.score !== null && run.id !== current.id);
+  // Only this experiment's: a list that ignored the filter must not draw someone else's runs.
+  const completed = recent.filter((run) => run.experiment_id === current.experiment_id && run.status === 'completed' && run.score !== null && run.id !== current.id);
   const points: TrendPoint[] = completed.map((run) => ({ id: run.id, score: run.score as number, created_at: run.created_at })).reverse();
   if (current.status === 'completed' && current.score !== null) points.push({ id: current.id, score: current.score, created_at: current.created_at });
   if (points.length < 2) return { state: 'missing', message: 'fewer than 2 completed runs of the experiment have a score' };

@@ -41,6 +41,7 @@ describe('trendOf', () => {
       makeRun({ id: 'exprun_7', status: 'error', score: null }),
       makeRun({ id: 'exprun_6', status: 'running', score: null }),
       makeRun({ id: 'exprun_5', score: 0.9 }),
+      makeRun({ id: 'exprun_other', experiment_id: 'exp_other', score: 0.1 }),
     ];
     const trend = trendOf(listed, current);
     if (trend.state !== 'ok') throw new Error('expected a trend');
