@@ -21,6 +21,7 @@ import type { ExperimentRun } from './retab/run.js';
 import { readRunDetails, type RunDetails } from './run-details.js';
 import { readTrend } from './trend.js';
 import { startRun } from './start-run.js';
+import type { ResultsCount } from './verdict.js';
 import { waitForRun, type WaitOutcome } from './wait.js';
 import type { Timing } from './timing.js';
 
@@ -63,9 +64,10 @@ export async function gate(settings: Settings, options: GateOptions): Promise<Ga
   }
 
   const outcome = await waitFor(runId, settings, deadline, options);
-  const result = resultFromWait(outcome, { runId, threshold: settings.threshold, maxErrors: settings.maxErrors, timeoutMs: settings.timeoutMs });
-  // The metrics and per-document results, once the run has finished (best-effort).
+  // The metrics and per-document results, once the run has finished (best-effort), read before
+  // the verdict: a run without `error_count` is judged on the errored documents they count.
   const details = outcome.kind === 'finished' ? await readDetails(outcome.run, settings, deadline, options) : null;
+  const result = resultFromWait(outcome, { runId, threshold: settings.threshold, maxErrors: settings.maxErrors, timeoutMs: settings.timeoutMs }, resultsCount(details));
   const reported = withRunDetails(result, details, { maxScoreDrop: settings.maxScoreDrop, onMissingComparison: settings.onMissingComparison, confidence: settings.confidence });
   const warning = powerWarning(reported.comparison?.statistics, settings.maxScoreDrop);
   if (warning) options.log.warning(warning);
@@ -75,6 +77,12 @@ export async function gate(settings: Settings, options: GateOptions): Promise<Ga
   const reason = cancelReasonFor(outcome.kind);
   const cancellation = reason ? await cancelRun(runId, reason, settings.cancelOnAbort, options) : undefined;
   return { ...reported, startedBy: startedByFromEnv(options.env), ...(cancellation ? { cancellation } : {}) };
+}
+
+/** What the per-document results say about errors, for the verdict. */
+function resultsCount(details: RunDetails | null): ResultsCount {
+  if (!details) return null;
+  return details.results.state === 'ok' ? { errored: details.results.errored_document_count } : { unreadable: details.results.message };
 }
 
 /** `experiment_id`: start the run (see start-run.ts), or the result when none could be started. */
@@ -165,7 +173,8 @@ async function readDetails(run: ExperimentRun, settings: Settings, deadline: num
     .finally(() => clearTimeout(timer));
   for (const part of [details.metrics, details.results]) if (part.state !== 'ok') log.warning(part.message);
   if (details.fields?.state === 'ok' && details.fields.problem) log.warning(details.fields.problem);
-  if (details.trend?.state === 'failed') log.warning(details.trend.message);
+  // The trend is a picture, not a figure the verdict needs: why it is missing goes in its summary row.
+  if (details.trend?.state === 'failed') log.debug(details.trend.message);
   return details;
 }
 

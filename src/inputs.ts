@@ -34,6 +34,8 @@ export interface Settings {
   /** When to write the pull request comment. */
   comment: CommentMode;
   githubToken: string;
+  /** Inputs accepted with a correction the user should hear about (e.g. a trailing `/v1` trimmed from `base_url`). */
+  warnings?: string[];
 }
 
 export type CommentMode = 'false' | 'true' | 'on-failure';
@@ -158,9 +160,19 @@ function targetErrors(raw: RawInputs): InputError[] {
 /** A fraction written as a number ("0.85", ".5", "3") or a percentage ("85%"), not yet bounded; `null` when it is neither. */
 function readFraction(raw: string): { value: number; percent: boolean } | null {
   const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(raw);
-  if (percent) return { value: Number(percent[1]) / 100, percent: true };
+  if (percent) return { value: Number(percentToDecimal(percent[1] ?? '')), percent: true };
   if (/^(?:\d+(?:\.\d*)?|\.\d+)$/.test(raw)) return { value: Number(raw), percent: false };
   return null;
+}
+
+/**
+ * "81.4" (percent) → "0.814", by moving the decimal point in the text: `81.4 / 100` is
+ * 0.8140000000000001, which a score of exactly 0.814 would fail.
+ */
+export function percentToDecimal(digits: string): string {
+  const [whole = '', fraction = ''] = digits.split('.');
+  const padded = whole.padStart(3, '0');
+  return `${padded.slice(0, -2)}.${padded.slice(-2)}${fraction}`;
 }
 
 export function parseThreshold(raw: string): Parsed<number> {
@@ -194,6 +206,24 @@ export function parseBaseUrl(raw: string, env: Env): Parsed<URL> {
   if (url.search || url.hash) return no(`${accepted}, without a query or fragment`);
   url.pathname = url.pathname.replace(/\/+$/, '');
   return ok(url);
+}
+
+/**
+ * Every request path already starts with `/v1`: a base URL ending in a version segment (the form
+ * older SDKs used, e.g. "https://api.retab.com/v1") would give `/v1/v1/…` paths and a misleading
+ * "not found". Trimmed with a warning, as Retab's SDK does.
+ */
+export function withoutVersionSegment(url: URL): { url: URL; warning: string | null } {
+  const trimmed = url.pathname.replace(/\/+$/, '').replace(/\/v\d+$/, '');
+  if (trimmed === url.pathname.replace(/\/+$/, '')) return { url, warning: null };
+  const before = `${url.origin}${url.pathname}`;
+  const fixed = new URL(url.href);
+  fixed.pathname = trimmed;
+  const after = `${fixed.origin}${trimmed}`;
+  return {
+    url: fixed,
+    warning: `\`base_url\` ${JSON.stringify(before)} ends with a version segment; the action adds /v1 to every path itself, so it uses ${JSON.stringify(after)}. Drop the trailing version from \`base_url\` (or RETAB_API_BASE_URL)`,
+  };
 }
 
 /** A duration from `minMs` to `maxMs`, in milliseconds. */
@@ -278,6 +308,7 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
   const result = schema.safeParse({ ...optional, ...raw, api_key: apiKey });
   if (result.success && crossErrors.length === 0) {
     const v = result.data;
+    const baseUrl = withoutVersionSegment(v.base_url);
     return {
       ok: true,
       settings: {
@@ -286,7 +317,7 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
         threshold: v.threshold,
         maxErrors: v.max_errors,
         apiKey: v.api_key,
-        baseUrl: v.base_url,
+        baseUrl: baseUrl.url,
         timeoutMs: v.timeout,
         pollIntervalMs: v.poll_interval,
         maxScoreDrop: v.max_score_drop,
@@ -295,6 +326,7 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
         confidence: v.confidence,
         comment: v.comment,
         githubToken: v.github_token,
+        warnings: baseUrl.warning ? [baseUrl.warning] : [],
       },
     };
   }

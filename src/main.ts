@@ -89,6 +89,7 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
   try {
     const raw = Object.fromEntries(INPUT_NAMES.map((name) => [name, io.getInput(name)])) as RawInputs;
     const parsed = parseSettings(raw, apiKey, deps.env);
+    if (parsed.ok) for (const warning of parsed.settings.warnings ?? []) io.warning(warning);
     const result = parsed.ok ? await gateWithClient(parsed.settings, deps, jobCancellation.signal) : resultFromInputErrors(parsed.errors, partialCriteria(raw));
 
     const problems = result.failures.map((failure) => failure.message);
