@@ -271,7 +271,14 @@ export function parseCommentMode(raw: string): Parsed<CommentMode> {
 const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
 const notPrintable = (what: string) => `${what} is printable ASCII without spaces; check the secret for stray characters or line breaks`;
 
+// Outside a workflow (local-action, a plain `node` run) the runner does not evaluate action.yml's
+// default, and the token arrives as the expression's text.
+const UNEVALUATED_EXPRESSION = /^\$\{\{.*\}\}$/s;
+
 function parseGithubToken(raw: string): Parsed<string> {
+  if (UNEVALUATED_EXPRESSION.test(raw)) {
+    return no('expected a token, not the text of an expression: the action ran outside a workflow (e.g. with local-action), where nothing evaluates it; give `github_token` a token, or set `comment` to "false"');
+  }
   return PRINTABLE_ASCII.test(raw) ? ok(raw) : no(notPrintable('a token'));
 }
 
@@ -305,7 +312,7 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
   const crossErrors = targetErrors(raw);
   // The report inputs are optional: a caller that predates them still parses.
   const optional: Partial<RawInputs> = { max_score_drop: '', baseline_run_id: '', on_missing_comparison: '', confidence: '', comment: '', github_token: '' };
-  const result = schema.safeParse({ ...optional, ...raw, api_key: apiKey });
+  const result = schema.safeParse({ ...optional, ...raw, ...unusedInputs(raw), api_key: apiKey });
   if (result.success && crossErrors.length === 0) {
     const v = result.data;
     const baseUrl = withoutVersionSegment(v.base_url);
@@ -337,6 +344,20 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
   return { ok: false, errors: [...crossErrors, ...errors] };
 }
 
+/**
+ * Inputs that other inputs make unused, replaced by their empty default so they are not checked:
+ * `github_token` without a comment (local-action passes its default, `${{ github.token }}`,
+ * unevaluated), `cancel_on_abort` with `run_id` (such a run is never cancelled). Every input that is
+ * used is still checked, and `workflow_id` with `run_id` stays an error: nobody writes it by default.
+ */
+function unusedInputs(raw: RawInputs): Partial<RawInputs> {
+  const unused: Partial<RawInputs> = {};
+  const comment = parseCommentMode((raw.comment ?? '').trim());
+  if (comment.ok && comment.value === 'false') unused.github_token = '';
+  if (raw.run_id.trim()) unused.cancel_on_abort = '';
+  return unused;
+}
+
 /** What can still be shown of the criteria when some inputs are bad. */
 export function partialCriteria(raw: RawInputs): { runId: string; threshold: number | null; maxErrors: number | null } {
   const threshold = parseThreshold(raw.threshold.trim());
@@ -351,7 +372,7 @@ export function partialCriteria(raw: RawInputs): { runId: string; threshold: num
 /** An input's value as an error message may show it: secrets hidden, a password in a URL starred. */
 function shownValue(input: InputName, raw: RawInputs, apiKey: string): string {
   if (input === 'api_key') return apiKey ? '(hidden)' : '';
-  if (input === 'github_token') return raw.github_token ? '(hidden)' : '';
+  if (input === 'github_token') return raw.github_token && !UNEVALUATED_EXPRESSION.test(raw.github_token.trim()) ? '(hidden)' : raw.github_token;
   if (input === 'base_url') return withoutCredentials(raw.base_url);
   return raw[input];
 }
