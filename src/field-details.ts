@@ -9,7 +9,7 @@
  * guessed. Pure but for the injected client.
  */
 import { messageOf } from './errors.js';
-import { WorstK } from './report/bounded.js';
+import { WorstK } from './bounded.js';
 import type { Aggregate, TargetScore } from './retab/targets.js';
 
 export const FIELD_LIMITS = {

@@ -11,11 +11,13 @@ import { resultFromInputErrors, resultFromUnexpectedError, type GateResult } fro
 import { INPUT_NAMES, parseSettings, partialCriteria, resolveApiKey, type Env, type RawInputs, type Settings } from './inputs.js';
 import { listenForJobCancellation } from './job-cancellation.js';
 import { RetabClient } from './retab/client.js';
+import { proxySettings } from './retab/proxy.js';
 import { publishArtifacts, type ArtifactOptions } from './report/artifacts.js';
 import { buildOutputs } from './report/outputs.js';
 import { renderSummary } from './report/summary.js';
 import type { Timing } from './timing.js';
 import { messageOf } from './errors.js';
+import { cleanDecoded, inertLog, Redactor } from './api-text.js';
 import * as core from './workflow-commands.js';
 
 /** What the action needs from the runner. */
@@ -54,7 +56,7 @@ export const runnerIO: ActionIO = {
   warning: (message) => core.warning(message),
   setFailed: (message) => core.setFailed(message),
   async writeSummary(markdown) {
-    if (!(await core.appendSummary(markdown))) core.info(`Job summary (GITHUB_STEP_SUMMARY is not set):\n${markdown}`);
+    if (!(await core.appendSummary(markdown))) core.info(inertLog(`Job summary (GITHUB_STEP_SUMMARY is not set):\n${markdown}`, Infinity));
   },
 };
 
@@ -66,8 +68,28 @@ async function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void
   }
 }
 
+/**
+ * The runner as the rest of the action sees it: every message written to the log is inert (it
+ * cannot be read as a workflow command, and is cut to a bound), and the secrets are taken out of
+ * every message, output and the summary. The client already cleans the API's text; this is the
+ * last line, for whatever a future change forgets.
+ */
+export function guardedIO(io: ActionIO, redactor: Redactor): ActionIO {
+  const log = (message: string) => inertLog(redactor.redact(message));
+  return {
+    getInput: (name) => io.getInput(name),
+    setSecret: (secret) => io.setSecret(secret),
+    setOutput: (name, value) => io.setOutput(name, redactor.redact(value)),
+    info: (message) => io.info(log(message)),
+    debug: (message) => io.debug(log(message)),
+    warning: (message) => io.warning(log(message)),
+    setFailed: (message) => io.setFailed(log(message)),
+    writeSummary: (markdown) => io.writeSummary(redactor.redact(markdown)),
+  };
+}
+
 export async function run(overrides: Partial<Dependencies> = {}): Promise<void> {
-  const deps: Dependencies = {
+  const given: Dependencies = {
     io: runnerIO,
     env: process.env,
     now: Date.now,
@@ -75,13 +97,18 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
     random: Math.random,
     ...overrides,
   };
-  const { io } = deps;
 
   // The key and the token are masked before anything else can print them.
-  const apiKey = resolveApiKey(io.getInput('api_key'), deps.env);
-  if (apiKey) io.setSecret(apiKey);
-  const githubToken = io.getInput('github_token').trim();
-  if (githubToken) io.setSecret(githubToken);
+  const apiKey = resolveApiKey(given.io.getInput('api_key'), given.env);
+  if (apiKey) given.io.setSecret(apiKey);
+  const githubToken = given.io.getInput('github_token').trim();
+  if (githubToken) given.io.setSecret(githubToken);
+  const proxySecrets = proxyPasswords(given.env);
+  for (const secret of proxySecrets) given.io.setSecret(secret);
+  const secrets = [apiKey, githubToken, ...proxySecrets];
+  const redactor = new Redactor(secrets);
+  const deps: Dependencies = { ...given, io: guardedIO(given.io, redactor) };
+  const { io } = deps;
 
   // Listening until the very end: a SIGTERM that follows SIGINT while the outputs and the summary
   // are being written must not kill the process half-way through them.
@@ -90,7 +117,9 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
     const raw = Object.fromEntries(INPUT_NAMES.map((name) => [name, io.getInput(name)])) as RawInputs;
     const parsed = parseSettings(raw, apiKey, deps.env);
     if (parsed.ok) for (const warning of parsed.settings.warnings ?? []) io.warning(warning);
-    const result = parsed.ok ? await gateWithClient(parsed.settings, deps, jobCancellation.signal) : resultFromInputErrors(parsed.errors, partialCriteria(raw));
+    const gated = parsed.ok ? await gateWithClient(parsed.settings, deps, jobCancellation.signal, secrets) : resultFromInputErrors(parsed.errors, partialCriteria(raw));
+    // Before anything is escaped for Markdown, where a secret would no longer be recognisable.
+    const result = cleanDecoded(gated, (text) => redactor.redact(text)) as GateResult;
 
     const problems = result.failures.map((failure) => failure.message);
     try {
@@ -115,7 +144,7 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
  * The gate, with a Retab client made for it and closed after. An error the flow does not expect
  * becomes the result too, so the outputs and the summary are written whatever happens.
  */
-async function gateWithClient(settings: Settings, deps: Dependencies, signal: AbortSignal): Promise<GateResult> {
+async function gateWithClient(settings: Settings, deps: Dependencies, signal: AbortSignal, secrets: string[]): Promise<GateResult> {
   const { io } = deps;
   const criteria = { runId: settings.target.kind === 'run' ? settings.target.runId : null, threshold: settings.threshold, maxErrors: settings.maxErrors };
   let client: RetabClient;
@@ -123,6 +152,7 @@ async function gateWithClient(settings: Settings, deps: Dependencies, signal: Ab
     client = new RetabClient({
       baseUrl: settings.baseUrl,
       apiKey: settings.apiKey,
+      secrets,
       dispatcher: deps.dispatcher,
       env: deps.env,
       requestTimeoutMs: deps.requestTimeoutMs,
@@ -143,6 +173,26 @@ async function gateWithClient(settings: Settings, deps: Dependencies, signal: Ab
   }
 }
 
+
+/**
+ * Passwords written into the proxy variables (`http://user:pw@proxy:3128`), as given and decoded:
+ * secrets like the key, should an error ever name the proxy. Shorter than 4 characters, a password
+ * would redact half the log, and protects nothing anyway.
+ */
+export function proxyPasswords(env: Env): string[] {
+  const { httpProxy, httpsProxy } = proxySettings(env);
+  return [httpProxy, httpsProxy].flatMap((url) => {
+    const userinfo = /^(?:[a-z][a-z0-9+.-]*:)?[/\\]*([^]*)@/i.exec(url ?? '')?.[1] ?? '';
+    const password = userinfo.includes(':') ? userinfo.slice(userinfo.indexOf(':') + 1) : '';
+    let decoded = password;
+    try {
+      decoded = decodeURIComponent(password);
+    } catch {
+      // Not percent-encoded after all.
+    }
+    return [password, decoded].filter((secret) => secret.length >= 4);
+  });
+}
 
 /** Outputs and the summary, written on every outcome before the step fails. */
 async function publish(result: GateResult, io: ActionIO): Promise<void> {
