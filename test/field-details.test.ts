@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readFieldDetails, type ReadFieldsOptions } from '../src/field-details.js';
 import { RetabClient } from '../src/retab/client.js';
-import { readAggregate } from '../src/retab/targets.js';
+import { rawTargetSchema, readAggregate } from '../src/retab/targets.js';
 import { renderSummary } from '../src/report/summary.js';
 import { readRunDetails } from '../src/run-details.js';
 import { makeRun } from './support/runs.js';
@@ -84,6 +84,16 @@ describe('readFieldDetails', () => {
     expect(await readFieldDetails(null, options())).toEqual({ state: 'missing', message: 'the metrics summary has no per-field figures (`aggregate`)' });
     expect(readAggregate({ likelihoods: { a: 'high' } })).toBeNull();
     expect(readAggregate({ likelihoods: { a: 0.5, b: null } })).toEqual({ likelihoods: [['a', 0.5]], diag: [], flows: [] });
+  });
+
+  it('takes field scores, agreements, shares and by_target figures only as scores: noise clamped, 1e308 refused', () => {
+    expect(readAggregate({ likelihoods: { a: 1.0000000000000002 } })).toEqual({ likelihoods: [['a', 1]], diag: [], flows: [] });
+    expect(readAggregate({ likelihoods: { a: 1e308 } })).toBeNull();
+    expect(readAggregate({ diag: { a: -1e308 } })).toBeNull();
+    expect(readAggregate({ flows: [{ source: 'a', target: 'b', score: 1e308 }] })).toBeNull();
+    expect(rawTargetSchema.safeParse({ score: 1e308, prior_score: 0.5 }).success).toBe(false);
+    expect(rawTargetSchema.safeParse({ score: 0.5, prior_score: -1e308 }).success).toBe(false);
+    expect(rawTargetSchema.parse({ score: -1e-17, prior_score: null })).toMatchObject({ score: 0, prior_score: null });
   });
 });
 

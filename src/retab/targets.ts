@@ -5,8 +5,13 @@
  * shape is treated as missing, never guessed at.
  */
 import { z } from 'zod';
+import { definiteScoreSchema } from './run.js';
 
-const figure = z.number().refine(Number.isFinite);
+/**
+ * Field scores, label agreements and confusion shares are scores like the run's: in [0, 1], noise
+ * clamped. A figure far outside (1e308) is not one, and would make a change of Infinity.
+ */
+const figure = definiteScoreSchema;
 
 const aggregateSchema = z.object({
   likelihoods: z.record(z.string(), figure.nullable()).nullish(),
