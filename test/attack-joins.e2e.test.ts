@@ -84,3 +84,36 @@ describe('field names, labels and figures from the aggregate and by_target', () 
     expectInert(result);
   });
 });
+
+describe('the trend and the stale-metrics answer', () => {
+  const listed = (runs: unknown[]) =>
+    sim.fault({ path: /\/runs\?/, method: 'GET', status: 200, times: Infinity, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: runs }) });
+  const run = (id: string, score: unknown, extra: object = {}) => ({ id, experiment_id: 'exp_abc', lifecycle: { status: 'completed' }, score, timing: { created_at: '2026-05-01T09:30:00Z' }, ...extra });
+
+  it('a runs list with a malformed entry: no trend, said, the gate unaffected', async () => {
+    listed([run('exprun_a', 0.8), run(`exprun_b\n${PWN}`, 0.7), run('exprun_c', 'high')]);
+    const result = await gate();
+    expectInert(result);
+    expect(result.outputs.status).toBe('completed');
+    expect(result.outputs.passed).toBe('true');
+    expect(JSON.parse(result.report ?? '{}').trend.state).toBe('failed');
+  });
+
+  it('a runs list of other experiments and odd figures draws no one else\'s runs', async () => {
+    listed([run('exprun_a', 0.8), run('exprun_x', 0.1, { experiment_id: 'exp_other' }), run('exprun_y', 0.2, { experiment_id: null }), run('exprun_z', 0.3, { lifecycle: { status: 'error' } })]);
+    const result = await gate();
+    expectInert(result);
+    const trend = JSON.parse(result.report ?? '{}').trend;
+    expect(trend.points.map((point: { id: string }) => point.id)).toEqual(['exprun_a', RUN]);
+  });
+
+  it('stale reasons that are huge objects stay bounded everywhere', async () => {
+    const reason = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}${HOSTILE}`, `v${HOSTILE}`]));
+    serveMetrics({ kind: 'stale_metrics', error: 'stale_metrics', stale_reasons: [reason, reason, reason], message: `stale${HOSTILE}`, last_run: { run_id: `x\n${PWN}`, score: 1e308 } });
+    const result = await gate();
+    expectInert(result);
+    expect(result.outputs.status).toBe('completed');
+    expect(Buffer.byteLength(result.report ?? '')).toBeLessThanOrEqual(2 * 1024 * 1024);
+    expect(result.stdout.length).toBeLessThan(200_000);
+  });
+});
