@@ -127,10 +127,18 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
       await publishArtifacts(result, {
         io,
         env: deps.env,
+        // The gate's name and matrix values go into the comment's marker and footer: without the
+        // secrets, before the marker is made, so that the marker stays the same from run to run.
         comment: parsed.ok
-          ? { mode: parsed.settings.comment, token: parsed.settings.githubToken, name: parsed.settings.gateName, matrix: parsed.settings.matrix }
+          ? {
+              mode: parsed.settings.comment,
+              token: parsed.settings.githubToken,
+              name: parsed.settings.gateName === null ? null : redactor.redact(parsed.settings.gateName),
+              matrix: redactor.redact(parsed.settings.matrix),
+            }
           : null,
         commentsApi: deps.commentsApi,
+        redact: (text) => redactor.redact(text),
       });
     } catch (error) {
       // The runner's output file could not be written: a later step would read nothing, so fail.

@@ -4,7 +4,11 @@
  * figures, the runs list), and the gate's own `name` and `matrix` inputs.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator } from './simulator/retab-simulator.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startGithubSimulator } from './simulator/github-simulator.js';
+import { renderRun, startSimulator } from './simulator/retab-simulator.js';
 import { runAction } from './support/run-action.js';
 import { unexpectedCommands } from './support/workflow-commands.js';
 
@@ -115,5 +119,84 @@ describe('the trend and the stale-metrics answer', () => {
     expect(result.outputs.status).toBe('completed');
     expect(Buffer.byteLength(result.report ?? '')).toBeLessThanOrEqual(2 * 1024 * 1024);
     expect(result.stdout.length).toBeLessThan(200_000);
+  });
+});
+
+describe('everything maxed at once', () => {
+  it('the summary and the comment stay within their limits, inert, with the name and matrix as plain text', async () => {
+    const github = await startGithubSimulator({ tokens: [TOKEN] });
+    const dir = await mkdtemp(join(tmpdir(), 'retab-attack-'));
+    try {
+      const long = (prefix: string) => `${prefix}${HOSTILE}${'$<@_*'.repeat(600)}`;
+      const run = renderRun({ id: RUN, total: 4, final: { status: 'error', score: 0.1, error_count: null } as never }, 1e9, 'flat') as Record<string, unknown>;
+      run.lifecycle = { status: 'error', message: long('m'), details: { message: long('d'), stack_trace: long('s'), block_id: 'b1', block_name: long('n'), error_code: 'E'.repeat(100), context: null } };
+      sim.fault({ path: `/v1/workflows/experiments/runs/${RUN}`, method: 'GET', status: 200, times: Infinity, headers: { 'content-type': 'application/json' }, body: JSON.stringify(run) });
+      const results = Array.from({ length: 100 }, (_, i) => ({ id: `r${i}`, document_id: `d${i}`, lifecycle: { status: 'error', message: long(`e${i}`) } }));
+      sim.fault({ path: '/v1/workflows/experiments/results', status: 200, times: Infinity, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: results, list_metadata: { after: null } }) });
+      const documents = Array.from({ length: 300 }, (_, i) => ({ id: `d${i}`, filename: long(`f${i}`), score: (i % 10) / 10, prior_score: 0.9 }));
+      serveMetrics(summary({ diag: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [long(`l${i}`), i / 50])), flows: Array.from({ length: 50 }, (_, i) => ({ source: long(`s${i}`), target: long(`t${i}`), score: i / 50 })) }, documents));
+      const eventPath = join(dir, 'event.json');
+      await writeFile(eventPath, JSON.stringify({ pull_request: { number: 7 } }));
+      const matrix = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, long(`v${i}`)]));
+      const result = await runAction({
+        inputs: { run_id: RUN, threshold: '0.8', max_errors: '0', max_score_drop: '0.01', confidence: '95%', api_key: KEY, github_token: TOKEN, base_url: sim.url, timeout: '8s', poll_interval: '100ms', comment: 'true', name: 'invoices <!-- x --> @team' },
+        matrix,
+        env: {
+          ACTIONS_STEP_DEBUG: 'true',
+          GITHUB_EVENT_NAME: 'pull_request',
+          GITHUB_EVENT_PATH: eventPath,
+          GITHUB_REPOSITORY: 'octo/repo',
+          GITHUB_WORKFLOW: 'CI',
+          GITHUB_JOB: 'gate',
+          GITHUB_ACTION: 'gate',
+          GITHUB_API_URL: github.url,
+          GITHUB_SERVER_URL: 'https://github.example',
+          GITHUB_RUN_ID: '456',
+        },
+      });
+      expectInert(result);
+      expect(result.outputs.status).toBe('error');
+      expect(result.exitCode).not.toBe(0);
+      const comments = github.comments.filter((c) => c.issue === 'octo/repo#7');
+      expect(comments).toHaveLength(1);
+      const body = comments[0]?.body ?? '';
+      expect(body.length).toBeLessThanOrEqual(65_536);
+      expect(body).not.toMatch(/[a-z]+:\/\/evil|www\.|\$x\$|<!-- x|@team|@octocat/);
+      for (const secret of [KEY, TOKEN]) expect(body).not.toContain(secret);
+      // One hidden marker, at the start, closed once.
+      expect(body.startsWith('<!-- retab-experiment-gate')).toBe(true);
+      expect(body.split('-->').length).toBe(2);
+    } finally {
+      await github.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the gate\'s own inputs in the comment', () => {
+  it('a secret given as the gate\'s name or in a matrix value never reaches the comment, and the marker stays the same from run to run', async () => {
+    const github = await startGithubSimulator({ tokens: [TOKEN] });
+    const dir = await mkdtemp(join(tmpdir(), 'retab-attack-'));
+    try {
+      const eventPath = join(dir, 'event.json');
+      await writeFile(eventPath, JSON.stringify({ pull_request: { number: 8 } }));
+      const once = () =>
+        runAction({
+          inputs: { run_id: RUN, threshold: '0.8', api_key: KEY, github_token: TOKEN, base_url: sim.url, timeout: '8s', poll_interval: '100ms', comment: 'true', name: KEY },
+          matrix: { os: 'ubuntu', token: TOKEN },
+          env: { GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: eventPath, GITHUB_REPOSITORY: 'octo/repo', GITHUB_WORKFLOW: 'CI', GITHUB_JOB: 'gate', GITHUB_ACTION: 'gate', GITHUB_API_URL: github.url, GITHUB_RUN_ID: '456' },
+        });
+      const first = await once();
+      expectInert(first);
+      await once();
+      const comments = github.comments.filter((c) => c.issue === 'octo/repo#8');
+      expect(comments).toHaveLength(1);
+      const body = comments[0]?.body ?? '';
+      expect(body).toContain('Gate \\*\\*\\* · matrix os=ubuntu, token=\\*\\*\\*');
+      for (const secret of [KEY, TOKEN, encodeURIComponent(KEY), 'Zq9xJoin', 'TokenCan']) expect(body).not.toContain(secret);
+    } finally {
+      await github.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
