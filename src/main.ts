@@ -122,8 +122,15 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
     const result = cleanDecoded(gated, (text) => redactor.redact(text)) as GateResult;
 
     const problems = result.failures.map((failure) => failure.message);
+    // The runner's output file could not be written: a later step would read nothing, so fail; but
+    // the report and the comment are still written, each on its own.
+    let outputError: unknown = null;
     try {
       await publish(result, io);
+    } catch (error) {
+      outputError = error;
+    }
+    try {
       await publishArtifacts(result, {
         io,
         env: deps.env,
@@ -141,9 +148,9 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
         redact: (text) => redactor.redact(text),
       });
     } catch (error) {
-      // The runner's output file could not be written: a later step would read nothing, so fail.
-      problems.push(`could not write the step's outputs: ${messageOf(error)}`);
+      outputError ??= error;
     }
+    if (outputError !== null) problems.push(`could not write the step's outputs: ${messageOf(outputError)}`);
     if (problems.length > 0) io.setFailed(problems.join('\n'));
   } finally {
     jobCancellation.dispose();
@@ -204,13 +211,22 @@ export function proxyPasswords(env: Env): string[] {
   });
 }
 
-/** Outputs and the summary, written on every outcome before the step fails. */
+/**
+ * Outputs and the summary, written on every outcome before the step fails. An output that cannot
+ * be written is thrown, but only after the summary is: a reader still learns why the step failed.
+ */
 async function publish(result: GateResult, io: ActionIO): Promise<void> {
-  for (const [name, value] of Object.entries(buildOutputs(result))) io.setOutput(name, value);
+  let outputError: unknown = null;
+  try {
+    for (const [name, value] of Object.entries(buildOutputs(result))) io.setOutput(name, value);
+  } catch (error) {
+    outputError = error;
+  }
   try {
     await io.writeSummary(renderSummary(result));
   } catch (error) {
     io.warning(`Could not write the job summary: ${messageOf(error)}`);
   }
   io.info(result.passed ? 'The run passed the gate.' : `The run did not pass the gate (status ${result.status}; failed: ${result.failures.map((failure) => failure.rule).join(', ')}).`);
+  if (outputError !== null) throw outputError;
 }
