@@ -48,6 +48,8 @@ export interface FieldDetails {
   reads: { asked: number; answered: number; failed: number; skipped: number };
   /** Why some reads failed: the first message. */
   problem: string | null;
+  /** Why reads were not sent (`reads.skipped`): the time budget ran out, or the job was cancelled. */
+  skip_reason: string | null;
 }
 
 export interface FieldUnavailable {
@@ -76,9 +78,11 @@ export async function readFieldDetails(aggregate: Aggregate | null, options: Rea
   const changes: FieldChange[] = [];
   const reads = { asked: 0, answered: 0, failed: 0, skipped: 0 };
   let problem: string | null = null;
+  let skipReason: string | null = null;
   for (const [path] of weakest.slice(0, limits.reads)) {
     if (options.signal.aborted) {
       reads.skipped += 1;
+      skipReason ??= messageOf(options.signal.reason);
       continue;
     }
     reads.asked += 1;
@@ -103,6 +107,7 @@ export async function readFieldDetails(aggregate: Aggregate | null, options: Rea
     flows: [],
     reads,
     problem,
+    skip_reason: skipReason,
   };
 }
 
@@ -121,5 +126,6 @@ function labelDetails(aggregate: Aggregate, rows: number): FieldDetails {
     flows: flows.sorted(),
     reads: { asked: 0, answered: 0, failed: 0, skipped: 0 },
     problem: null,
+    skip_reason: null,
   };
 }

@@ -200,3 +200,34 @@ describe('the gate\'s own inputs in the comment', () => {
     }
   });
 });
+
+describe('a cancelled job during the reads the statistics and trend parts added', () => {
+  it.each([
+    ['the trend (the runs list)', /\/runs\?/, 'Trend | — (could not list the recent runs'],
+    // Not "the report's time budget ran out": it was the cancellation.
+    ['a field against the prior run (view=by_target)', /view=by_target/, '7 fields were not read: received SIGTERM'],
+  ])('SIGTERM while %s hangs: the request is abandoned at once; the verdict, read in full before, stands; what is missing is said', async (_name, path, said) => {
+    sim.fault({ path, action: 'hang', times: Infinity });
+    const result = await runAction({
+      inputs: { run_id: RUN, threshold: '0.8', api_key: KEY, github_token: TOKEN, base_url: sim.url, timeout: '10m', poll_interval: '100ms' },
+      onStart(child) {
+        const timer = setInterval(() => {
+          if (!sim.requests.some((request) => path.test(request.path))) return;
+          clearInterval(timer);
+          child.kill('SIGTERM');
+        }, 20);
+        child.on('close', () => clearInterval(timer));
+      },
+      killAfterMs: 60_000,
+    });
+    expectInert(result);
+    expect(result.signal).toBeNull();
+    // The report's time budget is 2 minutes and each request's limit 30 s: far above this bound.
+    expect(result.durationMs).toBeLessThan(10_000);
+    // The run, its error count and its metrics were read before the signal: the verdict rests on them.
+    expect(result.outputs).toMatchObject({ run_id: RUN, status: 'completed', passed: 'true', error_count: '0' });
+    expect(result.exitCode).toBe(0);
+    expect(result.summary).toContain(said);
+    expect(result.summary).toContain('SIGTERM');
+  });
+});

@@ -48,6 +48,13 @@ describe('readFieldDetails', () => {
     expect(skipped).toMatchObject({ state: 'ok', reads: { asked: 0, skipped: 8 } });
   });
 
+  it('says why reads were not sent: the time budget, or the job cancelled', async () => {
+    const cancelled = await readFieldDetails({ likelihoods, diag: [], flows: [] }, options({ signal: AbortSignal.abort(new Error('received SIGTERM')) }));
+    expect(cancelled).toMatchObject({ reads: { skipped: 8 }, skip_reason: 'received SIGTERM' });
+    const budget = await readFieldDetails({ likelihoods, diag: [], flows: [] }, options({ signal: AbortSignal.abort(new Error('reading the report took longer than 2 min')) }));
+    expect(budget).toMatchObject({ skip_reason: 'reading the report took longer than 2 min' });
+  });
+
   it('for classifier and split blocks, gives the weakest labels and the largest confusions, without a request', async () => {
     const opts = options();
     const flows = [
