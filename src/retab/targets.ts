@@ -41,6 +41,9 @@ export function readAggregate(raw: unknown): Aggregate | null {
 /** `GET …/metrics?view=by_target&target_path=P`: the field's score and the prior run's (its documents are not kept). */
 export const rawTargetSchema = z.object({
   kind: z.string().optional(),
+  // Checked against the run and the baseline asked for (see the client).
+  run_id: z.string().nullish(),
+  prior_run_id: z.string().nullish(),
   target: z.string().nullish(),
   score: figure.nullish(),
   prior_score: figure.nullish(),
