@@ -231,3 +231,36 @@ describe('a cancelled job during the reads the statistics and trend parts added'
     expect(result.summary).toContain('SIGTERM');
   });
 });
+
+describe('a runs list with a malformed entry when starting a run', () => {
+  const malformedList = () =>
+    sim.fault({
+      path: /\/runs\?/,
+      method: 'GET',
+      status: 200,
+      times: Infinity,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ data: [{ id: `exprun_z\n${PWN}`, experiment_id: 'exp_pass', lifecycle: { status: 'completed' }, score: 0.5 }] }),
+    });
+  const start = () => gate({ run_id: '', experiment_id: 'exp_pass', timeout: '20s' });
+
+  it('a clean start still starts one run, gated, after a warning that the runs could not be listed', async () => {
+    malformedList();
+    const result = await start();
+    expectInert(result);
+    expect(sim.startedRuns('exp_pass')).toHaveLength(1);
+    expect(result.outputs).toMatchObject({ status: 'completed', passed: 'true' });
+    expect(result.stdout).toMatch(/::warning::Could not list the runs of experiment exp_pass before starting one/);
+  });
+
+  it('an uncertain start cannot be resolved without the list: one POST, a clear failure, no second run', async () => {
+    malformedList();
+    sim.fault({ path: '/v1/workflows/experiments/runs', method: 'POST', afterHandling: 502, body: 'bad gateway' });
+    const result = await start();
+    expectInert(result);
+    expect(sim.startedRuns('exp_pass')).toHaveLength(1);
+    expect(result.outputs.passed).toBe('false');
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout.match(/^::error::/gm) ?? []).toHaveLength(1);
+  });
+});
