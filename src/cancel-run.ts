@@ -7,8 +7,8 @@
 import { RetabApiError } from './retab/errors.js';
 import { messageOf } from './errors.js';
 
-/** Why the wait gave up on the run. */
-export type CancelReason = 'timed_out' | 'interrupted';
+/** Why the wait gave up on the run; `fail_fast`: another experiment of the step failed first. */
+export type CancelReason = 'timed_out' | 'interrupted' | 'fail_fast';
 
 export type Cancellation =
   | { kind: 'cancelled'; runId: string; reason: CancelReason; status: string }
@@ -49,10 +49,16 @@ export async function cancelStartedRun(options: CancelOptions): Promise<Cancella
   }
 }
 
+const BECAUSE: Record<CancelReason, string> = {
+  timed_out: 'the wait timed out',
+  interrupted: 'the job was cancelled',
+  fail_fast: 'another experiment failed first (`fail_fast`)',
+};
+
 /** One sentence for the log and the summary (where it is escaped). */
 export function describeCancellation(cancellation: Cancellation): string {
   const { runId } = cancellation;
-  const because = cancellation.reason === 'timed_out' ? 'the wait timed out' : 'the job was cancelled';
+  const because = BECAUSE[cancellation.reason];
   switch (cancellation.kind) {
     case 'cancelled':
       return `Cancelled run ${runId}, which this action started, because ${because} (its status is now ${cancellation.status}).`;

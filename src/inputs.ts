@@ -30,6 +30,8 @@ export interface Settings {
   /** When to write the pull request comment. */
   comment: CommentMode;
   githubToken: string;
+  /** With `experiments`: stop (and cancel) the other experiments on the first failure. */
+  failFast: boolean;
 }
 
 export type CommentMode = 'false' | 'true' | 'on-failure';
@@ -49,6 +51,8 @@ export const INPUT_NAMES = [
   'baseline_run_id',
   'comment',
   'github_token',
+  'experiments',
+  'fail_fast',
 ] as const;
 export type InputName = (typeof INPUT_NAMES)[number];
 export type RawInputs = Record<InputName, string>;
@@ -113,6 +117,12 @@ function parseOptionalId(example: string): (raw: string) => Parsed<string | null
 
 export const parseBaselineRunId = emptyIsNull(idParser(`expected empty (compare with the previous completed run) or a run id ${ID_SHAPE}, e.g. "exprun_abc123"`));
 
+export function parseFailFast(raw: string): Parsed<boolean> {
+  if (raw === '' || /^false$/i.test(raw)) return ok(false);
+  if (/^true$/i.test(raw)) return ok(true);
+  return no('expected "false" (every experiment is waited for) or "true" (stop and cancel the others on the first failure)');
+}
+
 export function parseCancelOnAbort(raw: string): Parsed<boolean> {
   // Empty is the default, like the other optional inputs; the runner fills in action.yml's `true`.
   if (raw === '' || /^true$/i.test(raw)) return ok(true);
@@ -139,7 +149,7 @@ function targetErrors(raw: RawInputs): InputError[] {
       new InputError(
         'run_id',
         '',
-        'one of `run_id` (an existing run to wait for, e.g. "exprun_abc123") and `experiment_id` (an experiment to start a new run of, e.g. "exp_abc123") is required',
+        'one of `run_id` (an existing run to wait for, e.g. "exprun_abc123"), `experiment_id` (an experiment to start a new run of, e.g. "exp_abc123") and `experiments` (several, one per line) is required',
       ),
     ];
   }
@@ -249,10 +259,11 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
     baseline_run_id: inputSchema(parseBaselineRunId),
     comment: inputSchema(parseCommentMode),
     github_token: inputSchema(parseGithubToken),
+    fail_fast: inputSchema(parseFailFast),
   });
   const crossErrors = targetErrors(raw);
   // The report inputs are optional: a caller that predates them still parses.
-  const optional: Partial<RawInputs> = { max_score_drop: '', baseline_run_id: '', comment: '', github_token: '' };
+  const optional: Partial<RawInputs> = { max_score_drop: '', baseline_run_id: '', comment: '', github_token: '', experiments: '', fail_fast: '' };
   const result = schema.safeParse({ ...optional, ...raw, api_key: apiKey });
   if (result.success && crossErrors.length === 0) {
     const v = result.data;
@@ -271,6 +282,7 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
         baselineRunId: v.baseline_run_id,
         comment: v.comment,
         githubToken: v.github_token,
+        failFast: v.fail_fast,
       },
     };
   }

@@ -12,7 +12,12 @@ import { resultFromInputErrors, resultFromUnexpectedError, type GateResult } fro
 import { INPUT_NAMES, parseSettings, partialCriteria, resolveApiKey, type Env, type RawInputs, type Settings } from './inputs.js';
 import { listenForJobCancellation } from './job-cancellation.js';
 import { RetabClient } from './retab/client.js';
-import { publishArtifacts, type ArtifactOptions } from './report/artifacts.js';
+import { manyArtifacts, stepResult } from './multi/artifacts.js';
+import { gateMany } from './multi/gate-many.js';
+import { buildManyOutputs } from './multi/outputs.js';
+import { parseManySettings } from './multi/settings.js';
+import { renderManySummary } from './multi/summary.js';
+import { publishArtifacts, type ArtifactContent, type ArtifactOptions } from './report/artifacts.js';
 import { buildOutputs } from './report/outputs.js';
 import { renderSummary } from './report/summary.js';
 import type { Timing } from './timing.js';
@@ -92,18 +97,12 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
   const jobCancellation = deps.signal ? { signal: deps.signal, dispose: () => {} } : listenForJobCancellation(io);
   try {
     const raw = Object.fromEntries(INPUT_NAMES.map((name) => [name, io.getInput(name)])) as RawInputs;
-    const parsed = parseSettings(raw, apiKey, deps.env);
-    const result = parsed.ok ? await gateWithClient(parsed.settings, deps, jobCancellation.signal) : resultFromInputErrors(parsed.errors, partialCriteria(raw));
+    const step = raw.experiments.trim() !== '' ? await gateSeveral(raw, apiKey, deps, jobCancellation.signal) : await gateOne(raw, apiKey, deps, jobCancellation.signal);
 
-    const problems = result.failures.map((failure) => failure.message);
+    const problems = [...step.problems];
     try {
-      await publish(result, io);
-      await publishArtifacts(result, {
-        io,
-        env: deps.env,
-        comment: parsed.ok ? { mode: parsed.settings.comment, token: parsed.settings.githubToken } : null,
-        commentsApi: deps.commentsApi,
-      });
+      await publish(step, io);
+      await publishArtifacts(step.result, { io, env: deps.env, comment: step.comment, commentsApi: deps.commentsApi }, step.content);
     } catch (error) {
       // The runner's output file could not be written: a later step would read nothing, so fail.
       problems.push(`could not write the step's outputs: ${messageOf(error)}`);
@@ -114,6 +113,97 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
   }
 }
 
+/** What the step leaves behind, however it went: outputs, the summary, the report and comment, and why it fails. */
+interface StepReport {
+  /** The verdict and the figures the report and the comment start from. */
+  result: GateResult;
+  outputs: Record<string, string>;
+  summary: string;
+  /** The last log line: the verdict in words. */
+  verdictLine: string;
+  /** What `setFailed` says; empty when the step passes. */
+  problems: string[];
+  comment: ArtifactOptions['comment'];
+  /** Set with several experiments: their report and comment (see multi/artifacts.ts). */
+  content?: ArtifactContent;
+}
+
+/** `run_id` or `experiment_id`: one run through the gate. */
+async function gateOne(raw: RawInputs, apiKey: string, deps: Dependencies, signal: AbortSignal): Promise<StepReport> {
+  const parsed = parseSettings(raw, apiKey, deps.env);
+  const result = parsed.ok ? await gateWithClient(parsed.settings, deps, signal) : resultFromInputErrors(parsed.errors, partialCriteria(raw));
+  return {
+    result,
+    outputs: buildOutputs(result),
+    summary: renderSummary(result),
+    verdictLine: result.passed ? 'The run passed the gate.' : `The run did not pass the gate (status ${result.status}; failed: ${result.failures.map((failure) => failure.rule).join(', ')}).`,
+    problems: result.failures.map((failure) => failure.message),
+    comment: parsed.ok ? { mode: parsed.settings.comment, token: parsed.settings.githubToken } : null,
+  };
+}
+
+/** `experiments`: every line through the gate at once (see multi/gate-many.ts), one verdict. */
+async function gateSeveral(raw: RawInputs, apiKey: string, deps: Dependencies, signal: AbortSignal): Promise<StepReport> {
+  const parsed = parseManySettings(raw, apiKey, deps.env);
+  if (!parsed.ok) {
+    const result = resultFromInputErrors(parsed.errors, { ...partialCriteria(raw), runId: '' });
+    return { ...inputErrorReport(result), outputs: { ...buildOutputs(result), results: '[]' } };
+  }
+  const { step } = parsed.many;
+  const client = makeClient(step, deps);
+  if ('error' in client) {
+    const first = parsed.many.experiments[0]?.settings;
+    const result = resultFromUnexpectedError('api_error', client.error, { runId: null, threshold: first?.threshold ?? 0, maxErrors: first?.maxErrors ?? 0 });
+    return { ...inputErrorReport(result), outputs: { ...buildOutputs(result), results: '[]' } };
+  }
+  try {
+    const many = await gateMany(parsed.many, { client: client.client, log: deps.io, env: deps.env, signal, now: deps.now, sleep: deps.sleep, random: deps.random, backoff: deps.backoff });
+    const failed = many.experiments.filter((outcome) => !outcome.result.passed);
+    return {
+      result: stepResult(many),
+      outputs: buildManyOutputs(many),
+      summary: renderManySummary(many),
+      verdictLine: many.passed
+        ? `All ${many.experiments.length} experiments passed the gate.`
+        : `${failed.length} of ${many.experiments.length} experiments did not pass the gate: ${failed.map((outcome) => `${outcome.name} (${outcome.result.failures.map((failure) => failure.rule).join(', ')})`).join('; ')}.`,
+      problems: failed.flatMap((outcome) => outcome.result.failures.map((failure) => `${outcome.name}: ${failure.message}`)),
+      comment: { mode: step.comment, token: step.githubToken },
+      content: manyArtifacts(many),
+    };
+  } finally {
+    await client.client.close();
+  }
+}
+
+function inputErrorReport(result: GateResult): Omit<StepReport, 'outputs'> {
+  return {
+    result,
+    summary: renderSummary(result),
+    verdictLine: `The gate did not run (status ${result.status}).`,
+    problems: result.failures.map((failure) => failure.message),
+    comment: null,
+  };
+}
+
+/** The Retab client, or why it could not be made: the default dispatcher is built from the proxy variables, and a malformed one throws. */
+function makeClient(settings: Pick<Settings, 'baseUrl' | 'apiKey'>, deps: Dependencies): { client: RetabClient } | { error: string } {
+  try {
+    return {
+      client: new RetabClient({
+        baseUrl: settings.baseUrl,
+        apiKey: settings.apiKey,
+        dispatcher: deps.dispatcher,
+        env: deps.env,
+        requestTimeoutMs: deps.requestTimeoutMs,
+        debug: (line) => deps.io.debug(line),
+        now: deps.now,
+      }),
+    };
+  } catch (error) {
+    return { error: `could not set up the HTTP client: ${messageOf(error)}. Check the proxy variables (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)` };
+  }
+}
+
 /**
  * The gate, with a Retab client made for it and closed after. An error the flow does not expect
  * becomes the result too, so the outputs and the summary are written whatever happens.
@@ -121,21 +211,9 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
 async function gateWithClient(settings: Settings, deps: Dependencies, signal: AbortSignal): Promise<GateResult> {
   const { io } = deps;
   const criteria = { runId: settings.target.kind === 'run' ? settings.target.runId : null, threshold: settings.threshold, maxErrors: settings.maxErrors };
-  let client: RetabClient;
-  try {
-    client = new RetabClient({
-      baseUrl: settings.baseUrl,
-      apiKey: settings.apiKey,
-      dispatcher: deps.dispatcher,
-      env: deps.env,
-      requestTimeoutMs: deps.requestTimeoutMs,
-      debug: (line) => io.debug(line),
-      now: deps.now,
-    });
-  } catch (error) {
-    // The default dispatcher is built from the proxy variables, and a malformed one throws here.
-    return resultFromUnexpectedError('api_error', `could not set up the HTTP client: ${messageOf(error)}. Check the proxy variables (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)`, criteria);
-  }
+  const made = makeClient(settings, deps);
+  if ('error' in made) return resultFromUnexpectedError('api_error', made.error, criteria);
+  const { client } = made;
   try {
     return await gate(settings, { client, log: io, env: deps.env, signal, now: deps.now, sleep: deps.sleep, random: deps.random, backoff: deps.backoff });
   } catch (error) {
@@ -148,12 +226,12 @@ async function gateWithClient(settings: Settings, deps: Dependencies, signal: Ab
 
 
 /** Outputs and the summary, written on every outcome before the step fails. */
-async function publish(result: GateResult, io: ActionIO): Promise<void> {
-  for (const [name, value] of Object.entries(buildOutputs(result))) io.setOutput(name, value);
+async function publish(step: StepReport, io: ActionIO): Promise<void> {
+  for (const [name, value] of Object.entries(step.outputs)) io.setOutput(name, value);
   try {
-    await io.writeSummary(renderSummary(result));
+    await io.writeSummary(step.summary);
   } catch (error) {
     io.warning(`Could not write the job summary: ${messageOf(error)}`);
   }
-  io.info(result.passed ? 'The run passed the gate.' : `The run did not pass the gate (status ${result.status}; failed: ${result.failures.map((failure) => failure.rule).join(', ')}).`);
+  io.info(step.verdictLine);
 }

@@ -19,7 +19,8 @@ export type CommentPlan =
 
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
 
-export function planComment(mode: CommentMode, result: GateResult, env: Env, payload: unknown): CommentPlan {
+/** `markerKey`: what tells this gate's comment apart, when not the result's experiment (several experiments in one step). */
+export function planComment(mode: CommentMode, result: GateResult, env: Env, payload: unknown, markerKey?: string): CommentPlan {
   if (mode === 'false') return { write: false, reason: '`comment` is false' };
   const event = env.GITHUB_EVENT_NAME ?? '';
   if (!PULL_REQUEST_EVENTS.has(event)) return { write: false, reason: `the event is ${event ? `"${event}"` : 'unknown'}, not a pull request` };
@@ -27,7 +28,8 @@ export function planComment(mode: CommentMode, result: GateResult, env: Env, pay
   if (issueNumber === null) return { write: false, reason: 'the event payload has no pull request number' };
   const [owner, repo, ...rest] = (env.GITHUB_REPOSITORY ?? '').split('/');
   if (!owner || !repo || rest.length > 0) return { write: false, reason: 'GITHUB_REPOSITORY is not set to owner/repo' };
-  return { write: true, owner, repo, issueNumber, marker: commentMarker(result, env), create: mode === 'true' || !result.passed };
+  const marker = markerKey === undefined ? commentMarker(result, env) : markerFor(markerKey, env);
+  return { write: true, owner, repo, issueNumber, marker, create: mode === 'true' || !result.passed };
 }
 
 function pullRequestNumber(payload: unknown): number | null {
@@ -42,6 +44,10 @@ function pullRequestNumber(payload: unknown): number | null {
  */
 export function commentMarker(result: GateResult, env: Env): string {
   const key = result.run?.experiment_id ? `experiment:${result.run.experiment_id}` : `run:${result.run?.id ?? result.runId ?? ''}`;
+  return markerFor(key, env);
+}
+
+function markerFor(key: string, env: Env): string {
   // Percent-encoding keeps `-->` (and anything else) from ending the HTML comment early.
   const part = (value: string | undefined) => encodeURIComponent(value ?? '');
   return `<!-- retab-experiment-gate workflow=${part(env.GITHUB_WORKFLOW)} job=${part(env.GITHUB_JOB)} ${part(key)} -->`;

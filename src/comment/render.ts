@@ -23,7 +23,7 @@ export function renderComment(result: GateResult, marker: string, env: Env, maxC
   return cutToFit(body, maxChars, '\n\n…(cut to fit a comment; see the job summary)');
 }
 
-function runLink(env: Env): string {
+export function runLink(env: Env): string {
   const url = workflowRunUrl(env);
   return url ? `<sub>[Workflow run ${env.GITHUB_RUN_ID?.trim()}](${url})</sub>` : '';
 }

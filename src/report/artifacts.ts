@@ -28,14 +28,25 @@ export interface ArtifactOptions {
   commentsApi?: (token: string, baseUrl: string) => Promise<CommentsApi>;
 }
 
-export async function publishArtifacts(result: GateResult, options: ArtifactOptions): Promise<void> {
-  await writeReport(result, options);
-  if (options.comment) await writeComment(result, options.comment, options);
+/**
+ * What the report and the comment show, when not `result` alone (several experiments in one step):
+ * `result` then stands for the step (its verdict), and these give the rest.
+ */
+export interface ArtifactContent {
+  report: Record<string, unknown>;
+  /** Tells the step's comment apart from other gates' (see `commentMarker`). */
+  markerKey: string;
+  renderComment(marker: string, env: Env): string;
 }
 
-async function writeReport(result: GateResult, { io, env }: ArtifactOptions): Promise<void> {
+export async function publishArtifacts(result: GateResult, options: ArtifactOptions, content?: ArtifactContent): Promise<void> {
+  await writeReport(result, options, content);
+  if (options.comment) await writeComment(result, options.comment, options, content);
+}
+
+async function writeReport(result: GateResult, { io, env }: ArtifactOptions, content?: ArtifactContent): Promise<void> {
   try {
-    const path = await writeJsonReport(result, env);
+    const path = await writeJsonReport(result, env, content?.report);
     io.setOutput('report_path', path);
     io.info(`Full report written to ${path}`);
   } catch (error) {
@@ -44,10 +55,10 @@ async function writeReport(result: GateResult, { io, env }: ArtifactOptions): Pr
   }
 }
 
-async function writeComment(result: GateResult, comment: { mode: CommentMode; token: string }, options: ArtifactOptions): Promise<void> {
+async function writeComment(result: GateResult, comment: { mode: CommentMode; token: string }, options: ArtifactOptions, content?: ArtifactContent): Promise<void> {
   const { io, env } = options;
   if (comment.mode === 'false') return;
-  const plan = planComment(comment.mode, result, env, await readEventPayload(env, io));
+  const plan = planComment(comment.mode, result, env, await readEventPayload(env, io), content?.markerKey);
   if (!plan.write) {
     io.info(`No pull request comment: ${plan.reason}.`);
     return;
@@ -60,7 +71,7 @@ async function writeComment(result: GateResult, comment: { mode: CommentMode; to
   let outcome;
   try {
     const api = await (options.commentsApi ?? githubCommentsApi)(comment.token, baseUrl);
-    outcome = await publishComment(api, plan, renderComment(result, plan.marker, env));
+    outcome = await publishComment(api, plan, content ? content.renderComment(plan.marker, env) : renderComment(result, plan.marker, env));
   } catch (error) {
     outcome = { kind: 'failed' as const, message: `Could not comment on pull request #${plan.issueNumber}: ${messageOf(error)}` };
   }

@@ -29,10 +29,10 @@ export function buildJsonReport(result: GateResult): Record<string, unknown> {
 }
 
 /** Writes the report into a new directory under RUNNER_TEMP (else the system's temp directory); returns its path. */
-export async function writeJsonReport(result: GateResult, env: Env): Promise<string> {
+export async function writeJsonReport(result: GateResult, env: Env, report: Record<string, unknown> = buildJsonReport(result)): Promise<string> {
   const base = env.RUNNER_TEMP?.trim() || tmpdir();
   const dir = await mkdtemp(join(base, 'retab-gate-'));
   const path = join(dir, 'retab-gate-report.json');
-  await writeFile(path, `${JSON.stringify(buildJsonReport(result), null, 2)}\n`, 'utf8');
+  await writeFile(path, `${JSON.stringify(report, null, 2)}\n`, 'utf8');
   return path;
 }

@@ -20,6 +20,8 @@ export function rawInputs(overrides: Partial<RawInputs> = {}): RawInputs {
     baseline_run_id: '',
     comment: 'false',
     github_token: '',
+    experiments: '',
+    fail_fast: 'false',
     ...overrides,
   };
 }

@@ -1,0 +1,50 @@
+/**
+ * The JSON report and the pull request comment of a step with several experiments: one report
+ * holding every experiment's, one comment per step (found again by the experiments it gates).
+ */
+import { createHash } from 'node:crypto';
+import { MAX_COMMENT_CHARS, runLink } from '../comment/render.js';
+import type { GateResult } from '../gate-result.js';
+import type { ArtifactContent } from '../report/artifacts.js';
+import { buildJsonReport, REPORT_VERSION } from '../report/json-report.js';
+import type { ManyResult } from './gate-many.js';
+import { renderManySummary } from './summary.js';
+
+/** The result that stands for the whole step where one is expected: the headline's, with the step's verdict. */
+export function stepResult(many: ManyResult): GateResult {
+  return { ...many.headline.result, passed: many.passed };
+}
+
+export function manyArtifacts(many: ManyResult): ArtifactContent {
+  return {
+    report: {
+      version: REPORT_VERSION,
+      passed: many.passed,
+      stopped_by: many.stoppedBy,
+      experiments: many.experiments.map((outcome) => ({ name: outcome.name, line: outcome.line, experiment_id: outcome.experimentId, ...buildJsonReport(outcome.result) })),
+    },
+    markerKey: markerKey(many),
+    renderComment: (marker, env) => renderManyComment(many, marker, runLink(env)),
+  };
+}
+
+/**
+ * The same experiments give the same comment on every run of the step; another set (another step
+ * of the job) gets its own. A `run:` line counts by its place, since its run id changes every
+ * time. Hashed: fifty ids would make a long marker.
+ */
+export function markerKey(many: ManyResult): string {
+  const targets = many.experiments.map((outcome) => outcome.experimentId ?? `run-line:${outcome.line}`).sort();
+  return `experiments:${createHash('sha256').update(targets.join('\n')).digest('hex').slice(0, 16)}`;
+}
+
+export function renderManyComment(many: ManyResult, marker: string, footer: string, maxChars = MAX_COMMENT_CHARS): string {
+  const room = maxChars - marker.length - footer.length - 4;
+  const summary = renderManySummary(many, {
+    max: room,
+    measure: (text) => text.length,
+    rowSteps: [10, 5, 0],
+    seeAlso: 'the job summary and the JSON report (output `report_path`) have more',
+  });
+  return [marker, summary.trimEnd(), footer].filter(Boolean).join('\n\n');
+}
