@@ -40,7 +40,11 @@ export class ExperimentLineError extends InputError {
   }
 }
 
-export type LinesResult = { ok: true; lines: ExperimentLine[] } | { ok: false; errors: InputError[] };
+/** The lines that could be read, and what was wrong with the others: the values of the good ones are still worth checking. */
+export interface LinesResult {
+  lines: ExperimentLine[];
+  errors: InputError[];
+}
 
 // The id's shape itself is checked by the `run_id` / `experiment_id` parsers.
 const RUN_PREFIX = 'run:';
@@ -60,8 +64,9 @@ export function parseExperimentLines(text: string): LinesResult {
   if (lines.length > MAX_EXPERIMENTS) {
     errors.push(new InputError('experiments', `${lines.length} experiments`, `at most ${MAX_EXPERIMENTS} experiments per step; split them over several steps`));
   }
-  errors.push(...duplicates(lines));
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, lines };
+  const repeated = duplicates(lines);
+  errors.push(...repeated);
+  return { lines: lines.filter((entry) => !repeated.some((error) => error.line === entry.line)), errors };
 }
 
 /** One line: `null` for a blank line or a comment. */

@@ -31,7 +31,7 @@ export function parseManySettings(raw: RawInputs, apiKey: string, env: Env): Man
     }
   }
   const lines = parseExperimentLines(raw.experiments);
-  if (!lines.ok) return { ok: false, errors: [...errors, ...lines.errors] };
+  errors.push(...lines.errors);
 
   const experiments: PlannedExperiment[] = [];
   const stepErrors = new Map<string, InputError>();
