@@ -9,8 +9,10 @@
  * 2. The action's start: the built dist/index.js against the Retab simulator for an already-finished
  *    run, next to a bare `node` script doing one fetch of the same URL (median of several runs).
  *
+ * 3. Several experiments in one step (see bench-experiments.js).
+ *
  * Options: --seed=N (corpus seed), --runs=N (corpus size), --starts=N (timed starts of each),
- * --no-start (skip part 2).
+ * --no-start (skip part 2), --no-experiments (skip part 3).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
@@ -20,6 +22,7 @@ import { pathToFileURL } from 'node:url';
 import { ACTION_ENTRY, ROOT, runAction } from '../test/support/run-action.js';
 import { startSimulator } from '../test/simulator/retab-simulator.js';
 import { generateCorpus, statusAt } from './bench-corpus.js';
+import { benchExperiments } from './bench-experiments.js';
 
 const args = Object.fromEntries(
   process.argv.slice(2).map((arg) => {
@@ -202,4 +205,5 @@ function countBy(/** @type {string[]} */ xs) {
 
 const simulated = await simulation();
 const started = args['no-start'] === 'true' ? true : await startTime();
-process.exitCode = simulated && started ? 0 : 1;
+const several = args['no-experiments'] === 'true' ? true : await benchExperiments({ table });
+process.exitCode = simulated && started && several ? 0 : 1;
