@@ -98,3 +98,17 @@ describe('the settings of each line', () => {
     expect(messages(parse('exp_a', { fail_fast: 'yes' }))).toEqual([expect.stringContaining('Input `fail_fast`: got "yes"; expected "false"')]);
   });
 });
+
+it("the README's three-block example is a valid `experiments` input", async () => {
+  const { readFile } = await import('node:fs/promises');
+  const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+  const block = /^ {4}experiments: \|\n((?: {6}.*\n)+)/m.exec(readme)?.[1];
+  expect(block).toBeDefined();
+  const text = (block ?? '').replace(/^ {6}/gm, '');
+  const result = parse(text, { threshold: '0.85', workflow_id: 'wf_invoices' });
+  expect(result.ok ? result.many.experiments.map((experiment) => [experiment.name, experiment.settings.threshold]) : result.errors.map((error) => error.message)).toEqual([
+    ['Extract invoice', 0.9],
+    ['Classifier', 0.85],
+    ['Split', 0.85],
+  ]);
+});
