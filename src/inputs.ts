@@ -149,7 +149,7 @@ function targetErrors(raw: RawInputs): InputError[] {
       new InputError(
         'run_id',
         '',
-        'one of `run_id` (an existing run to wait for, e.g. "exprun_abc123"), `experiment_id` (an experiment to start a new run of, e.g. "exp_abc123") and `experiments` (several, one per line) is required',
+        'one of `run_id` (an existing run to wait for, e.g. "exprun_abc123"), `experiments` (several, one per line) and `experiment_id` (an experiment to start a new run of, e.g. "exp_abc123") is required',
       ),
     ];
   }

@@ -91,7 +91,7 @@ describe('the settings of each line', () => {
     expect(messages(parse('exp_a', { run_id: 'exprun_x' }))).toEqual([expect.stringContaining('Input `run_id`: got "exprun_x"; `experiments` is also given')]);
     expect(messages(parse('exp_a', { experiment_id: 'exp_x' }))).toEqual([expect.stringContaining('Input `experiment_id`: got "exp_x"; `experiments` is also given')]);
     const none = parseSettings(rawInputs({ api_key: KEY }), KEY, {});
-    expect(none.ok ? [] : none.errors.map((error) => error.message)).toEqual([expect.stringContaining('and `experiments` (several, one per line) is required')]);
+    expect(none.ok ? [] : none.errors.map((error) => error.message)).toEqual([expect.stringContaining('`experiments` (several, one per line) and `experiment_id`')]);
   });
 
   it('checks fail_fast', () => {
