@@ -63,6 +63,7 @@ function fifty(failing: (index: number) => boolean): ManyResult {
     experimentId: `exp_${index}`,
     result: largeResult(index, !failing(index)),
     endedRank: index,
+    stopped: false,
   }));
   const failed = experiments.filter((outcome) => !outcome.result.passed);
   return { passed: failed.length === 0, experiments, headline: failed[0] ?? experiments[0]!, stoppedBy: null };

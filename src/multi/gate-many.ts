@@ -21,6 +21,8 @@ export interface ExperimentOutcome {
   result: GateResult;
   /** 0 for the first experiment to end, 1 for the next, … */
   endedRank: number;
+  /** `fail_fast` stopped it after another experiment failed. */
+  stopped: boolean;
 }
 
 export interface ManyResult {
@@ -63,13 +65,15 @@ export async function gateMany(many: ManySettings, options: ManyGateOptions): Pr
       const criteria = { runId: settings.target.kind === 'run' ? settings.target.runId : null, threshold: settings.threshold, maxErrors: settings.maxErrors };
       result = resultFromUnexpectedError('internal_error', `the gate stopped on an unexpected error: ${messageOf(error)}. Please report it with the debug log`, criteria);
     }
-    if (stoppedBy !== null && result.status === 'interrupted' && !options.signal.aborted) result = stoppedByFailFast(result, stoppedBy);
+    const stopped = stoppedBy !== null && result.status === 'interrupted' && !options.signal.aborted;
+    if (stopped && stoppedBy !== null) result = stoppedByFailFast(result, stoppedBy);
     const outcome: ExperimentOutcome = {
       line: experiment.line,
       name: experiment.name,
       experimentId: settings.target.kind === 'experiment' ? settings.target.experimentId : null,
       result,
       endedRank: ended++,
+      stopped,
     };
     if (!result.passed && many.step.failFast && stoppedBy === null && !signal.aborted) {
       stoppedBy = experiment.name;

@@ -61,7 +61,7 @@ function tableRow(outcome: ExperimentOutcome): string[] {
   const run = result.run;
   return [
     `**${md(outcome.name, 100)}**`,
-    verdict(result),
+    verdict(outcome),
     run?.score == null ? '—' : `${formatScore(run.score)}${result.threshold === null ? '' : ` (≥ ${formatScore(result.threshold)})`}`,
     result.comparison?.delta == null ? '—' : formatChange(result.comparison.delta),
     run ? `${run.error_count}${result.maxErrors === null ? '' : ` (≤ ${result.maxErrors})`}` : '—',
@@ -70,10 +70,9 @@ function tableRow(outcome: ExperimentOutcome): string[] {
   ];
 }
 
-function verdict(result: GateResult): string {
-  if (result.passed) return '✅ passed';
-  if (result.cancellation?.reason === 'fail_fast' || result.failures.some((failure) => failure.message.includes('(`fail_fast`)'))) return '⏹️ stopped';
-  return '❌ failed';
+function verdict(outcome: ExperimentOutcome): string {
+  if (outcome.result.passed) return '✅ passed';
+  return outcome.stopped ? '⏹️ stopped' : '❌ failed';
 }
 
 function duration(result: GateResult): string {
@@ -87,7 +86,7 @@ function section(outcome: ExperimentOutcome, rows: number): string {
   const { result } = outcome;
   const title = `${md(outcome.name, 100)} (line ${outcome.line})`;
   const body = summaryBody(result, { rows });
-  if (!result.passed) return `#### ${verdict(result).split(' ')[0]} ${title}\n\n${body}\n`;
+  if (!result.passed) return `#### ${outcome.stopped ? '⏹️' : '❌'} ${title}\n\n${body}\n`;
   return `<details><summary>✅ ${title}: passed</summary>\n\n${body}\n\n</details>\n`;
 }
 
