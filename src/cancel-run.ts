@@ -25,6 +25,26 @@ export function cancelReasonFor(outcomeKind: string): CancelReason | null {
   return outcomeKind === 'timed_out' || outcomeKind === 'interrupted' ? outcomeKind : null;
 }
 
+/**
+ * The abort reason of a stop that is not the job's cancellation (`fail_fast`): a run it leaves is
+ * cancelled with its reason, so the log and the summary say why.
+ */
+export class StopRequest extends Error {
+  override readonly name = 'StopRequest';
+  constructor(
+    readonly reason: CancelReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Like `cancelReasonFor`, with an interruption told apart by what aborted `signal`. */
+export function cancelReasonAfter(outcomeKind: string, signal: AbortSignal): CancelReason | null {
+  const reason = cancelReasonFor(outcomeKind);
+  return reason === 'interrupted' && signal.reason instanceof StopRequest ? signal.reason.reason : reason;
+}
+
 export interface CancelOptions {
   runId: string;
   reason: CancelReason;

@@ -173,6 +173,8 @@ describe('ten experiments in one step', () => {
     expect(result.summary).toContain('Classifier failed first, so the others were stopped (`fail_fast`)');
     expect(result.summary).toContain('| **exp\\_forever** | ⏹️ stopped |');
     expect(result.stdout).toContain('exp_e2e_slow: stopped because Classifier failed first (`fail_fast`)');
+    expect(result.stdout).toMatch(/\[exp_e2e_slow\] Cancelled run exprun_started_\d+, which this action started, because another experiment failed first \(`fail_fast`\)/);
+    expect(result.stdout).not.toContain('because the job was cancelled');
   });
 
   it('without fail_fast, one failure does not stop the others', async () => {

@@ -5,6 +5,7 @@
  * and the runs they started cancelled. A run named by a `run:` line is never cancelled (gate.ts).
  */
 import type { BackoffOptions } from '../backoff.js';
+import { StopRequest } from '../cancel-run.js';
 import { gate, type GateClient, type GateLog } from '../gate.js';
 import { resultFromUnexpectedError, type GateResult } from '../gate-result.js';
 import type { Env } from '../inputs.js';
@@ -78,7 +79,7 @@ export async function gateMany(many: ManySettings, options: ManyGateOptions): Pr
     if (!result.passed && many.step.failFast && stoppedBy === null && !signal.aborted) {
       stoppedBy = experiment.name;
       options.log.info(`${experiment.name} failed: stopping the other experiments (\`fail_fast\`).`);
-      failFast.abort(new Error(`${experiment.name} failed (fail_fast)`));
+      failFast.abort(new StopRequest('fail_fast', `${experiment.name} failed (fail_fast)`));
     }
     return outcome;
   };
@@ -95,8 +96,7 @@ function stoppedByFailFast(result: GateResult, by: string): GateResult {
   const failures = result.failures.map((failure) =>
     failure.rule === 'interrupted' ? { ...failure, message: `stopped because ${by} failed first (\`fail_fast\`)${result.runId ? `; run ${result.runId} was not waited for` : ''}` } : failure,
   );
-  const cancellation = result.cancellation && result.cancellation.reason === 'interrupted' ? { ...result.cancellation, reason: 'fail_fast' as const } : result.cancellation;
-  return { ...result, failures, ...(cancellation ? { cancellation } : {}) };
+  return { ...result, failures };
 }
 
 /** Ten experiments log at once: each line says which one it is about. */
