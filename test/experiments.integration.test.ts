@@ -2,6 +2,7 @@
  * `experiments` through `run()` against the simulator: with one line the outputs are those of the
  * single flow, plus `results`; with several the single-run outputs hold the first failure.
  */
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { run } from '../src/main.js';
 import { startSimulator } from './simulator/retab-simulator.js';
@@ -23,6 +24,7 @@ const outputsOf = async (inputs: Record<string, string>) => {
   const { io, recording } = recordingIO(simulatorInputs(sim, inputs));
   await run({ io, env: {} });
   const { report_path: _path, ...outputs } = recording.outputs;
+  void _path;
   return { outputs, recording };
 };
 
@@ -40,6 +42,14 @@ it('several lines: passed is for the step, the other outputs for the experiment 
   const { outputs, recording } = await outputsOf({ experiments: 'run:exprun_pass\nrun:exprun_late_errors threshold=0.5\nrun:exprun_soon_low threshold=0.7' });
   expect(outputs).toMatchObject({ passed: 'false', run_id: 'exprun_soon_low', score: '0.62', threshold: '0.7', status: 'completed' });
   expect(recording.failed).toBe('run:exprun_late_errors: 3 errors occurred; at most 0 allowed (`max_errors`)\nrun:exprun_soon_low: score 0.62 is below the threshold 0.7');
+  const report = JSON.parse(await readFile(recording.outputs.report_path ?? '', 'utf8'));
+  expect(report).toMatchObject({ version: 1, passed: false, stopped_by: null });
+  expect(report.experiments.map((entry: { name: string; line: number; run_id: string; passed: boolean }) => [entry.name, entry.line, entry.run_id, entry.passed])).toEqual([
+    ['run:exprun_pass', 1, 'exprun_pass', true],
+    ['run:exprun_late_errors', 2, 'exprun_late_errors', false],
+    ['run:exprun_soon_low', 3, 'exprun_soon_low', false],
+  ]);
+  expect(report.experiments[1].results).toMatchObject({ errored_document_count: 3 });
   const passing = await outputsOf({ experiments: 'run:exprun_improved max_errors=2\nrun:exprun_pass' });
   expect(passing.outputs).toMatchObject({ passed: 'true', run_id: 'exprun_improved' });
   expect(passing.recording.failed).toBeNull();
