@@ -24,7 +24,6 @@ const outputsOf = async (inputs: Record<string, string>) => {
   const { io, recording } = recordingIO(simulatorInputs(sim, inputs));
   await run({ io, env: {} });
   const { report_path: _path, ...outputs } = recording.outputs;
-  void _path;
   return { outputs, recording };
 };
 
