@@ -1,6 +1,7 @@
 /**
- * The action's wiring: inputs → Retab client → gate (start, wait, details, verdict; see gate.ts) →
- * outputs, summary, report, comment → fail, once. Side effects come in through `Dependencies` so
+ * The action's wiring: inputs → Retab client → gate (start, wait, details, verdict; see gate.ts;
+ * with `experiments`, every line through it at once, see multi/) → outputs, summary, report,
+ * comment → fail, once. Side effects come in through `Dependencies` so
  * the whole flow can be driven without the runner, a network or real time.
  */
 import * as core from '@actions/core';
@@ -147,14 +148,14 @@ async function gateSeveral(raw: RawInputs, apiKey: string, deps: Dependencies, s
   const parsed = parseManySettings(raw, apiKey, deps.env);
   if (!parsed.ok) {
     const result = resultFromInputErrors(parsed.errors, { ...partialCriteria(raw), runId: '' });
-    return { ...inputErrorReport(result), outputs: { ...buildOutputs(result), results: '[]' } };
+    return { ...notRunReport(result), outputs: { ...buildOutputs(result), results: '[]' } };
   }
   const { step } = parsed.many;
   const client = makeClient(step, deps);
   if ('error' in client) {
     const first = parsed.many.experiments[0]?.settings;
     const result = resultFromUnexpectedError('api_error', client.error, { runId: null, threshold: first?.threshold ?? 0, maxErrors: first?.maxErrors ?? 0 });
-    return { ...inputErrorReport(result), outputs: { ...buildOutputs(result), results: '[]' } };
+    return { ...notRunReport(result), outputs: { ...buildOutputs(result), results: '[]' } };
   }
   try {
     const many = await gateMany(parsed.many, { client: client.client, log: deps.io, env: deps.env, signal, now: deps.now, sleep: deps.sleep, random: deps.random, backoff: deps.backoff });
@@ -175,7 +176,8 @@ async function gateSeveral(raw: RawInputs, apiKey: string, deps: Dependencies, s
   }
 }
 
-function inputErrorReport(result: GateResult): Omit<StepReport, 'outputs'> {
+/** Bad inputs, or no HTTP client: nothing was gated. */
+function notRunReport(result: GateResult): Omit<StepReport, 'outputs'> {
   return {
     result,
     summary: renderSummary(result),
