@@ -66,15 +66,16 @@ export async function gateMany(many: ManySettings, options: ManyGateOptions): Pr
       const criteria = { runId: settings.target.kind === 'run' ? settings.target.runId : null, threshold: settings.threshold, maxErrors: settings.maxErrors };
       result = resultFromUnexpectedError('internal_error', `the gate stopped on an unexpected error: ${messageOf(error)}. Please report it with the debug log`, criteria);
     }
-    const stopped = stoppedBy !== null && result.status === 'interrupted' && !options.signal.aborted;
-    if (stopped && stoppedBy !== null) result = stoppedByFailFast(result, stoppedBy);
+    // Interrupted, but not by the job: `fail_fast` stopped it after another experiment's failure.
+    const stoppedAfter = result.status === 'interrupted' && !options.signal.aborted ? stoppedBy : null;
+    if (stoppedAfter !== null) result = stoppedByFailFast(result, stoppedAfter);
     const outcome: ExperimentOutcome = {
       line: experiment.line,
       name: experiment.name,
       experimentId: settings.target.kind === 'experiment' ? settings.target.experimentId : null,
       result,
       endedRank: ended++,
-      stopped,
+      stopped: stoppedAfter !== null,
     };
     if (!result.passed && many.step.failFast && stoppedBy === null && !signal.aborted) {
       stoppedBy = experiment.name;
