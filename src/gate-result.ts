@@ -9,6 +9,7 @@ import type { Comparison } from './regression.js';
 import type { RunDetails } from './run-details.js';
 import type { StartedBy } from './github-context.js';
 import { RetabApiError } from './retab/errors.js';
+import { StartUnknownError } from './run-adoption.js';
 import type { StartOutcome } from './start-run.js';
 import type { ExperimentRun } from './retab/run.js';
 import { decideVerdict, type Criteria, type Failure } from './verdict.js';
@@ -100,6 +101,10 @@ export function resultFromStartFailure(
         status = 'not_found';
         const check = criteria.workflowId ? '`experiment_id` and `workflow_id`' : '`experiment_id`';
         failure = { rule: 'not_found', message: `could not start a run: ${experiment} not found: ${error.message}. Check ${check} and that the key belongs to the environment that owns the experiment` };
+      } else if (error instanceof StartUnknownError) {
+        // Its message already names the experiment and what to check.
+        status = 'api_error';
+        failure = { rule: 'api_error', message: error.message };
       } else {
         status = 'api_error';
         failure = { rule: 'api_error', message: `could not start a run of ${experiment}: ${error.message}` };

@@ -41,8 +41,8 @@ export interface GateOptions extends Timing {
   backoff?: BackoffOptions;
 }
 
-/** How many of the experiment's newest runs are listed when looking for one an unanswered attempt started. */
-const RECENT_RUNS = 20;
+/** How many of the experiment's newest runs are listed before the POST and when looking for the run it started: the API's maximum. */
+const RECENT_RUNS = 100;
 
 type ExperimentTarget = Extract<RunTarget, { kind: 'experiment' }>;
 
@@ -80,7 +80,7 @@ async function startExperimentRun(target: ExperimentTarget, settings: Settings, 
     experimentId: target.experimentId,
     workflowId: target.workflowId,
     createRun: (signal) => client.startRun(target.experimentId, target.workflowId, signal),
-    listRecentRuns: (signal) => client.listRecentRuns(target.experimentId, RECENT_RUNS, signal),
+    listRuns: (signal) => client.listRecentRuns(target.experimentId, RECENT_RUNS, signal),
     deadline,
     signal: options.signal,
     now: options.now,
@@ -88,14 +88,16 @@ async function startExperimentRun(target: ExperimentTarget, settings: Settings, 
     random: options.random,
     backoff: options.backoff,
     onRetry: (message) => log.info(message),
+    onWarning: (message) => log.warning(message),
   });
   if (start.kind === 'started') {
-    log.info(`Started run ${start.run.id}${start.adopted ? ' (found among the experiment runs after an uncertain answer)' : ''}.`);
+    log.info(`Started run ${start.run.id}${start.adopted ? ' (the one new run among the experiment runs after an uncertain answer)' : ''}.`);
     return { runId: start.run.id };
   }
 
   const result = resultFromStartFailure(start, { ...target, threshold: settings.threshold, maxErrors: settings.maxErrors, timeoutMs: settings.timeoutMs });
   const reason = cancelReasonAfter(start.kind, options.signal);
+  // Only the one new run seen after an uncertain answer is known to be ours (see run-adoption.ts); never another.
   if (start.kind === 'failed' || !start.orphan || !reason) return { result };
   // An attempt that got no answer started a run after all: nobody will read it, so cancel it too.
   log.info(`Found run ${start.orphan.id}, which an unanswered attempt started.`);

@@ -1,18 +1,39 @@
 /**
- * Start a new run of an experiment, without ever starting two. `POST /v1/workflows/experiments/runs`
- * has no idempotency key, so the POST is sent again only when the previous attempt provably never
- * reached the server. After an ambiguous failure (reset or timeout after sending, 5xx, 429, an
- * unreadable 2xx) the experiment's newest runs are listed and a run created since the attempt is
- * adopted; only when there is none, and the error is one worth retrying, is the POST tried again.
- * Everything stays inside the deadline.
+ * Start a new run of an experiment: never two runs, never someone else's.
+ * `POST /v1/workflows/experiments/runs` has no idempotency key, so:
+ *
+ * 1. Before each POST the experiment's newest runs are listed (the baseline, see run-adoption.ts):
+ *    whatever is listed there, or was created before it by Retab's clock, is someone else's.
+ * 2. The POST is sent again only when the previous attempt provably never reached Retab
+ *    (connection refused, DNS). A refusal (4xx) fails at once.
+ * 3. After an uncertain answer (reset or timeout after sending, 408, 429, 5xx, an unreadable 2xx)
+ *    the POST is never sent again. The runs list is read for a bounded while (it can lag); exactly
+ *    one new run over that whole look is ours and is adopted. None, several, or a list that cannot
+ *    be read: the start fails with a `StartUnknownError` saying what to check.
+ * 4. When the deadline passes or the job is cancelled after an uncertain answer, one last look
+ *    names the run to cancel, only when exactly one new run is known.
  *
  * The HTTP calls, the clock, sleeping and randomness come in as parameters: the decisions are
  * tested without a server, the whole against the simulator.
  */
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { formatDuration } from './duration.js';
+import { messageOf } from './errors.js';
 import { isRetryable, RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutError, retryAfterOf } from './retab/errors.js';
 import type { ExperimentRun } from './retab/run.js';
+import {
+  answeredRunIsNew,
+  baselineFrom,
+  creationWindow,
+  decideLook,
+  knownOrphan,
+  newRuns,
+  postNotBefore,
+  StartUnknownError,
+  type Baseline,
+  type CandidateCriteria,
+  type RunList,
+} from './run-adoption.js';
 import type { Timing } from './timing.js';
 
 /** How an attempt to start a run failed, as far as "did it start a run?" goes. */
@@ -21,58 +42,29 @@ export type StartFailureKind =
   | 'not_sent'
   /** The server answered and refused (400, 401, 403, 404, 409, 422): no run was started. */
   | 'rejected'
-  /** The server may or may not have started a run: look before sending again. */
-  | 'ambiguous'
+  /** The server may or may not have started a run: look, never send again. */
+  | 'uncertain'
   /** The server answered 2xx, so a run was started, but its body cannot be read: find it, never send again. */
   | 'started_unreadable';
 
-const AMBIGUOUS_STATUSES = new Set([408, 429]);
+const UNCERTAIN_STATUSES = new Set([408, 429]);
 
 export function classifyStartFailure(error: unknown): StartFailureKind {
-  if (error instanceof RetabConnectionError) return error.neverSent ? 'not_sent' : 'ambiguous';
-  if (error instanceof RetabTimeoutError) return 'ambiguous';
-  if (error instanceof RetabApiError) return error.status >= 500 || AMBIGUOUS_STATUSES.has(error.status) ? 'ambiguous' : 'rejected';
-  if (error instanceof RetabResponseError) return error.status >= 200 && error.status < 300 ? 'started_unreadable' : 'ambiguous';
+  if (error instanceof RetabConnectionError) return error.neverSent ? 'not_sent' : 'uncertain';
+  if (error instanceof RetabTimeoutError) return 'uncertain';
+  if (error instanceof RetabApiError) return error.status >= 500 || UNCERTAIN_STATUSES.has(error.status) ? 'uncertain' : 'rejected';
+  if (error instanceof RetabResponseError) return error.status >= 200 && error.status < 300 ? 'started_unreadable' : 'uncertain';
   // Not an HTTP failure: a bug. The request may have gone out, so treat it as refused rather than resend it.
   return 'rejected';
 }
 
-export interface AdoptionCriteria {
-  experimentId: string;
-  workflowId: string | null;
-  /** Local time (ms) of the first attempt whose result is unknown. */
-  sinceMs: number;
-  /** How far Retab's clock may be behind ours. */
-  clockSkewMs: number;
-}
-
-/**
- * The run among `runs` that our POST most likely created: of this experiment (and workflow, when
- * given), started by the API, created no earlier than the first ambiguous attempt (less the clock
- * skew); the one created closest to that attempt. `null` when there is none.
- */
-export function findStartedRun(runs: readonly ExperimentRun[], criteria: AdoptionCriteria): ExperimentRun | null {
-  const earliest = criteria.sinceMs - criteria.clockSkewMs;
-  let best: { run: ExperimentRun; distance: number } | null = null;
-  for (const run of runs) {
-    if (run.experiment_id !== null && run.experiment_id !== criteria.experimentId) continue;
-    if (criteria.workflowId !== null && run.workflow_id !== null && run.workflow_id !== criteria.workflowId) continue;
-    if (run.trigger !== null && run.trigger !== 'api') continue;
-    const created = run.created_at === null ? NaN : Date.parse(run.created_at);
-    if (!Number.isFinite(created) || created < earliest) continue;
-    const distance = Math.abs(created - criteria.sinceMs);
-    if (!best || distance < best.distance) best = { run, distance };
-  }
-  return best?.run ?? null;
-}
-
 export type StartOutcome =
   | { kind: 'started'; run: ExperimentRun; adopted: boolean; attempts: number; elapsedMs: number }
-  /** The server refused, or an error that cannot be retried; `error` says why. */
+  /** The server refused, an error that cannot be retried, or (`StartUnknownError`) it cannot be known whether a run was started. */
   | { kind: 'failed'; error: Error; attempts: number; elapsedMs: number }
   /**
-   * The deadline passed, or the job was cancelled, before a run was known. `orphan` is a run found by
-   * one last look when an attempt may have started one: the caller should cancel it.
+   * The deadline passed, or the job was cancelled, before a run was known. `orphan` is the one new
+   * run found after an uncertain answer, known to be ours: the caller should cancel it.
    */
   | { kind: 'timed_out' | 'interrupted'; lastError: Error | null; orphan: ExperimentRun | null; attempts: number; elapsedMs: number };
 
@@ -81,27 +73,43 @@ export interface StartRunOptions extends Timing {
   workflowId: string | null;
   /** The POST. */
   createRun: (signal: AbortSignal) => Promise<ExperimentRun>;
-  /** The experiment's newest runs, newest first. */
-  listRecentRuns: (signal: AbortSignal) => Promise<ExperimentRun[]>;
+  /** The experiment's newest runs (at most 100, newest first), with the answer's `Date`. */
+  listRuns: (signal: AbortSignal) => Promise<RunList>;
   /** Local time (ms) by which a run must be known. */
   deadline: number;
   /** Aborted when the job is cancelled. */
   signal: AbortSignal;
   backoff?: BackoffOptions;
-  clockSkewMs?: number;
-  /** After an ambiguous failure, the least time to give Retab to list the run before looking. */
+  /** After an uncertain answer, the time before the first look. */
   settleMs?: number;
+  /** After an uncertain answer, the time between looks. */
+  lookEveryMs?: number;
+  /** After an uncertain answer, how long to keep looking (from the answer) before deciding: the list can lag. */
+  lookWindowMs?: number;
+  /** How many times the baseline list is tried before the POST goes without one. */
+  baselineTries?: number;
   /** The time limit of the last look for an orphan, after the deadline or a cancellation. */
   lastLookMs?: number;
   onRetry?: (message: string, delayMs: number) => void;
+  onWarning?: (message: string) => void;
 }
 
-export const DEFAULT_CLOCK_SKEW_MS = 60_000;
+export const DEFAULT_LOOK_WINDOW_MS = 20_000;
 const DEFAULT_SETTLE_MS = 1_000;
+const DEFAULT_LOOK_EVERY_MS = 2_000;
+const DEFAULT_BASELINE_TRIES = 3;
 const DEFAULT_LAST_LOOK_MS = 2_000;
 
 export async function startRun(options: StartRunOptions): Promise<StartOutcome> {
   return new RunStarter(options).start();
+}
+
+/** What is known after an uncertain answer: the baseline it is judged against and the new runs seen so far. */
+interface Uncertain {
+  criteria: CandidateCriteria | null;
+  error: Error;
+  failedAt: number;
+  seen: Map<string, ExperimentRun>;
 }
 
 /** One call of `startRun`: what the attempts so far have learnt, and one method per step. */
@@ -110,98 +118,159 @@ class RunStarter {
   private attempts = 0;
   private failures = 0;
   private lastError: Error | null = null;
-  /** Set once an attempt may have started a run: from then on, look before sending again. */
-  private uncertainSince: number | null = null;
-  /** A 2xx was seen: a run exists, so the POST is never sent again. */
-  private certainlyStarted = false;
-  /** The last failure may have started a run and is not worth retrying: look once more, then fail. */
-  private finalLook = false;
+  /** Why the last baseline could not be read, for the message. */
+  private baselineError: string | null = null;
+  private uncertain: Uncertain | null = null;
 
   constructor(private readonly options: StartRunOptions) {
     this.started = options.now();
   }
 
   async start(): Promise<StartOutcome> {
-    const { signal, deadline, now } = this.options;
+    const { options } = this;
     for (;;) {
-      if (signal.aborted) return this.stopped('interrupted');
-      if (now() >= deadline) return this.stopped('timed_out');
-      // Look first when an earlier attempt may have started a run.
-      const looked = this.uncertainSince === null ? 'send' : await this.look();
-      const outcome = looked === 'send' ? await this.send() : looked;
-      if (outcome) return outcome;
-    }
-  }
+      const stop = this.stopIfDue();
+      if (stop) return stop;
+      const baseline = await this.takeBaseline();
+      if (baseline === 'stop') return this.stopIfDue() ?? this.stopped('timed_out');
+      if (baseline === 'unreachable') continue;
+      // `Date` has whole seconds: wait for the next one, so that our run is created after it.
+      if (baseline) await this.sleepUntil(postNotBefore(baseline));
+      const due = this.stopIfDue();
+      if (due) return due;
 
-  /** Lists the experiment's runs: the outcome when found (or when the look fails), 'send' when the POST may go again, null to look again. */
-  private async look(): Promise<StartOutcome | 'send' | null> {
-    const { options } = this;
-    let runs: ExperimentRun[];
-    try {
-      runs = await options.listRecentRuns(this.requestSignal());
-    } catch (caught) {
-      const error = toError(caught);
-      if (options.signal.aborted) return this.stopped('interrupted');
-      if (options.now() >= options.deadline) return this.stopped('timed_out');
-      if (!isRetryable(error)) {
-        return this.failed(new Error(`could not check whether a run of experiment ${options.experimentId} was started: ${error.message}`));
+      this.attempts += 1;
+      try {
+        const run = await options.createRun(this.requestSignal());
+        if (answeredRunIsNew(run, options.experimentId, baseline)) return { kind: 'started', run, adopted: false, attempts: this.attempts, elapsedMs: this.elapsed() };
+        // A 2xx, so a run was started, but the answer names another one: find ours.
+        const error = new Error(`Retab answered the start with run ${run.id} of experiment ${run.experiment_id ?? 'unknown'}, which is not a new run of experiment ${options.experimentId}`);
+        this.lastError = error;
+        this.uncertain = { criteria: baseline ? this.criteria(baseline, options.now()) : null, error, failedAt: options.now(), seen: new Map() };
+        return this.lookForStartedRun(this.uncertain);
+      } catch (caught) {
+        const error = toError(caught);
+        const failedAt = options.now();
+        const cutShort = options.signal.aborted || failedAt >= options.deadline;
+        const kind = cutShort ? 'uncertain' : classifyStartFailure(error);
+        this.lastError = error;
+        if (kind === 'rejected') return this.failed(error);
+        if (kind === 'not_sent') {
+          await this.backOff(error, 'The request never reached Retab; sending it again', 0);
+          continue;
+        }
+        this.uncertain = { criteria: baseline ? this.criteria(baseline, failedAt) : null, error, failedAt, seen: new Map() };
+        return this.lookForStartedRun(this.uncertain);
       }
-      this.lastError = error;
-      await this.backOff(error, 'Listing the experiment runs failed; listing again', 0);
-      return null;
     }
-    const found = findStartedRun(runs, this.criteria());
-    if (found) return { kind: 'started', run: found, adopted: true, attempts: this.attempts, elapsedMs: this.elapsed() };
-    if (this.certainlyStarted) {
-      // Retab said 2xx, so the run exists: keep looking, never start another.
-      const error = new Error(`Retab started a run of experiment ${options.experimentId} but it is not listed yet`);
-      this.lastError = error;
-      await this.backOff(error, 'Looking for the started run again', this.settleMs());
-      return null;
-    }
-    if (this.finalLook && this.lastError) return this.failed(this.lastError);
-    return 'send';
   }
 
-  /** Sends the POST: the outcome when it answers or cannot go on, null to go round again. */
-  private async send(): Promise<StartOutcome | null> {
+  /**
+   * The runs listed just before the POST; null when they cannot be read (the POST goes anyway),
+   * 'unreachable' when Retab cannot be reached at all (try again later, POST nothing), 'stop' when
+   * the job should stop.
+   */
+  private async takeBaseline(): Promise<Baseline | null | 'stop' | 'unreachable'> {
     const { options } = this;
-    this.attempts += 1;
-    const attemptAt = options.now();
-    try {
-      const run = await options.createRun(this.requestSignal());
-      return { kind: 'started', run, adopted: false, attempts: this.attempts, elapsedMs: this.elapsed() };
-    } catch (caught) {
-      const error = toError(caught);
-      const cutShort = options.signal.aborted || options.now() >= options.deadline;
-      const kind = cutShort ? 'ambiguous' : classifyStartFailure(error);
-      if (kind !== 'not_sent') this.uncertainSince ??= attemptAt;
-      if (options.signal.aborted) return this.stopped('interrupted');
-      if (options.now() >= options.deadline) return this.stopped('timed_out');
-      if (kind === 'rejected') return this.failed(error);
-      if (kind === 'started_unreadable') this.certainlyStarted = true;
-      // Whether to try again is the error's call; whether to look first is the kind's.
-      if (kind === 'ambiguous' && !isRetryable(error)) this.finalLook = true;
-      this.lastError = error;
-      const what = kind === 'not_sent' ? 'The request never reached Retab; sending it again' : 'Retab may have started the run; looking for it before sending again';
-      await this.backOff(error, what, kind === 'not_sent' ? 0 : this.settleMs());
-      return null;
+    const tries = options.baselineTries ?? DEFAULT_BASELINE_TRIES;
+    for (let attempt = 1; ; attempt++) {
+      const sentAt = options.now();
+      try {
+        const list = await options.listRuns(this.requestSignal());
+        const baseline = baselineFrom(list, sentAt, options.now());
+        this.baselineError = baseline ? null : 'the answer had no usable Date header, so Retab’s clock is unknown';
+        if (!baseline) options.onWarning?.(this.cannotTell());
+        return baseline;
+      } catch (caught) {
+        const error = toError(caught);
+        if (options.signal.aborted || options.now() >= options.deadline) return 'stop';
+        this.baselineError = error.message;
+        if (error instanceof RetabConnectionError && error.neverSent) {
+          // The POST would not get through either: wait for Retab rather than start blind.
+          await this.backOff(error, 'Retab cannot be reached; trying again', 0);
+          return 'unreachable';
+        }
+        if (!isRetryable(error) || attempt >= tries) {
+          options.onWarning?.(this.cannotTell());
+          return null;
+        }
+        await this.backOff(error, 'Listing the experiment runs failed; listing again', 0);
+      }
     }
   }
 
-  /** The deadline passed or the job was cancelled: one last look for a run an attempt may have started. */
+  private cannotTell(): string {
+    const { experimentId } = this.options;
+    return `Could not list the runs of experiment ${experimentId} before starting one (${this.baselineError}). Starting it anyway; if Retab's answer is uncertain, the action will fail rather than guess which run is its own.`;
+  }
+
+  /** After an uncertain answer: look for the new run for `lookWindowMs`, then decide. The POST is never sent again. */
+  private async lookForStartedRun(uncertain: Uncertain): Promise<StartOutcome> {
+    const { options } = this;
+    const { criteria, error, failedAt, seen } = uncertain;
+    const stop = this.stopIfDue();
+    if (stop) return stop;
+    if (!criteria) return this.failed(new StartUnknownError('no_baseline', options.experimentId, error, { listError: this.baselineError ?? undefined }));
+
+    const windowMs = options.lookWindowMs ?? DEFAULT_LOOK_WINDOW_MS;
+    const lookEnd = failedAt + windowMs;
+    // A list that keeps failing gets one more window, then the start fails.
+    const giveUpAt = lookEnd + windowMs;
+    options.onRetry?.(`Retab may have started the run (${error.message}); looking for it among the experiment runs for up to ${formatDuration(windowMs)}`, 0);
+    await this.sleepFor(options.settleMs ?? DEFAULT_SETTLE_MS);
+    for (;;) {
+      const due = this.stopIfDue();
+      if (due) return due;
+      const lookedAt = options.now();
+      let list: RunList;
+      try {
+        list = await options.listRuns(this.requestSignal());
+      } catch (caught) {
+        const listError = toError(caught);
+        const stopped = this.stopIfDue();
+        if (stopped) return stopped;
+        if (!isRetryable(listError) || options.now() >= giveUpAt) {
+          return this.failed(new StartUnknownError('list_unreadable', options.experimentId, error, { listError: listError.message }));
+        }
+        await this.backOff(listError, 'Listing the experiment runs failed; listing again', 0);
+        continue;
+      }
+      for (const [id, run] of newRuns(list.runs, criteria)) seen.set(id, run);
+      const decision = decideLook(seen, lookedAt >= lookEnd);
+      switch (decision.kind) {
+        case 'adopt':
+          return { kind: 'started', run: decision.run, adopted: true, attempts: this.attempts, elapsedMs: this.elapsed() };
+        case 'several':
+          return this.failed(new StartUnknownError('several_new', options.experimentId, error, { ids: decision.ids }));
+        case 'none':
+          return this.failed(new StartUnknownError('not_listed', options.experimentId, error, { lookedMs: lookedAt - failedAt }));
+        case 'keep_looking':
+          await this.sleepFor(Math.min(options.lookEveryMs ?? DEFAULT_LOOK_EVERY_MS, Math.max(0, lookEnd - options.now())));
+      }
+    }
+  }
+
+  private stopIfDue(): Promise<StartOutcome> | null {
+    if (this.options.signal.aborted) return this.stopped('interrupted');
+    if (this.options.now() >= this.options.deadline) return this.stopped('timed_out');
+    return null;
+  }
+
+  /** The deadline passed or the job was cancelled: after an uncertain answer, one last look for the run to cancel. */
   private async stopped(kind: 'timed_out' | 'interrupted'): Promise<StartOutcome> {
-    const orphan = this.uncertainSince === null ? null : await this.lastLook();
+    const orphan = this.uncertain ? await this.lastLook(this.uncertain) : null;
     return { kind, lastError: this.lastError, orphan, attempts: this.attempts, elapsedMs: this.elapsed() };
   }
 
-  private async lastLook(): Promise<ExperimentRun | null> {
+  private async lastLook({ criteria, seen }: Uncertain): Promise<ExperimentRun | null> {
+    if (!criteria) return null;
     try {
-      const runs = await this.options.listRecentRuns(AbortSignal.timeout(this.options.lastLookMs ?? DEFAULT_LAST_LOOK_MS));
-      return findStartedRun(runs, this.criteria());
-    } catch {
-      return null;
+      const list = await this.options.listRuns(AbortSignal.timeout(this.options.lastLookMs ?? DEFAULT_LAST_LOOK_MS));
+      for (const [id, run] of newRuns(list.runs, criteria)) seen.set(id, run);
+    } catch (error) {
+      this.options.onWarning?.(`Could not list the runs of experiment ${this.options.experimentId} to find the run to cancel: ${messageOf(error)}`);
     }
+    return knownOrphan(seen);
   }
 
   private failed(error: Error): StartOutcome {
@@ -218,23 +287,25 @@ class RunStarter {
     await options.sleep(delay, options.signal);
   }
 
-  private criteria(): AdoptionCriteria {
+  /** Sleeps `ms`, never past the deadline. */
+  private async sleepFor(ms: number): Promise<void> {
     const { options } = this;
-    return {
-      experimentId: options.experimentId,
-      workflowId: options.workflowId,
-      sinceMs: this.uncertainSince ?? this.started,
-      clockSkewMs: options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS,
-    };
+    const delay = Math.min(ms, Math.max(0, options.deadline - options.now()));
+    if (delay > 0) await options.sleep(delay, options.signal);
+  }
+
+  private async sleepUntil(at: number): Promise<void> {
+    await this.sleepFor(at - this.options.now());
+  }
+
+  private criteria(baseline: Baseline, failedAt: number): CandidateCriteria {
+    const { experimentId, workflowId } = this.options;
+    return { experimentId, workflowId, baseline, window: creationWindow(baseline, failedAt) };
   }
 
   private requestSignal(): AbortSignal {
     const { signal, deadline, now } = this.options;
     return AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, deadline - now()))]);
-  }
-
-  private settleMs(): number {
-    return this.options.settleMs ?? DEFAULT_SETTLE_MS;
   }
 
   private elapsed(): number {

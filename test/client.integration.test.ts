@@ -35,6 +35,18 @@ describe.each(['reference', 'openapi'] as const)('the client against the simulat
     });
   });
 
+  it('lists an experiment’s newest runs, at most 100 a page, newest first, with Retab’s clock from the Date header', async () => {
+    const before = Math.floor(Date.now() / 1000) * 1000;
+    const started = await client.startRun('exp_pass', null);
+    const list = await client.listRecentRuns('exp_pass', 500);
+    expect(sim.requests.at(-1)?.path).toBe('/v1/workflows/experiments/runs?experiment_id=exp_pass&order=desc&limit=100');
+    expect(list.runs.map((run) => run.id)).toContain(started.id);
+    expect(list.runs.find((run) => run.id === started.id)).toMatchObject({ experiment_id: 'exp_pass', trigger: 'manual_run' });
+    expect(list.serverDateMs).not.toBeNull();
+    expect(list.serverDateMs ?? 0).toBeGreaterThanOrEqual(before);
+    expect((list.serverDateMs ?? 0) % 1000).toBe(0);
+  });
+
   it('sends the key both ways, asks for JSON, and logs method, path, status and request id without headers', async () => {
     await client.getRun('exprun_done');
     const last = sim.requests.at(-1);

@@ -50,3 +50,21 @@ it('when the job is cancelled while the POST is unanswered, finds the run Retab 
   expect(summary()).toContain('because the job was cancelled');
   expect(simulator.requests.filter((r) => r.method === 'POST' && !r.path.endsWith('/cancel'))).toHaveLength(1);
 });
+
+it('when the job is cancelled while the POST is unanswered, never cancels a run another job started just before', async () => {
+  const simulator = await startSimulator();
+  sim = simulator;
+  // Another pull request's run of the same experiment, started moments before this job's POST.
+  const other = simulator.startOtherRun('exp_forever', { trigger: 'api' });
+  // This job's POST never reaches Retab's handler and never gets an answer.
+  simulator.fault({ method: 'POST', path: /^\/v1\/workflows\/experiments\/runs$/, action: 'hang' });
+  const controller = new AbortController();
+  simulator.onStartRequest(() => setTimeout(() => controller.abort(new Error('received SIGINT')), 50));
+  const inputs = { experiment_id: 'exp_forever', threshold: '0.8', max_errors: '0', api_key: simulator.apiKey, base_url: simulator.url, timeout: '10m', cancel_on_abort: 'true' };
+  const { actionIO, outputs } = io(inputs);
+  await run({ io: actionIO, env: {}, signal: controller.signal });
+
+  expect(outputs).toMatchObject({ passed: 'false', status: 'interrupted', run_id: '' });
+  expect(simulator.otherRuns('exp_forever')).toEqual([{ id: other, cancelled: false }]);
+  expect(simulator.cancelRequests()).toHaveLength(0);
+});

@@ -27,13 +27,15 @@ function options(client: RetabClient, experimentId: string, overrides: Partial<S
     experimentId,
     workflowId: null,
     createRun: (signal) => client.startRun(experimentId, null, signal),
-    listRecentRuns: (signal) => client.listRecentRuns(experimentId, 20, signal),
+    listRuns: (signal) => client.listRecentRuns(experimentId, 100, signal),
     deadline: Date.now() + 15_000,
     signal: new AbortController().signal,
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     random: () => 0.5,
     settleMs: 50,
+    lookEveryMs: 150,
+    lookWindowMs: 800,
     backoff: { baseMs: 50, capMs: 200 },
     ...overrides,
   };
@@ -56,11 +58,11 @@ describe('startRun against the simulator', () => {
     ['the connection is closed', { afterHandling: 'close' as const }],
     ['a gateway answers 502', { afterHandling: 502, body: '<html>Bad gateway</html>' }],
     ['Retab answers 503', { afterHandling: 503, body: '{"detail":"Service unavailable"}' }],
-  ])('results in exactly one run when the POST reached Retab but %s', async (_name, fault) => {
+  ])('results in exactly one run when the POST reached Retab but %s (the run says manual_run)', async (_name, fault) => {
     sim = await startSimulator();
     sim.fault({ method: 'POST', path: START_PATH, ...fault });
     const outcome = await startRun(options(clientFor(sim.url), 'exp_pass'));
-    expect(outcome).toMatchObject({ kind: 'started', adopted: true, attempts: 1 });
+    expect(outcome).toMatchObject({ kind: 'started', adopted: true, attempts: 1, run: { trigger: 'manual_run' } });
     const started = sim.startedRuns('exp_pass');
     expect(started).toHaveLength(1);
     expect(outcome.kind === 'started' && outcome.run.id).toBe(started[0]?.id);
@@ -75,18 +77,17 @@ describe('startRun against the simulator', () => {
     expect(sim.startedRuns('exp_pass')).toHaveLength(1);
   });
 
-  it('sends the POST again when the first one failed before reaching Retab (502 before handling), still one run', async () => {
+  it('after a 502 that started nothing, looks for the window and fails; it never sends the POST again', async () => {
     sim = await startSimulator();
     sim.fault({ method: 'POST', path: START_PATH, status: 502, body: 'Bad gateway' });
     const outcome = await startRun(options(clientFor(sim.url), 'exp_pass'));
-    // A 502 is ambiguous: the action looks first, finds nothing, then sends again.
-    expect(outcome).toMatchObject({ kind: 'started', adopted: false, attempts: 2 });
-    expect(sim.startedRuns('exp_pass')).toHaveLength(1);
-    expect(sim.requests.map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual([
-      'POST /v1/workflows/experiments/runs',
-      'GET /v1/workflows/experiments/runs',
-      'POST /v1/workflows/experiments/runs',
-    ]);
+    // A 502 is uncertain: whether a run was started cannot be known from the answer.
+    expect(outcome).toMatchObject({ kind: 'failed', attempts: 1, error: { reason: 'not_listed' } });
+    expect(sim.startedRuns('exp_pass')).toHaveLength(0);
+    const calls = sim.requests.map((r) => `${r.method} ${r.path.split('?')[0]}`);
+    expect(calls.slice(0, 2)).toEqual(['GET /v1/workflows/experiments/runs', 'POST /v1/workflows/experiments/runs']);
+    expect(calls.slice(2).every((call) => call === 'GET /v1/workflows/experiments/runs')).toBe(true);
+    expect(sim.requests.find((r) => r.method === 'GET')?.path).toContain('limit=100');
   });
 
   it('retries a refused connection without looking, and starts one run once Retab is up', async () => {
@@ -105,7 +106,7 @@ describe('startRun against the simulator', () => {
     expect(retries).toBeGreaterThanOrEqual(1);
     expect(outcome).toMatchObject({ kind: 'started', adopted: false });
     expect(sim?.startedRuns('exp_pass')).toHaveLength(1);
-    expect(sim?.requests.filter((r) => r.method === 'GET')).toHaveLength(0);
+    expect(sim?.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 
   it('fails without retrying when the experiment does not exist', async () => {
@@ -113,7 +114,8 @@ describe('startRun against the simulator', () => {
     const outcome = await startRun(options(clientFor(sim.url), 'exp_missing'));
     expect(outcome.kind).toBe('failed');
     if (outcome.kind === 'failed') expect(outcome.error.message).toMatch(/HTTP 404.*exp_missing/);
-    expect(sim.requests).toHaveLength(1);
+    // The baseline list, then the refused POST.
+    expect(sim.requests.map((r) => r.method)).toEqual(['GET', 'POST']);
   });
 });
 

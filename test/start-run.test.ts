@@ -1,97 +1,158 @@
 import { describe, expect, it } from 'vitest';
 import { RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutError } from '../src/retab/errors.js';
 import type { ExperimentRun } from '../src/retab/run.js';
-import { classifyStartFailure, findStartedRun, startRun, type StartRunOptions } from '../src/start-run.js';
+import { baselineFrom, creationWindow, decideLook, knownOrphan, newRuns, postNotBefore, StartUnknownError, type Baseline, type CandidateCriteria } from '../src/run-adoption.js';
+import { classifyStartFailure, startRun, type StartRunOptions } from '../src/start-run.js';
+import { makeRun } from './support/runs.js';
 
 const POST = { method: 'POST', path: '/v1/workflows/experiments/runs' };
 const T0 = Date.parse('2026-08-01T12:00:00Z');
 
+/** A run of exp_1 created at `createdAt` (ms), as the live server lists it: `manual_run`. */
 function run(id: string, createdAt: number | null, extra: Partial<ExperimentRun> = {}): ExperimentRun {
-  return {
+  return makeRun({
     id,
     status: 'queued',
-    message: null,
-    reason: null,
     experiment_id: 'exp_1',
     workflow_id: 'wf_1',
-    workflow_version_id: null,
-    workflow_name: null,
-    block_id: null,
-    block_kind: null,
-    n_consensus: null,
-    score: null,
-    error_count: 0,
-    total_document_count: null,
-    completed_document_count: null,
     created_at: createdAt === null ? null : new Date(createdAt).toISOString(),
-    started_at: null,
-    completed_at: null,
-    duration_ms: null,
-    trigger: 'api',
-    parent_run_id: null,
+    trigger: 'manual_run',
     ...extra,
-  };
+  });
 }
 
 const refused = () => new RetabConnectionError('ECONNREFUSED', POST, 'http://127.0.0.1:1', null);
 const reset = () => new RetabConnectionError('ECONNRESET', POST, 'http://127.0.0.1:1', null);
 const apiError = (status: number, retryAfterMs: number | null = null) => new RetabApiError(status, 'req_1', 'detail', POST, retryAfterMs, '');
+const unreadable202 = () => new RetabResponseError('unexpected_shape', 202, null, POST, 'does not have the expected shape');
 
 describe('classifyStartFailure', () => {
   it.each([
     ['connection refused', refused(), 'not_sent'],
     ['DNS failure', new RetabConnectionError('ENOTFOUND', POST, 'x', null), 'not_sent'],
-    ['connection reset', reset(), 'ambiguous'],
-    ['socket closed', new RetabConnectionError('UND_ERR_SOCKET', POST, 'x', null), 'ambiguous'],
-    ['request timeout', new RetabTimeoutError(30_000, POST), 'ambiguous'],
-    ['502', apiError(502), 'ambiguous'],
-    ['500', apiError(500), 'ambiguous'],
-    ['429', apiError(429), 'ambiguous'],
-    ['408', apiError(408), 'ambiguous'],
+    ['connection reset', reset(), 'uncertain'],
+    ['socket closed', new RetabConnectionError('UND_ERR_SOCKET', POST, 'x', null), 'uncertain'],
+    ['request timeout', new RetabTimeoutError(30_000, POST), 'uncertain'],
+    ['502', apiError(502), 'uncertain'],
+    ['500', apiError(500), 'uncertain'],
+    ['501', apiError(501), 'uncertain'],
+    ['429', apiError(429), 'uncertain'],
+    ['408', apiError(408), 'uncertain'],
     ['404', apiError(404), 'rejected'],
     ['401', apiError(401), 'rejected'],
     ['422', apiError(422), 'rejected'],
     ['409', apiError(409), 'rejected'],
-    ['202 with an unreadable body', new RetabResponseError('unexpected_shape', 202, null, POST, 'bad'), 'started_unreadable'],
+    ['202 with an unreadable body', unreadable202(), 'started_unreadable'],
     ['a bug', new TypeError('x is undefined'), 'rejected'],
   ])('%s → %s', (_name, error, kind) => {
     expect(classifyStartFailure(error)).toBe(kind);
   });
 });
 
-describe('findStartedRun', () => {
-  const criteria = { experimentId: 'exp_1', workflowId: null, sinceMs: T0, clockSkewMs: 60_000 };
+/** A baseline that must exist (the answer had a `Date`). */
+function baselineOf(...args: Parameters<typeof baselineFrom>): Baseline {
+  const baseline = baselineFrom(...args);
+  if (!baseline) throw new Error('no baseline');
+  return baseline;
+}
 
-  it('adopts the run created closest to the attempt, allowing for clock skew', () => {
-    const runs = [run('late', T0 + 30_000), run('skewed', T0 - 5_000), run('old', T0 - 120_000)];
-    expect(findStartedRun(runs, criteria)?.id).toBe('skewed');
+describe('the creation window', () => {
+  const baseline = baselineOf({ runs: [run('r_old', T0 - 5_000)], serverDateMs: T0 }, T0 - 300, T0 + 200);
+
+  it('sends the POST a full second after the baseline answer', () => {
+    expect(postNotBefore(baseline)).toBe(T0 + 1_200);
   });
 
-  it('ignores runs created before the attempt (less the skew), of other experiments or workflows, or not started by the API', () => {
-    const runs = [
-      run('old', T0 - 61_000),
-      run('other_experiment', T0, { experiment_id: 'exp_2' }),
-      run('other_workflow', T0, { workflow_id: 'wf_2' }),
-      run('manual', T0, { trigger: 'manual_run' }),
-      run('no_time', null),
-    ];
-    expect(findStartedRun(runs, { ...criteria, workflowId: 'wf_1' })).toBeNull();
-    expect(findStartedRun([...runs, run('ours', T0 + 200)], { ...criteria, workflowId: 'wf_1' })?.id).toBe('ours');
+  it('runs from the second after the baseline answer to the failure, on Retab’s clock, whatever ours says', () => {
+    // Our clock 10 minutes ahead of Retab's: the bounds follow Retab's `Date`, not ours.
+    const skewed = baselineOf({ runs: [], serverDateMs: T0 }, T0 + 600_000, T0 + 600_100);
+    expect(creationWindow(skewed, T0 + 602_000)).toEqual({ notBeforeMs: T0 + 1_000, notAfterMs: T0 + 1_000 + 2_000 + 1_000 });
   });
 
-  it('accepts a run whose trigger or workflow is not reported', () => {
-    expect(findStartedRun([run('r', T0 + 1, { trigger: null, workflow_id: null })], { ...criteria, workflowId: 'wf_1' })?.id).toBe('r');
+  it('is no baseline without Retab’s clock: a run listed late could not be placed', () => {
+    expect(baselineFrom({ runs: [run('r_old', T0)], serverDateMs: null }, T0, T0)).toBeNull();
   });
 });
 
-/** A scripted Retab and a fake clock: each POST / list answers from a queue. */
-function harness(script: { posts: Array<ExperimentRun | Error | ((at: number) => ExperimentRun | Error)>; lists?: Array<ExperimentRun[] | Error> }, overrides: Partial<StartRunOptions> = {}) {
+describe('newRuns', () => {
+  const baseline = baselineOf({ runs: [run('r_before', T0 - 500)], serverDateMs: T0 }, T0 - 100, T0);
+  const criteria: CandidateCriteria = { experimentId: 'exp_1', workflowId: 'wf_1', baseline, window: creationWindow(baseline, T0 + 3_000) };
+  const ids = (runs: ExperimentRun[], c = criteria) => [...newRuns(runs, c).keys()];
+
+  it('takes a new run whatever its trigger says (the live server says manual_run)', () => {
+    const runs = [run('a', T0 + 1_500, { trigger: 'manual_run' }), run('b', T0 + 1_600, { trigger: 'api' }), run('c', T0 + 1_700, { trigger: null }), run('d', T0 + 1_800, { trigger: 'something_new' })];
+    expect(ids(runs)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('never takes a run listed before the POST, nor one created before the baseline answer even when listed late', () => {
+    expect(ids([run('r_before', T0 + 1_500), run('lagging_other', T0 - 200), run('same_second', T0 + 999)])).toEqual([]);
+  });
+
+  it('never takes a run created after the POST failed (another job, later)', () => {
+    expect(ids([run('later', T0 + 3_000 + 1_000 + 3_000)])).toEqual([]);
+  });
+
+  it('ignores runs of other experiments or workflows, without an experiment, or without a creation time', () => {
+    const runs = [run('x', T0 + 1_500, { experiment_id: 'exp_2' }), run('y', T0 + 1_500, { experiment_id: null }), run('z', T0 + 1_500, { workflow_id: 'wf_2' }), run('t', null)];
+    expect(ids(runs)).toEqual([]);
+    expect(ids([run('w', T0 + 1_500, { workflow_id: null })])).toEqual(['w']);
+  });
+
+  it('reads a creation time without a zone as UTC, whatever the runner’s time zone', () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      const naive = new Date(T0 + 1_500).toISOString().replace('Z', '');
+      expect(ids([{ ...run('naive', null), created_at: naive }])).toEqual(['naive']);
+      expect(ids([{ ...run('micro', null), created_at: '2026-08-01T12:00:01.500123+00:00' }])).toEqual(['micro']);
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
+  it('counts an id listed twice once, and not at all when one copy is not a candidate (a hostile list)', () => {
+    expect(ids([run('dup', T0 + 1_500), run('dup', T0 + 1_500)])).toEqual(['dup']);
+    expect(ids([run('dup', T0 + 1_500), run('dup', T0 + 1_500, { experiment_id: 'exp_2' })])).toEqual([]);
+    expect(ids([run('dup', T0 - 5_000), run('dup', T0 + 1_500), run('dup', T0 + 1_500)])).toEqual([]);
+  });
+});
+
+describe('decideLook', () => {
+  const one = new Map([['a', run('a', T0)]]);
+  const two = new Map([...one, ['b', run('b', T0)]]);
+  it.each([
+    ['no new run, still looking', 'keep_looking', new Map(), false],
+    ['one new run, still looking (a second may be listed late)', 'keep_looking', one, false],
+    ['two new runs, at once', 'several', two, false],
+    ['no new run at the end', 'none', new Map(), true],
+    ['one new run at the end', 'adopt', one, true],
+    ['two new runs at the end', 'several', two, true],
+  ])('%s → %s', (_name, kind, seen, over) => {
+    expect(decideLook(seen as Map<string, ExperimentRun>, over).kind).toBe(kind);
+  });
+
+  it('knows an orphan only when exactly one new run was seen', () => {
+    expect(knownOrphan(one)?.id).toBe('a');
+    expect(knownOrphan(two)).toBeNull();
+    expect(knownOrphan(new Map())).toBeNull();
+  });
+});
+
+type Scripted<T> = T | Error | ((at: number) => T | Error);
+
+/**
+ * A scripted Retab and a virtual clock (Retab's clock is ours): each POST and each list answers
+ * from a queue; a list answer's `Date` is the clock's whole second. Lists without a script answer
+ * the last scripted one again (a list that stays the same).
+ */
+function harness(script: { posts: Array<Scripted<ExperimentRun>>; lists?: Array<Scripted<ExperimentRun[]>>; date?: boolean }, overrides: Partial<StartRunOptions> = {}) {
   let clock = T0;
   const calls: string[] = [];
   const controller = new AbortController();
-  const answer = <T>(queue: Array<T | Error | ((at: number) => T | Error)>, what: string): T => {
-    const next = queue.shift();
-    if (next === undefined) throw new Error(`unexpected ${what}`);
+  const lists = script.lists ?? [[]];
+  let lastList: Scripted<ExperimentRun[]> = [];
+  const resolve = <T>(next: Scripted<T>): T => {
     const value = typeof next === 'function' ? (next as (at: number) => T | Error)(clock) : next;
     if (value instanceof Error) throw value;
     return value;
@@ -102,14 +163,17 @@ function harness(script: { posts: Array<ExperimentRun | Error | ((at: number) =>
     createRun: async () => {
       calls.push('POST');
       clock += 100;
-      return answer(script.posts, 'POST');
+      const next = script.posts.shift();
+      if (next === undefined) throw new Error('unexpected POST');
+      return resolve(next);
     },
-    listRecentRuns: async () => {
+    listRuns: async () => {
       calls.push('LIST');
       clock += 50;
-      return answer(script.lists ?? [], 'LIST');
+      lastList = lists.length > 0 ? (lists.shift() as Scripted<ExperimentRun[]>) : lastList;
+      return { runs: resolve(lastList), serverDateMs: script.date === false ? null : Math.floor(clock / 1000) * 1000 };
     },
-    deadline: T0 + 60_000,
+    deadline: T0 + 120_000,
     signal: controller.signal,
     now: () => clock,
     sleep: async (ms) => {
@@ -119,113 +183,201 @@ function harness(script: { posts: Array<ExperimentRun | Error | ((at: number) =>
     random: () => 0.5,
     ...overrides,
   };
-  return { options, calls, controller, advance: (ms: number) => (clock += ms) };
+  const posts = () => calls.filter((call) => call === 'POST').length;
+  return { options, calls, controller, posts, now: () => clock };
 }
 
+/** The POST goes out at T0 + 1050 (after the baseline and the second's wait) and fails at T0 + 1150. */
+const OURS_AT = T0 + 1_100;
+
 describe('startRun', () => {
-  it('starts a run with one POST', async () => {
-    const h = harness({ posts: [run('r1', T0)] });
+  it('lists the experiment runs, then starts a run with one POST a second later', async () => {
+    const h = harness({ posts: [run('r1', OURS_AT)] });
     const outcome = await startRun(h.options);
     expect(outcome).toMatchObject({ kind: 'started', adopted: false, attempts: 1, run: { id: 'r1' } });
-    expect(h.calls).toEqual(['POST']);
+    expect(h.calls).toEqual(['LIST', 'sleep 1000', 'POST']);
   });
 
-  it('sends the POST again, without looking, when the request never reached Retab', async () => {
+  it('without Retab’s clock (no Date header), starts at once with a warning, and fails an uncertain answer rather than guess', async () => {
+    const warnings: string[] = [];
+    const clean = harness({ posts: [run('r1', OURS_AT)], date: false }, { onWarning: (line) => void warnings.push(line) });
+    expect(await startRun(clean.options)).toMatchObject({ kind: 'started', adopted: false });
+    expect(clean.calls).toEqual(['LIST', 'POST']);
+    expect(warnings.join('\n')).toContain('no usable Date header');
+    // A run another job started before, which the list shows only after the POST: without Retab's clock it would pass for ours.
+    const lagging = harness({ posts: [reset()], lists: [[], [run('r_other', T0 - 800)]], date: false });
+    expect(await startRun(lagging.options)).toMatchObject({ kind: 'failed', error: { reason: 'no_baseline' } });
+    expect(lagging.posts()).toBe(1);
+  });
+
+  it('while Retab cannot be reached at all, sends no POST until the list answers', async () => {
+    const h = harness({ posts: [run('r1', OURS_AT)], lists: [refused(), refused(), []] });
+    expect(await startRun(h.options)).toMatchObject({ kind: 'started', attempts: 1 });
+    expect(h.calls.filter((call) => call === 'POST' || call === 'LIST')).toEqual(['LIST', 'LIST', 'LIST', 'POST']);
+  });
+
+  it('sends the POST again, after a fresh list, when the request never reached Retab', async () => {
     const h = harness({ posts: [refused(), refused(), run('r1', T0)] });
     const outcome = await startRun(h.options);
     expect(outcome).toMatchObject({ kind: 'started', adopted: false, attempts: 3 });
-    expect(h.calls.filter((call) => call === 'POST')).toHaveLength(3);
-    expect(h.calls).not.toContain('LIST');
+    expect(h.calls.filter((call) => call === 'POST' || call === 'LIST')).toEqual(['LIST', 'POST', 'LIST', 'POST', 'LIST', 'POST']);
   });
 
+  // Seen: the live server marks API-created runs `manual_run`; the action did not recognise its run and POSTed again.
   it.each([
     ['a reset after sending', reset()],
     ['a 502', apiError(502)],
+    ['a 501 (not worth retrying, still uncertain)', apiError(501)],
+    ['a 429', apiError(429, 5_000)],
     ['a request timeout', new RetabTimeoutError(30_000, POST)],
-    ['a 202 whose body cannot be read', new RetabResponseError('not_json', 202, null, POST, 'is not JSON')],
-  ])('after %s, adopts the run Retab started instead of sending again', async (_name, error) => {
-    const h = harness({ posts: [error], lists: [[run('r_ours', T0 + 80), run('r_old', T0 - 3_600_000)]] });
+    ['a 202 whose body cannot be read', unreadable202()],
+  ])('after %s, adopts the one new run (trigger manual_run) and never sends the POST again', async (_name, error) => {
+    const h = harness({ posts: [error], lists: [[run('r_old', T0 - 3_600_000)], [run('r_ours', OURS_AT), run('r_old', T0 - 3_600_000)]] });
+    const outcome = await startRun(h.options);
+    expect(outcome).toMatchObject({ kind: 'started', adopted: true, attempts: 1, run: { id: 'r_ours', trigger: 'manual_run' } });
+    expect(h.posts()).toBe(1);
+    // It keeps looking for the whole window before deciding: a second new run would make it unknowable.
+    expect(h.now() - OURS_AT).toBeGreaterThanOrEqual(20_000);
+  });
+
+  // Seen: a run another job started shortly before the POST was adopted (and later cancelled).
+  it('never adopts a run another job started just before the POST, listed in the baseline', async () => {
+    const other = run('r_other', T0 - 800, { trigger: 'api' });
+    const h = harness({ posts: [apiError(502)], lists: [[other]] });
+    const outcome = await startRun(h.options);
+    expect(outcome.kind).toBe('failed');
+    const error = outcome.kind === 'failed' ? outcome.error : null;
+    expect(error).toBeInstanceOf(StartUnknownError);
+    expect(error).toMatchObject({ reason: 'not_listed' });
+    expect(error?.message).toMatch(/experiment exp_1 was uncertain \(.*HTTP 502.*\), and no new run of it was listed within 2\d s; the action did not send the request again.*Check the runs of experiment exp_1/);
+    expect(h.posts()).toBe(1);
+  });
+
+  it('never adopts a run another job started just before the POST that the list shows only later (lag)', async () => {
+    const other = run('r_other', T0 - 800, { trigger: 'api' });
+    // The baseline does not show it yet; every later look does.
+    const h = harness({ posts: [apiError(502)], lists: [[], [other]] });
+    const outcome = await startRun(h.options);
+    expect(outcome).toMatchObject({ kind: 'failed', error: { reason: 'not_listed' } });
+    expect(h.posts()).toBe(1);
+  });
+
+  it('on timeout after an uncertain answer, never names another job’s run as the orphan to cancel', async () => {
+    const other = run('r_other', T0 - 800);
+    const h = harness({ posts: [reset()], lists: [[other]] }, { deadline: T0 + 8_000 });
+    const outcome = await startRun(h.options);
+    expect(outcome).toMatchObject({ kind: 'timed_out', orphan: null });
+  });
+
+  // Seen: the runs list showed the new run a few seconds late, and the action POSTed a second time.
+  it('keeps looking while the list lags, and adopts the run once it shows, with one POST', async () => {
+    const lagging = (at: number) => (at >= OURS_AT + 9_000 ? [run('r_ours', OURS_AT)] : []);
+    const h = harness({ posts: [apiError(503)], lists: [[], lagging] });
     const outcome = await startRun(h.options);
     expect(outcome).toMatchObject({ kind: 'started', adopted: true, attempts: 1, run: { id: 'r_ours' } });
-    expect(h.calls.filter((call) => call === 'POST')).toHaveLength(1);
-    // It gives Retab a moment before looking.
-    expect(h.calls[1]).toMatch(/^sleep \d+$/);
-    expect(Number(h.calls[1]?.slice(6))).toBeGreaterThanOrEqual(1_000);
+    expect(h.posts()).toBe(1);
   });
 
-  it('sends the POST again only when the look finds no run started since the attempt', async () => {
-    const h = harness({ posts: [apiError(503), run('r2', T0 + 2_000)], lists: [[run('r_old', T0 - 3_600_000)]] });
+  it('when the list lags longer than the window, fails without a second POST, naming the experiment', async () => {
+    const h = harness({ posts: [apiError(503)], lists: [[]] });
     const outcome = await startRun(h.options);
-    expect(outcome).toMatchObject({ kind: 'started', adopted: false, attempts: 2, run: { id: 'r2' } });
-    expect(h.calls.filter((call) => call !== 'POST' && call !== 'LIST')).toHaveLength(1);
-    expect(h.calls.filter((call) => call === 'POST' || call === 'LIST')).toEqual(['POST', 'LIST', 'POST']);
+    expect(outcome).toMatchObject({ kind: 'failed', attempts: 1, error: { reason: 'not_listed' } });
+    expect(h.posts()).toBe(1);
+    // Bounded: about the window, not the deadline.
+    expect(h.now() - T0).toBeLessThan(25_000);
   });
 
-  it('after an ambiguous failure that is not worth retrying (501), looks once, then fails without sending again', async () => {
-    const h = harness({ posts: [apiError(501)], lists: [[run('r_old', T0 - 3_600_000)]] });
+  it('when two new runs appear (another job started one too), fails at once, naming both, and gates neither', async () => {
+    const h = harness({ posts: [reset()], lists: [[], [run('r_a', OURS_AT)], [run('r_a', OURS_AT), run('r_b', OURS_AT + 20)]] });
     const outcome = await startRun(h.options);
-    expect(outcome).toMatchObject({ kind: 'failed', attempts: 1 });
-    if (outcome.kind === 'failed') expect(outcome.error.message).toContain('HTTP 501');
-    expect(h.calls.filter((call) => call === 'POST' || call === 'LIST')).toEqual(['POST', 'LIST']);
+    expect(outcome).toMatchObject({ kind: 'failed', error: { reason: 'several_new' } });
+    expect(outcome.kind === 'failed' && outcome.error.message).toContain('2 new runs of it appeared (r_a, r_b)');
+    expect(h.posts()).toBe(1);
   });
 
-  it('after an ambiguous 501, still adopts the run it may have started', async () => {
-    const h = harness({ posts: [apiError(501)], lists: [[run('r_ours', T0 + 80)]] });
-    expect(await startRun(h.options)).toMatchObject({ kind: 'started', adopted: true, attempts: 1, run: { id: 'r_ours' } });
+  it('ignores a hostile list: runs of other experiments and duplicate ids do not make a second candidate', async () => {
+    const hostile = [run('r_ours', OURS_AT), run('r_ours', OURS_AT), run('r_x', OURS_AT, { experiment_id: 'exp_2' }), run('r_old', OURS_AT, { experiment_id: 'exp_2' }), run('r_old', T0 - 9_000)];
+    const h = harness({ posts: [reset()], lists: [[run('r_old', T0 - 9_000)], hostile] });
+    expect(await startRun(h.options)).toMatchObject({ kind: 'started', adopted: true, run: { id: 'r_ours' } });
   });
 
-  it('after a second ambiguous failure, still adopts a run created since the first attempt', async () => {
-    const h = harness({ posts: [apiError(502), apiError(502)], lists: [[], [run('r_from_first', T0 + 50)]] });
+  it('never gates a run the POST answer names when it was listed before or belongs to another experiment: looks for its own', async () => {
+    for (const answered of [run('r_old', T0 - 9_000), run('r_elsewhere', OURS_AT, { experiment_id: 'exp_2' })]) {
+      const h = harness({ posts: [answered], lists: [[run('r_old', T0 - 9_000)], [run('r_old', T0 - 9_000), run('r_ours', OURS_AT)]] });
+      expect(await startRun(h.options)).toMatchObject({ kind: 'started', adopted: true, run: { id: 'r_ours' } });
+      expect(h.posts()).toBe(1);
+    }
+  });
+
+  it('after a 2xx it could not read, says Retab started a run when none is listed', async () => {
+    const h = harness({ posts: [unreadable202()], lists: [[]] });
     const outcome = await startRun(h.options);
-    expect(outcome).toMatchObject({ kind: 'started', adopted: true, attempts: 2, run: { id: 'r_from_first' } });
+    expect(outcome).toMatchObject({ kind: 'failed', error: { reason: 'not_listed' } });
+    expect(outcome.kind === 'failed' && outcome.error.message).toContain('HTTP 202');
   });
 
-  it('keeps looking when the list itself fails, without sending the POST again', async () => {
-    const h = harness({ posts: [reset()], lists: [apiError(503), apiError(429, 2_000), [run('r1', T0 + 10)]] });
+  it('when the baseline cannot be read, starts anyway and gates a run the POST answered', async () => {
+    const warnings: string[] = [];
+    const h = harness({ posts: [run('r1', OURS_AT)], lists: [apiError(403)] }, { onWarning: (line) => void warnings.push(line) });
+    expect(await startRun(h.options)).toMatchObject({ kind: 'started', adopted: false, run: { id: 'r1' } });
+    expect(warnings.join('\n')).toContain('Could not list the runs of experiment exp_1 before starting one');
+  });
+
+  it('when the baseline cannot be read and the answer is uncertain, fails without looking or sending again', async () => {
+    const h = harness({ posts: [reset()], lists: [apiError(503), apiError(503), apiError(503), [run('r_any', OURS_AT)]] });
+    const outcome = await startRun(h.options);
+    expect(outcome).toMatchObject({ kind: 'failed', error: { reason: 'no_baseline' } });
+    expect(outcome.kind === 'failed' && outcome.error.message).toContain('could not be listed before the start (');
+    expect(h.calls.filter((call) => call === 'POST' || call === 'LIST')).toEqual(['LIST', 'LIST', 'LIST', 'POST']);
+  });
+
+  it('keeps looking when a look fails, then decides', async () => {
+    const h = harness({ posts: [reset()], lists: [[], apiError(503), apiError(429, 2_000), [run('r1', OURS_AT)]] });
     const outcome = await startRun(h.options);
     expect(outcome).toMatchObject({ kind: 'started', adopted: true, attempts: 1 });
     expect(h.calls).toContain('sleep 2000');
   });
 
-  it('never sends the POST again after a 2xx, even when the run is not listed yet', async () => {
-    const h = harness({ posts: [new RetabResponseError('unexpected_shape', 202, null, POST, 'bad')], lists: [[], [], [run('r1', T0 + 10)]] });
-    const outcome = await startRun(h.options);
-    expect(outcome).toMatchObject({ kind: 'started', adopted: true, attempts: 1 });
-    expect(h.calls.filter((call) => call === 'POST')).toHaveLength(1);
+  it('fails when the list cannot be read during the look (refused, or failing past the window)', async () => {
+    const refusing = harness({ posts: [reset()], lists: [[], apiError(403)] });
+    expect(await startRun(refusing.options)).toMatchObject({ kind: 'failed', error: { reason: 'list_unreadable' } });
+    const failing = harness({ posts: [reset()], lists: [[], apiError(503)] });
+    const outcome = await startRun(failing.options);
+    expect(outcome).toMatchObject({ kind: 'failed', error: { reason: 'list_unreadable' } });
+    expect(failing.now() - T0).toBeLessThan(120_000);
+    expect(failing.posts()).toBe(1);
   });
 
-  it('fails at once when Retab refuses (404: no such experiment), without looking or retrying', async () => {
+  it('fails at once when Retab refuses (404: no such experiment), without looking again', async () => {
     const h = harness({ posts: [apiError(404)] });
     const outcome = await startRun(h.options);
     expect(outcome).toMatchObject({ kind: 'failed', attempts: 1 });
-    expect(h.calls).toEqual(['POST']);
+    expect(h.calls).toEqual(['LIST', 'sleep 1000', 'POST']);
   });
 
-  it('fails when the list answers an error that cannot be retried, naming the experiment', async () => {
-    const h = harness({ posts: [reset()], lists: [apiError(403)] });
-    const outcome = await startRun(h.options);
-    expect(outcome.kind).toBe('failed');
-    if (outcome.kind === 'failed') expect(outcome.error.message).toContain('exp_1');
-  });
-
-  it('stops at the deadline, and a last look finds a run an uncertain attempt started', async () => {
-    const posts = [apiError(502), apiError(502), apiError(502), apiError(502)];
-    const h = harness({ posts, lists: [[], [], [], [run('r_late', T0 + 4_000)]] }, { deadline: T0 + 5_000 });
+  it('stops at the deadline, and names the one new run as the orphan to cancel', async () => {
+    const h = harness({ posts: [apiError(502)], lists: [[], [run('r_late', OURS_AT)]] }, { deadline: T0 + 5_000 });
     const outcome = await startRun(h.options);
     expect(outcome).toMatchObject({ kind: 'timed_out', orphan: { id: 'r_late' } });
     expect(outcome.kind === 'timed_out' && outcome.lastError?.message).toContain('HTTP 502');
-    expect(posts).toHaveLength(0);
+  });
+
+  it('stops at the deadline with no orphan when two new runs were seen', async () => {
+    const h = harness({ posts: [apiError(502)], lists: [[], [run('r_a', OURS_AT)], [run('r_a', OURS_AT), run('r_b', OURS_AT)]] }, { deadline: T0 + 4_000 });
+    const outcome = await startRun(h.options);
+    // The last look, at the deadline, shows a second new run: neither is known to be ours.
+    expect(outcome).toMatchObject({ kind: 'timed_out', orphan: null });
+    expect(h.calls.filter((call) => call === 'LIST')).toHaveLength(3);
   });
 
   it('does not look for an orphan when no attempt can have started a run', async () => {
     const h = harness({ posts: [refused(), refused(), refused(), refused(), refused(), refused()] }, { deadline: T0 + 3_000 });
     const outcome = await startRun(h.options);
     expect(outcome).toMatchObject({ kind: 'timed_out', orphan: null });
-    expect(h.calls).not.toContain('LIST');
   });
 
   it('stops when the job is cancelled during the POST, and finds the run it may have started', async () => {
-    const h = harness({ posts: [], lists: [[run('r1', T0 + 10)]] });
+    const h = harness({ posts: [], lists: [[], [run('r1', OURS_AT)]] });
     h.options.createRun = async () => {
       h.controller.abort(new Error('received SIGINT'));
       throw new Error('received SIGINT');

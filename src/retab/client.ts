@@ -14,6 +14,8 @@ import { MAX_RESULTS_PAGE_SIZE, normalizeResultsPage, rawResultsPageSchema, type
 import { cancelAnswerSchema, describeIssues, normalizeRun, rawRunSchema, runListSchema, type ExperimentRun } from './run.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** The runs list's largest page (`limit` 1–100). */
+export const MAX_RUNS_PAGE_SIZE = 100;
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 /**
  * The metrics summary carries every document's score in one body (about 100 bytes each), so it
@@ -46,6 +48,8 @@ interface SendOptions<T> {
   maxBodyBytes?: number;
   /** An answer some error statuses (below 500) carry as data rather than as a failure. */
   errorSchema?: z.ZodType<T>;
+  /** Told the answer's `Date` header (null when absent). */
+  onDate?: (date: string | null) => void;
 }
 
 /** What came back, before it is checked: the status, the body as text and the headers we use. */
@@ -53,7 +57,15 @@ interface Answer {
   status: number;
   requestId: string | null;
   retryAfter: string | null;
+  date: string | null;
   text: string;
+}
+
+/** The experiment's runs as listed, with the server's clock. */
+export interface RunList {
+  runs: ExperimentRun[];
+  /** The answer's `Date` header in ms since the epoch (whole seconds), or null when absent or unreadable. */
+  serverDateMs: number | null;
 }
 
 export class RetabClient {
@@ -106,11 +118,16 @@ export class RetabClient {
     return normalizeRun(raw);
   }
 
-  /** `GET /v1/workflows/experiments/runs?experiment_id=…&order=desc&limit=…`: the experiment's newest runs, first page only. */
-  async listRecentRuns(experimentId: string, limit: number, signal?: AbortSignal): Promise<ExperimentRun[]> {
-    const query = new URLSearchParams({ experiment_id: experimentId, order: 'desc', limit: String(limit) });
-    const page = await this.send('GET', `/v1/workflows/experiments/runs?${query}`, runListSchema, { signal });
-    return page.data.map(normalizeRun);
+  /**
+   * `GET /v1/workflows/experiments/runs?experiment_id=…&order=desc&limit=…`: the experiment's newest
+   * runs (first page only, `limit` at most 100, the API's maximum), with the answer's `Date` header:
+   * Retab's clock, which start-run.ts compares with the runs' creation times.
+   */
+  async listRecentRuns(experimentId: string, limit: number, signal?: AbortSignal): Promise<RunList> {
+    const query = new URLSearchParams({ experiment_id: experimentId, order: 'desc', limit: String(Math.min(MAX_RUNS_PAGE_SIZE, Math.max(1, limit))) });
+    let date: string | null = null;
+    const page = await this.send('GET', `/v1/workflows/experiments/runs?${query}`, runListSchema, { signal, onDate: (value) => (date = value) });
+    return { runs: page.data.map(normalizeRun), serverDateMs: parseHttpDate(date) };
   }
 
   /** `POST /v1/workflows/experiments/runs/{run_id}/cancel`: answers the run's lifecycle status after the cancel. */
@@ -128,7 +145,9 @@ export class RetabClient {
     const url = this.urlFor(path);
     const info: RequestInfo = { method, path: url.pathname + url.search };
     const answer = await this.exchange(url, info, options);
-    return this.decode(answer, info, schema, options.errorSchema);
+    const value = this.decode(answer, info, schema, options.errorSchema);
+    options.onDate?.(answer.date);
+    return value;
   }
 
   /** Sends the request and reads the body; every way this can fail becomes a typed error (see `failure`). */
@@ -164,7 +183,7 @@ export class RetabClient {
     try {
       const text = await this.readBody(response, info, requestId, options.maxBodyBytes ?? this.maxBodyBytes);
       this.debug(answered);
-      return { status, requestId, retryAfter: headerValue(response.headers['retry-after']), text };
+      return { status, requestId, retryAfter: headerValue(response.headers['retry-after']), date: headerValue(response.headers.date), text };
     } catch (error) {
       const failure =
         error instanceof RetabResponseError || signal?.aborted || timeout.aborted
@@ -263,6 +282,13 @@ function parseJson<T>(text: string, schema: z.ZodType<T>): { value: T } | null {
   } catch {
     return null;
   }
+}
+
+/** An HTTP `Date` header (IMF-fixdate, whole seconds) in ms since the epoch; null when absent or unreadable. */
+function parseHttpDate(value: string | null): number | null {
+  if (!value) return null;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : null;
 }
 
 function headerValue(value: string | string[] | undefined): string | null {

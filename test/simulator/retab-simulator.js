@@ -26,6 +26,8 @@ export const SIMULATOR_KEY = 'rt_test_simulator_key';
  * @property {number} [nConsensus]
  * @property {(fraction: number) => number} [progress] share of documents done at a share of the running time
  * @property {string} [createdAt] ISO time of creation (runs started through the API get the real time)
+ * @property {string} [trigger] `trigger.type` (`api` when absent; the live server says `manual_run` for runs created by the POST)
+ * @property {number} [listedFrom] epoch ms from which the runs list shows it (a lagging list); always when absent
  * @property {DocumentsSpec} [documents] how its metrics and per-document results look (all generated from the index)
  * @typedef {object} DocumentsSpec
  * @property {number | null} [priorScore] the prior run's score (null: no prior run); by default the score + 0.02
@@ -108,6 +110,8 @@ export const BUILT_IN_EXPERIMENTS = /** @type {ExperimentSpec[]} */ ([
  * @param {'reference' | 'openapi'} [options.shape] the default response shape
  * @param {RunSpec[]} [options.runs] extra runs, besides the built-in ones
  * @param {ExperimentSpec[]} [options.experiments] extra experiments, besides the built-in ones
+ * @param {number} [options.listLagMs] a run started now shows in the runs list only this long after its creation
+ * @param {boolean} [options.dateHeader] send the `Date` header (true by default, as HTTP servers do)
  */
 export async function startSimulator(options = {}) {
   const apiKey = options.apiKey ?? SIMULATOR_KEY;
@@ -119,6 +123,13 @@ export async function startSimulator(options = {}) {
   const experiments = new Map();
   for (const spec of [...BUILT_IN_EXPERIMENTS, ...(options.experiments ?? [])]) experiments.set(spec.id, spec);
   let startedCounter = 0;
+  let otherCounter = 0;
+  const listLagMs = options.listLagMs ?? 0;
+  const dateHeader = options.dateHeader ?? true;
+  /** @type {Array<(request: RecordedRequest) => void>} called when a start request arrives, before anything else happens to it */
+  const startHooks = [];
+  /** @type {((data: Array<Record<string, unknown>>) => unknown[]) | null} rewrites every runs list's `data` (a hostile list) */
+  let listTransform = null;
   /** @type {Array<Fault & { remaining: number }>} */
   const faults = [];
   /** @type {RecordedRequest[]} */
@@ -131,6 +142,7 @@ export async function startSimulator(options = {}) {
   for (const spec of [...BUILT_IN_RUNS, ...(options.runs ?? [])]) addRun(spec);
 
   const server = createServer((req, res) => {
+    res.sendDate = dateHeader;
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     /** @type {RecordedRequest} */
     const record = { method: req.method ?? 'GET', path: url.pathname + url.search, at: Date.now() - started, headers: req.headers, status: 0 };
@@ -153,6 +165,7 @@ export async function startSimulator(options = {}) {
       res.end(text);
     };
 
+    if (req.method === 'POST' && url.pathname === '/v1/workflows/experiments/runs') for (const hook of startHooks) hook(record);
     const fault = takeFault(record);
     if (fault?.afterHandling !== undefined) return route();
     if (fault) {
@@ -244,12 +257,7 @@ export async function startSimulator(options = {}) {
       if (!experiment || (workflowId !== undefined && workflowId !== null && workflowId !== workflow)) {
         return send(404, { detail: `Experiment not found: ${experimentId}${typeof workflowId === 'string' ? ` in workflow ${workflowId}` : ''}` });
       }
-      const now = Date.now();
-      const id = `exprun_started_${++startedCounter}`;
-      addRun({ ...experiment.run, id, experimentId, createdAt: new Date(now).toISOString() });
-      const run = runs.get(id);
-      if (!run) return send(500, { detail: 'simulator bug' });
-      run.firstReadAt = now; // a started run runs whether or not anybody reads it
+      const run = createRun(`exprun_started_${++startedCounter}`, experiment, experimentId, 'manual_run');
       return send(202, renderRun(run, 0, run.shape ?? defaultShape));
     }
 
@@ -260,14 +268,16 @@ export async function startSimulator(options = {}) {
       if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
         return send(422, { detail: [{ loc: ['query', 'limit'], msg: 'Input should be between 1 and 100', type: 'range' }] });
       }
-      const matching = [...runs.values()].filter((run) => !experimentId || (run.experimentId ?? 'exp_abc') === experimentId);
+      const now = Date.now();
+      const matching = [...runs.values()].filter((run) => (!experimentId || (run.experimentId ?? 'exp_abc') === experimentId) && (run.listedFrom ?? 0) <= now);
       // Oldest first, as stored; built-in runs have no creation time and count as old.
       matching.sort((a, b) => Date.parse(a.createdAt ?? DEFAULT_CREATED_AT) - Date.parse(b.createdAt ?? DEFAULT_CREATED_AT));
       if (order === 'desc') matching.reverse();
       const page = matching.slice(0, limit);
       for (const run of page) if (run.firstReadAt === null) run.firstReadAt = Date.now();
       const more = matching.length > limit;
-      return send(200, { data: page.map((run) => renderCurrent(run)), list_metadata: { before: null, after: more ? (page.at(-1)?.id ?? null) : null } });
+      const data = page.map((run) => renderCurrent(run));
+      return send(200, { data: listTransform ? listTransform(data) : data, list_metadata: { before: null, after: more ? (page.at(-1)?.id ?? null) : null } });
     }
 
     /** @param {string} id */
@@ -281,6 +291,18 @@ export async function startSimulator(options = {}) {
       return send(200, { id, lifecycle: { status: 'cancelled', reason: run.cancelled.reason } });
     }
   });
+
+  /**
+   * A new run of `experiment`, created now as the POST does (the live server marks it `manual_run`),
+   * listed only after the list lag.
+   * @param {string} id @param {ExperimentSpec} experiment @param {string} experimentId @param {string} trigger
+   */
+  function createRun(id, experiment, experimentId, trigger, createdAtMs = Date.now()) {
+    addRun({ ...experiment.run, id, experimentId, trigger, createdAt: new Date(createdAtMs).toISOString(), listedFrom: createdAtMs + listLagMs });
+    const run = /** @type {RunSpec & { firstReadAt: number | null }} */ (runs.get(id));
+    run.firstReadAt = Date.now(); // a started run runs whether or not anybody reads it
+    return run;
+  }
 
   /** The metrics summary of a finished run, written in chunks so a large run is never one string. */
   /**
@@ -422,6 +444,27 @@ export async function startSimulator(options = {}) {
     startedRuns(/** @type {string} */ experimentId) {
       return [...runs.values()].filter((run) => run.id.startsWith('exprun_started_') && run.experimentId === experimentId).map((run) => ({ id: run.id, cancelled: Boolean(run.cancelled) }));
     },
+    /**
+     * Another job (another pull request) starts a run of the same experiment, as its own POST would.
+     * @param {string} experimentId @param {{ trigger?: string, createdAtMs?: number }} [how] its trigger (`manual_run`) and creation time (now)
+     */
+    startOtherRun(experimentId, how = {}) {
+      const experiment = experiments.get(experimentId);
+      if (!experiment) throw new Error(`no experiment ${experimentId}`);
+      return createRun(`exprun_other_${++otherCounter}`, experiment, experimentId, how.trigger ?? 'manual_run', how.createdAtMs).id;
+    },
+    /** Runs started by `startOtherRun`, with whether each was cancelled. */
+    otherRuns(/** @type {string} */ experimentId) {
+      return [...runs.values()].filter((run) => run.id.startsWith('exprun_other_') && run.experimentId === experimentId).map((run) => ({ id: run.id, cancelled: Boolean(run.cancelled) }));
+    },
+    /** Calls `hook` whenever a start request arrives (before faults or handling): e.g. another job starting a run just then. */
+    onStartRequest(/** @type {(request: RecordedRequest) => void} */ hook) {
+      startHooks.push(hook);
+    },
+    /** Rewrites every runs list's `data` from now on (null to stop): runs of other experiments, duplicates, anything. */
+    transformList(/** @type {((data: Array<Record<string, unknown>>) => unknown[]) | null} */ transform) {
+      listTransform = transform;
+    },
     /** Cancel requests, in order. */
     cancelRequests() {
       return requests.filter((r) => r.method === 'POST' && r.path.endsWith('/cancel'));
@@ -505,7 +548,7 @@ export function renderRun(spec, elapsedMs, shape) {
 
   const common = {
     id: spec.id,
-    trigger: { type: 'api' },
+    trigger: { type: spec.trigger ?? 'api' },
     lifecycle,
     timing: { created_at: createdAt, started_at: elapsedMs >= queued ? startedAt : null, completed_at: completedAt, duration_ms: durationMs },
     experiment_id: spec.experimentId ?? 'exp_abc',
