@@ -4,7 +4,6 @@
  * comment → fail, once. Side effects come in through `Dependencies` so
  * the whole flow can be driven without the runner, a network or real time.
  */
-import * as core from '@actions/core';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { BackoffOptions } from './backoff.js';
@@ -23,6 +22,7 @@ import { buildOutputs } from './report/outputs.js';
 import { renderSummary } from './report/summary.js';
 import type { Timing } from './timing.js';
 import { messageOf } from './errors.js';
+import * as core from './workflow-commands.js';
 
 /** What the action needs from the runner. */
 export interface ActionIO {
@@ -60,11 +60,7 @@ export const runnerIO: ActionIO = {
   warning: (message) => core.warning(message),
   setFailed: (message) => core.setFailed(message),
   async writeSummary(markdown) {
-    if (!process.env.GITHUB_STEP_SUMMARY) {
-      core.info(`Job summary (GITHUB_STEP_SUMMARY is not set):\n${markdown}`);
-      return;
-    }
-    await core.summary.addRaw(markdown, true).write();
+    if (!(await core.appendSummary(markdown))) core.info(`Job summary (GITHUB_STEP_SUMMARY is not set):\n${markdown}`);
   },
 };
 

@@ -1,5 +1,18 @@
 /**
  * How long to sleep before the next poll: a pure function of what has been observed so far.
+ *
+ * The model, in a paragraph. Every sleep lies between `quickestMs` (Retab's CLI polls every 2 s, so
+ * no run costs more requests than that) and `unforeseenMs` (an end nothing announces, such as an
+ * error, a cancellation or a run that reports no counts, is noticed within it). In between: when the
+ * documents done give a pace, the run is expected to end when the documents left are done at that
+ * pace, counted from the latest rise of the count; the schedule sleeps `paceShare` of that time, so
+ * an estimate up to twice too long still polls before the end. The pace is the faster of the latest
+ * rise's and the one over the latest half of the running time, so a speed-up shows at once. When
+ * every document left could come in one rise (no more are left than the largest rise seen: the last
+ * consensus batch, the last documents of a tiny run), the end may come at any poll, and no sleep is
+ * longer than `foreseenMs`. With nothing to go on (queued, running with no count or no progress
+ * yet, or later than the pace said), it sleeps `blindShare` of the time the run has spent in that
+ * state: the longer a state has lasted, the longer it is likely to last.
  */
 import type { ExperimentRun } from './retab/run.js';
 
@@ -28,177 +41,114 @@ export function fixedSchedule(intervalMs: number): PollSchedule {
 }
 
 export interface AdaptiveOptions {
-  /** No sleep is shorter. */
-  floorMs: number;
-  /** No sleep is longer. */
-  capMs: number;
-  /** The shortest interval near the estimated finish, and the interval once every document is done. */
-  denseMs: number;
-  /** Near the estimated finish: sleep this share of the time left, from `denseMs` up to `nearCapMs`. */
-  nearShare: number;
-  nearCapMs: number;
-  /** While pending or queued: sleep this share of the time waited so far, at most `queueCapMs`. */
-  queueShare: number;
-  queueCapMs: number;
-  /** While running with no progress to go on: sleep this share of the running time seen, at most `blindCapMs`. */
+  /** No sleep is shorter: no run costs more requests than polling at this fixed interval. */
+  quickestMs: number;
+  /** No sleep is longer: an end nothing announces (error, cancellation, no counts) is noticed within this. */
+  unforeseenMs: number;
+  /** The longest sleep while the end may come with the next rise of the count. */
+  foreseenMs: number;
+  /** The share of the time the pace says is left that is slept: 1/2 polls before the end for an estimate up to 2x too long. */
+  paceShare: number;
+  /** With nothing to go on, the share of the time spent in the current state that is slept. */
   blindShare: number;
-  blindCapMs: number;
-  /** The rate is also measured over this latest share of the running time, and the faster rate is used. */
-  recentShare: number;
-  /** Sleep this share of the time left before the earliest plausible finish. */
-  approachShare: number;
-  /** The least uncertainty granted to any estimate, as a share of the time left... */
-  minUncertainty: number;
-  /** ...plus this over the square root of the increments seen, and this over that of the documents left. */
-  evidenceWeight: number;
-  leftWeight: number;
-  /** When progress is overdue (a stall or a slow tail): sleep this share of the stall, at most `stallCapMs`. */
-  stallShare: number;
-  stallCapMs: number;
 }
 
 export const ADAPTIVE_DEFAULTS: Readonly<AdaptiveOptions> = {
-  floorMs: 1_000,
-  capMs: 60_000,
-  denseMs: 2_000,
-  nearShare: 0.1,
-  nearCapMs: 8_000,
-  queueShare: 0.4,
-  queueCapMs: 15_000,
-  blindShare: 0.1,
-  blindCapMs: 20_000,
-  recentShare: 0.25,
-  approachShare: 0.6,
-  minUncertainty: 0.1,
-  evidenceWeight: 1,
-  leftWeight: 0.5,
-  stallShare: 0.15,
-  stallCapMs: 6_000,
+  quickestMs: 2_000,
+  unforeseenMs: 15_000,
+  foreseenMs: 5_000,
+  paceShare: 1 / 2,
+  blindShare: 1 / 8,
 };
 
 const RUNNING = 'running';
 
-/** The progress seen since the run was seen running: moments (ms since the wait began) and counts. */
+/** What the polls since the run was seen running say about its progress. */
 export interface ProgressReading {
-  /** Where the rate is measured from. */
-  anchorMs: number;
-  anchorCompleted: number;
+  /** When the run was seen to start running (ms since the wait began). */
+  startedMs: number;
   nowMs: number;
+  /** The latest count (it may have gone back) and the total. */
   completed: number;
   total: number;
-  /** When the current count was reached: midway between the poll that first showed it and the one before. */
-  changedAtMs: number;
-  /** How many polls saw the count go up: bursts count once, so this is the evidence the rate rests on. */
-  increments: number;
-  /** The rate over the latest stretch (documents per ms), or null when nothing moved in it. */
-  recentRate: number | null;
+  /** The latest poll that saw the count rise above every count before it, or null before any rise. */
+  lastRiseMs: number | null;
+  /** The largest rise seen between two polls. */
+  largestRise: number;
+  /** Documents per ms: the faster of the latest rise's pace and the pace over the latest half of the running time. */
+  pace: number | null;
 }
 
 /**
- * What the history says about the run's progress. The anchor is the moment the run was seen to start
- * running (at count 0, midway between the last poll before and the first poll after) or, when it was
- * already running at the first poll, that poll. Null while there is nothing to measure (not running,
- * or no document count).
+ * What the history says about the run's progress, or null while there is nothing to read (not
+ * running, or no document count). A rise is a poll whose count is above every count seen before, by
+ * what it is above them: a count that goes back and climbs again is not counted twice.
  */
-export function readProgress(history: readonly PollRecord[], recentShare: number = ADAPTIVE_DEFAULTS.recentShare): ProgressReading | null {
+export function readProgress(history: readonly PollRecord[]): ProgressReading | null {
   const last = history.at(-1);
   if (!last || last.status !== RUNNING || last.total === null || last.completed === null || last.total <= 0) return null;
   const firstRunning = history.findIndex((record) => record.status === RUNNING);
   const first = history[firstRunning];
   if (!first) return null;
   const before = history[firstRunning - 1];
-  const anchorMs = before === undefined ? first.atMs : (before.atMs + first.atMs) / 2;
-  const anchorCompleted = Math.min(before === undefined ? (first.completed ?? 0) : 0, last.completed);
-
-  let increments = 0;
-  let changedAtMs = anchorMs;
-  let previousCount = anchorCompleted;
-  let recentFrom: PollRecord | null = null;
-  const recentStart = last.atMs - recentShare * (last.atMs - anchorMs);
-  for (let i = firstRunning; i < history.length; i++) {
-    const record = history[i];
-    if (!record) continue;
-    const count = record.completed ?? previousCount;
-    if (count > previousCount) {
-      increments += 1;
-      const prior = history[i - 1];
-      changedAtMs = prior && i > firstRunning ? (prior.atMs + record.atMs) / 2 : record.atMs;
-    }
-    previousCount = Math.max(previousCount, count);
-    if (recentFrom === null && record.atMs >= recentStart) recentFrom = record;
+  // Seen starting (queued, then running): it started between the two polls, at count 0.
+  const startedMs = before === undefined ? first.atMs : (before.atMs + first.atMs) / 2;
+  const rises: Array<{ atMs: number; highest: number; size: number }> = [{ atMs: startedMs, highest: before === undefined ? (first.completed ?? 0) : 0, size: 0 }];
+  for (const record of history.slice(firstRunning)) {
+    const highest = rises.at(-1)?.highest ?? 0;
+    if (record.completed !== null && record.completed > highest) rises.push({ atMs: record.atMs, highest: record.completed, size: record.completed - highest });
   }
-  const completed = Math.min(last.completed, last.total);
-  const recentDone = recentFrom ? completed - (recentFrom.completed ?? completed) : 0;
-  const recentSpan = recentFrom ? last.atMs - recentFrom.atMs : 0;
+  const latest = rises.at(-1);
+  const previous = rises.at(-2);
+  if (!latest || !previous) return { startedMs, nowMs: last.atMs, completed: last.completed, total: last.total, lastRiseMs: null, largestRise: 0, pace: null };
+
+  const paceOf = (from: { atMs: number; highest: number }) => (latest.atMs > from.atMs ? (latest.highest - from.highest) / (latest.atMs - from.atMs) : 0);
+  const halfway = (startedMs + latest.atMs) / 2;
+  const halfFrom = rises.findLast((rise) => rise.atMs <= halfway) ?? previous;
   return {
-    anchorMs,
-    anchorCompleted,
+    startedMs,
     nowMs: last.atMs,
-    completed,
+    completed: last.completed,
     total: last.total,
-    changedAtMs,
-    increments,
-    recentRate: recentDone > 0 && recentSpan > 0 ? recentDone / recentSpan : null,
+    lastRiseMs: latest.atMs,
+    largestRise: Math.max(...rises.map((rise) => rise.size)),
+    pace: Math.max(paceOf(previous), paceOf(halfFrom)) || null,
   };
 }
 
-/**
- * The estimated milliseconds from now until the last document is done: the documents left over the
- * faster of the average rate since the anchor (steady under bursts; a stall lowers it as it lasts)
- * and the rate over the latest stretch (catches a run that speeds up). Null before any progress.
- */
-export function estimateRemainingMs(progress: ProgressReading): number | null {
-  const done = progress.completed - progress.anchorCompleted;
-  const span = progress.nowMs - progress.anchorMs;
-  if (done <= 0 || span <= 0) return null;
-  const rate = Math.max(done / span, progress.recentRate ?? 0);
-  return (progress.total - progress.completed) / rate;
+/** How long the pace says the run still takes, from now: negative when it is later than the pace said. Null without a pace. */
+export function expectedRemainingMs(progress: ProgressReading): number | null {
+  if (progress.pace === null || progress.lastRiseMs === null) return null;
+  const left = Math.max(0, progress.total - progress.completed);
+  return left / progress.pace - (progress.nowMs - progress.lastRiseMs);
 }
 
 /**
- * How far off the estimate may be, as a share of the time left: less as more increments were seen
- * (the rate is known better) and as more documents are left (they average out), never below `floor`.
- */
-export function uncertainty(progress: ProgressReading, o: Pick<AdaptiveOptions, 'minUncertainty' | 'evidenceWeight' | 'leftWeight'> = ADAPTIVE_DEFAULTS): number {
-  // Documents left, counted in the increments they have been coming in (a batch is one).
-  const perIncrement = Math.max(1, (progress.completed - progress.anchorCompleted) / Math.max(1, progress.increments));
-  const left = (progress.total - progress.completed) / perIncrement;
-  return Math.min(1, o.minUncertainty + o.evidenceWeight / Math.sqrt(Math.max(1, progress.increments)) + o.leftWeight / Math.sqrt(Math.max(1, left)));
-}
-
-/**
- * The schedule used when `poll_interval` is empty. Quick polls at the start and while the run waits
- * in the queue; then, from the progress reported, an estimate of when the last document is done,
- * corrected at every poll: long sleeps while even the earliest plausible finish is far, dense polls
- * around and after it, easing off while progress is overdue.
+ * The schedule used when `poll_interval` is empty (the model is in this file's header).
  */
 export function adaptiveSchedule(options: Partial<AdaptiveOptions> = {}): PollSchedule {
   const o: AdaptiveOptions = { ...ADAPTIVE_DEFAULTS, ...options };
-  const clamp = (ms: number, high = o.capMs) => Math.round(Math.min(o.capMs, high, Math.max(o.floorMs, ms)));
+  const clamp = (ms: number, longest = o.unforeseenMs) => Math.round(Math.min(o.unforeseenMs, longest, Math.max(o.quickestMs, ms)));
+  const blind = (sinceMs: number, longest?: number) => clamp(o.blindShare * sinceMs, longest);
 
   return ({ history }) => {
-    const first = history[0];
     const last = history.at(-1);
-    if (!first || !last) return o.floorMs;
-    if (last.status !== RUNNING) {
-      // Pending, queued (or a status we don't know): quick at first, easing off as the queue lasts.
-      return clamp(o.queueShare * (last.atMs - first.atMs), o.queueCapMs);
-    }
-    const progress = readProgress(history, o.recentShare);
-    if (!progress) return clamp(o.blindShare * (last.atMs - first.atMs), o.blindCapMs);
-    if (progress.completed >= progress.total) return clamp(o.denseMs);
-    const runningFor = progress.nowMs - progress.anchorMs;
-    const remaining = estimateRemainingMs(progress);
-    if (remaining === null) return clamp(o.blindShare * runningFor, o.blindCapMs);
+    if (!last) return o.quickestMs;
+    // How long the run has been waiting (pending, queued, or a status not known) or running.
+    const running = last.status === RUNNING;
+    let since = history.length - 1;
+    while (since > 0 && (history[since - 1]?.status === RUNNING) === running) since -= 1;
+    const inStatusMs = last.atMs - (history[since]?.atMs ?? last.atMs);
+    if (!running) return blind(inStatusMs);
+    const progress = readProgress(history);
+    if (!progress || progress.lastRiseMs === null) return blind(inStatusMs); // no count, or no progress yet
 
-    // Progress overdue: more than twice the usual gap between increments without one.
-    const stalledFor = progress.nowMs - progress.changedAtMs;
-    const usualGap = runningFor / Math.max(1, progress.increments);
-    const stallSleep = stalledFor > 2 * usualGap ? Math.min(o.stallCapMs, o.stallShare * stalledFor) : 0;
-
-    const untilEarliest = remaining * (1 - uncertainty(progress, o));
-    const near = Math.min(o.nearCapMs, Math.max(o.denseMs, o.nearShare * remaining));
-    return clamp(Math.max(near, stallSleep, o.approachShare * untilEarliest));
+    const left = progress.total - progress.completed;
+    if (left <= 0) return clamp(o.quickestMs); // every document done: scoring takes seconds
+    const longest = left <= progress.largestRise ? o.foreseenMs : o.unforeseenMs;
+    const remaining = expectedRemainingMs(progress);
+    if (remaining === null || remaining <= 0) return blind(progress.nowMs - progress.lastRiseMs, longest); // later than the pace said
+    return clamp(o.paceShare * remaining, longest);
   };
 }
 

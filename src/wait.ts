@@ -41,6 +41,7 @@ export async function waitForRun(options: WaitOptions): Promise<WaitOutcome> {
   let notFoundInARow = 0;
   let lastError: Error | null = null;
   let deadlineSignal: AbortSignal | null = null;
+  let stopDeadline = () => {};
   const history: PollRecord[] = [];
   const elapsed = () => now() - started;
 
@@ -51,8 +52,11 @@ export async function waitForRun(options: WaitOptions): Promise<WaitOutcome> {
       polls += 1;
       // The poll made at the deadline still gets a short chance to answer.
       const remaining = Math.max(FINAL_POLL_GRACE_MS, deadline - now());
-      deadlineSignal = AbortSignal.timeout(remaining);
-      run = await options.fetchRun(AbortSignal.any([signal, deadlineSignal]));
+      const poll = pollSignal(signal, remaining);
+      deadlineSignal = poll.deadline;
+      stopDeadline = poll.stop;
+      run = await options.fetchRun(poll.signal);
+      stopDeadline();
       failedAttempts = 0;
       notFoundInARow = 0;
       lastError = null;
@@ -61,6 +65,7 @@ export async function waitForRun(options: WaitOptions): Promise<WaitOutcome> {
       history.push({ atMs: elapsed(), status: run.status, completed: run.completed_document_count, total: run.total_document_count });
       delay = options.schedule({ elapsedMs: elapsed(), run, history });
     } catch (caught) {
+      stopDeadline();
       const error = caught instanceof Error ? caught : new Error(String(caught));
       if (signal.aborted) return { kind: 'interrupted', run, polls, elapsedMs: elapsed() };
       // The overall deadline cut the request short: that is a timeout, whatever the clock says.
@@ -79,4 +84,31 @@ export async function waitForRun(options: WaitOptions): Promise<WaitOutcome> {
     if (remaining <= 0) return { kind: 'timed_out', run, polls, elapsedMs: elapsed(), lastError };
     await options.sleep(Math.min(delay, remaining), signal);
   }
+}
+
+/**
+ * The signal for one poll: aborted when the job is cancelled or at the poll's deadline. Its timer and
+ * its listener go once the poll is over (`stop`), so a wait of thousands of polls holds none of them
+ * (`AbortSignal.timeout` would keep each timer until it fires, hours later).
+ */
+function pollSignal(job: AbortSignal, timeoutMs: number): { signal: AbortSignal; deadline: AbortSignal; stop: () => void } {
+  const deadline = new AbortController();
+  const combined = new AbortController();
+  const onJobAbort = () => combined.abort(job.reason);
+  const timer = setTimeout(() => {
+    const reason = new DOMException('The poll reached the overall timeout', 'TimeoutError');
+    deadline.abort(reason);
+    combined.abort(reason);
+  }, timeoutMs);
+  timer.unref?.();
+  if (job.aborted) combined.abort(job.reason);
+  else job.addEventListener('abort', onJobAbort, { once: true });
+  return {
+    signal: combined.signal,
+    deadline: deadline.signal,
+    stop: () => {
+      clearTimeout(timer);
+      job.removeEventListener('abort', onJobAbort);
+    },
+  };
 }

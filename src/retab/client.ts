@@ -3,7 +3,8 @@
  * `baseUrl`, never follows redirects, bounds every request in time and every body in size, and
  * parses every answer through a schema.
  */
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from './undici.js';
 import type { z } from 'zod';
 import { keyEnvironment, type Env } from '../inputs.js';
 import { RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutError, type RequestInfo } from './errors.js';

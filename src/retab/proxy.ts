@@ -7,7 +7,7 @@
  * or `*.` for subdomains) or `*`. Loopback addresses get no special treatment: list them in
  * `NO_PROXY` to reach a local server directly while a proxy is set.
  */
-import { EnvHttpProxyAgent } from 'undici';
+import { EnvHttpProxyAgent } from './undici.js';
 import type { Env } from '../inputs.js';
 
 export interface ProxySettings {
