@@ -237,6 +237,8 @@ export function statusAt(run, atMs) {
     id: run.id,
     status,
     message: status === 'error' ? 'simulated error' : null,
+    error_code: null,
+    block_name: null,
     reason: status === 'cancelled' ? 'simulated cancellation' : null,
     experiment_id: 'exp_bench',
     workflow_id: 'wf_bench',

@@ -12,7 +12,7 @@ import { RetabApiError } from './retab/errors.js';
 import { StartUnknownError } from './run-adoption.js';
 import type { StartOutcome } from './start-run.js';
 import type { ExperimentRun } from './retab/run.js';
-import { decideVerdict, type Criteria, type Failure } from './verdict.js';
+import { decideVerdict, errorCountOf, type Criteria, type ErrorCount, type Failure, type ResultsCount } from './verdict.js';
 import type { WaitOutcome } from './wait.js';
 
 export interface GateResult {
@@ -25,6 +25,8 @@ export interface GateResult {
   maxErrors: number | null;
   /** The latest run read, if any. */
   run: ExperimentRun | null;
+  /** The run's error count as far as it is known, and where it comes from (see `errorCountOf`); absent without a run. */
+  errors?: ErrorCount;
   /** How long the action waited, in milliseconds. */
   waitedMs: number | null;
   /** The metrics and per-document results read after the run finished (see `withRunDetails`). */
@@ -37,8 +39,11 @@ export interface GateResult {
   cancellation?: Cancellation;
 }
 
-export function resultFromWait(outcome: WaitOutcome, criteria: Criteria): GateResult {
-  const verdict = decideVerdict(outcome, criteria);
+/** `results`: what the per-document results said about errors, for a run that gives no `error_count`. */
+export function resultFromWait(outcome: WaitOutcome, criteria: Criteria, results: ResultsCount = null): GateResult {
+  // Only a completed run is judged on its errors.
+  const errors = outcome.kind === 'finished' && outcome.run.status === 'completed' ? errorCountOf(outcome.run, results) : undefined;
+  const verdict = decideVerdict(outcome, criteria, errors);
   return {
     status: gateStatus(outcome, verdict.failures),
     passed: verdict.passed,
@@ -47,8 +52,19 @@ export function resultFromWait(outcome: WaitOutcome, criteria: Criteria): GateRe
     threshold: criteria.threshold,
     maxErrors: criteria.maxErrors,
     run: outcome.run,
+    ...(errors ? { errors } : {}),
     waitedMs: outcome.elapsedMs,
   };
+}
+
+/**
+ * The result's error count: as the verdict used it, else from the run alone; null without a run,
+ * or when a run that did not complete gave none (nothing was checked, so nothing to show).
+ */
+export function errorsOf(result: Pick<GateResult, 'run' | 'errors'>): ErrorCount | null {
+  if (result.errors) return result.errors;
+  if (!result.run || (result.run.error_count === null && result.run.status !== 'completed')) return null;
+  return errorCountOf(result.run, null);
 }
 
 export function resultFromInputErrors(errors: InputError[], partial: { runId: string; threshold: number | null; maxErrors: number | null }): GateResult {

@@ -18,6 +18,7 @@ import type { RetabClient } from './retab/client.js';
 import { withRunDetails } from './regression.js';
 import { readRunDetails, type RunDetails } from './run-details.js';
 import { startRun } from './start-run.js';
+import type { ResultsCount } from './verdict.js';
 import { waitForRun, type WaitOutcome } from './wait.js';
 import type { Timing } from './timing.js';
 
@@ -60,9 +61,10 @@ export async function gate(settings: Settings, options: GateOptions): Promise<Ga
   }
 
   const outcome = await waitFor(runId, settings, deadline, options);
-  const result = resultFromWait(outcome, { runId, threshold: settings.threshold, maxErrors: settings.maxErrors, timeoutMs: settings.timeoutMs });
-  // The metrics and per-document results, once the run has finished (best-effort).
+  // The metrics and per-document results, once the run has finished (best-effort), read before
+  // the verdict: a run without `error_count` is judged on the errored documents they count.
   const details = outcome.kind === 'finished' ? await readDetails(runId, settings, deadline, options) : null;
+  const result = resultFromWait(outcome, { runId, threshold: settings.threshold, maxErrors: settings.maxErrors, timeoutMs: settings.timeoutMs }, resultsCount(details));
   const reported = withRunDetails(result, details, settings.maxScoreDrop);
   if (target.kind === 'run') return reported;
 
@@ -70,6 +72,12 @@ export async function gate(settings: Settings, options: GateOptions): Promise<Ga
   const reason = cancelReasonAfter(outcome.kind, options.signal);
   const cancellation = reason ? await cancelRun(runId, reason, settings.cancelOnAbort, options) : undefined;
   return { ...reported, startedBy: startedByFromEnv(options.env), ...(cancellation ? { cancellation } : {}) };
+}
+
+/** What the per-document results say about errors, for the verdict. */
+function resultsCount(details: RunDetails | null): ResultsCount {
+  if (!details) return null;
+  return details.results.state === 'ok' ? { errored: details.results.errored_document_count } : { unreadable: details.results.message };
 }
 
 /** `experiment_id`: start the run (see start-run.ts), or the result when none could be started. */

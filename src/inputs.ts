@@ -32,6 +32,8 @@ export interface Settings {
   githubToken: string;
   /** With `experiments`: stop (and cancel) the other experiments on the first failure. */
   failFast: boolean;
+  /** Inputs accepted with a correction the user should hear about (e.g. a trailing `/v1` trimmed from `base_url`). */
+  warnings?: string[];
 }
 
 export type CommentMode = 'false' | 'true' | 'on-failure';
@@ -162,9 +164,19 @@ function targetErrors(raw: RawInputs): InputError[] {
 /** A fraction written as a number ("0.85", ".5", "3") or a percentage ("85%"), not yet bounded; `null` when it is neither. */
 function readFraction(raw: string): { value: number; percent: boolean } | null {
   const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(raw);
-  if (percent) return { value: Number(percent[1]) / 100, percent: true };
+  if (percent) return { value: Number(percentToDecimal(percent[1] ?? '')), percent: true };
   if (/^(?:\d+(?:\.\d*)?|\.\d+)$/.test(raw)) return { value: Number(raw), percent: false };
   return null;
+}
+
+/**
+ * "81.4" (percent) → "0.814", by moving the decimal point in the text: `81.4 / 100` is
+ * 0.8140000000000001, which a score of exactly 0.814 would fail.
+ */
+export function percentToDecimal(digits: string): string {
+  const [whole = '', fraction = ''] = digits.split('.');
+  const padded = whole.padStart(3, '0');
+  return `${padded.slice(0, -2)}.${padded.slice(-2)}${fraction}`;
 }
 
 export function parseThreshold(raw: string): Parsed<number> {
@@ -200,6 +212,24 @@ export function parseBaseUrl(raw: string, env: Env): Parsed<URL> {
   return ok(url);
 }
 
+/**
+ * Every request path already starts with `/v1`: a base URL ending in a version segment (the form
+ * older SDKs used, e.g. "https://api.retab.com/v1") would give `/v1/v1/…` paths and a misleading
+ * "not found". Trimmed with a warning, as Retab's SDK does.
+ */
+export function withoutVersionSegment(url: URL): { url: URL; warning: string | null } {
+  const trimmed = url.pathname.replace(/\/+$/, '').replace(/\/v\d+$/, '');
+  if (trimmed === url.pathname.replace(/\/+$/, '')) return { url, warning: null };
+  const before = `${url.origin}${url.pathname}`;
+  const fixed = new URL(url.href);
+  fixed.pathname = trimmed;
+  const after = `${fixed.origin}${trimmed}`;
+  return {
+    url: fixed,
+    warning: `\`base_url\` ${JSON.stringify(before)} ends with a version segment; the action adds /v1 to every path itself, so it uses ${JSON.stringify(after)}. Drop the trailing version from \`base_url\` (or RETAB_API_BASE_URL)`,
+  };
+}
+
 /** A duration from `minMs` to `maxMs`, in milliseconds. */
 function durationWithin(minMs: number, maxMs: number, accepted: string): (raw: string) => Parsed<number> {
   return (raw) => {
@@ -231,7 +261,14 @@ export function parseCommentMode(raw: string): Parsed<CommentMode> {
 const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
 const notPrintable = (what: string) => `${what} is printable ASCII without spaces; check the secret for stray characters or line breaks`;
 
+// Outside a workflow (local-action, a plain `node` run) the runner does not evaluate action.yml's
+// default, and the token arrives as the expression's text.
+const UNEVALUATED_EXPRESSION = /^\$\{\{.*\}\}$/s;
+
 function parseGithubToken(raw: string): Parsed<string> {
+  if (UNEVALUATED_EXPRESSION.test(raw)) {
+    return no('expected a token, not the text of an expression: the action ran outside a workflow (e.g. with local-action), where nothing evaluates it; give `github_token` a token, or set `comment` to "false"');
+  }
   return PRINTABLE_ASCII.test(raw) ? ok(raw) : no(notPrintable('a token'));
 }
 
@@ -264,9 +301,10 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
   const crossErrors = targetErrors(raw);
   // The report inputs are optional: a caller that predates them still parses.
   const optional: Partial<RawInputs> = { max_score_drop: '', baseline_run_id: '', comment: '', github_token: '', experiments: '', fail_fast: '' };
-  const result = schema.safeParse({ ...optional, ...raw, api_key: apiKey });
+  const result = schema.safeParse({ ...optional, ...raw, ...unusedInputs(raw), api_key: apiKey });
   if (result.success && crossErrors.length === 0) {
     const v = result.data;
+    const baseUrl = withoutVersionSegment(v.base_url);
     return {
       ok: true,
       settings: {
@@ -275,7 +313,7 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
         threshold: v.threshold,
         maxErrors: v.max_errors,
         apiKey: v.api_key,
-        baseUrl: v.base_url,
+        baseUrl: baseUrl.url,
         timeoutMs: v.timeout,
         pollIntervalMs: v.poll_interval,
         maxScoreDrop: v.max_score_drop,
@@ -283,6 +321,7 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
         comment: v.comment,
         githubToken: v.github_token,
         failFast: v.fail_fast,
+        warnings: baseUrl.warning ? [baseUrl.warning] : [],
       },
     };
   }
@@ -291,6 +330,20 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
     return new InputError(input, shownValue(input, raw, apiKey), issue.message);
   });
   return { ok: false, errors: [...crossErrors, ...errors] };
+}
+
+/**
+ * Inputs that other inputs make unused, replaced by their empty default so they are not checked:
+ * `github_token` without a comment (local-action passes its default, `${{ github.token }}`,
+ * unevaluated), `cancel_on_abort` with `run_id` (such a run is never cancelled). Every input that is
+ * used is still checked, and `workflow_id` with `run_id` stays an error: nobody writes it by default.
+ */
+function unusedInputs(raw: RawInputs): Partial<RawInputs> {
+  const unused: Partial<RawInputs> = {};
+  const comment = parseCommentMode((raw.comment ?? '').trim());
+  if (comment.ok && comment.value === 'false') unused.github_token = '';
+  if (raw.run_id.trim()) unused.cancel_on_abort = '';
+  return unused;
 }
 
 /** What can still be shown of the criteria when some inputs are bad. */
@@ -307,7 +360,7 @@ export function partialCriteria(raw: RawInputs): { runId: string; threshold: num
 /** An input's value as an error message may show it: secrets hidden, a password in a URL starred. */
 function shownValue(input: InputName, raw: RawInputs, apiKey: string): string {
   if (input === 'api_key') return apiKey ? '(hidden)' : '';
-  if (input === 'github_token') return raw.github_token ? '(hidden)' : '';
+  if (input === 'github_token') return raw.github_token && !UNEVALUATED_EXPRESSION.test(raw.github_token.trim()) ? '(hidden)' : raw.github_token;
   if (input === 'base_url') return withoutCredentials(raw.base_url);
   return raw[input];
 }

@@ -128,6 +128,7 @@ interface StepReport {
 /** `run_id` or `experiment_id`: one run through the gate. */
 async function gateOne(raw: RawInputs, apiKey: string, deps: Dependencies, signal: AbortSignal): Promise<StepReport> {
   const parsed = parseSettings(raw, apiKey, deps.env);
+  if (parsed.ok) for (const warning of parsed.settings.warnings ?? []) deps.io.warning(warning);
   const result = parsed.ok ? await gateWithClient(parsed.settings, deps, signal) : resultFromInputErrors(parsed.errors, partialCriteria(raw));
   return {
     result,
@@ -146,6 +147,8 @@ async function gateSeveral(raw: RawInputs, apiKey: string, deps: Dependencies, s
     const result = resultFromInputErrors(parsed.errors, { ...partialCriteria(raw), runId: '' });
     return { ...notRunReport(result), outputs: { ...buildOutputs(result), results: '[]' } };
   }
+  // Every line reads the same step inputs: a correction to one of them is said once.
+  for (const warning of new Set(parsed.many.experiments.flatMap((experiment) => experiment.settings.warnings ?? []))) deps.io.warning(warning);
   const { step } = parsed.many;
   const client = makeClient(step, deps);
   if ('error' in client) {

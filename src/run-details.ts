@@ -9,7 +9,8 @@ import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { BoundedCounts, FirstN, RepeatDetector, WorstK } from './report/bounded.js';
 import type { RetabClient } from './retab/client.js';
 import { isRetryable, retryAfterOf } from './retab/errors.js';
-import type { DocumentScore } from './retab/metrics.js';
+import type { DocumentScore, LastRun } from './retab/metrics.js';
+import { formatScore } from './verdict.js';
 import type { DocumentResult, ResultsPage } from './retab/results.js';
 import type { Timing } from './timing.js';
 import { messageOf } from './errors.js';
@@ -109,7 +110,7 @@ async function readMetrics(client: DetailsClient, options: ReadDetailsOptions, w
   if (summary.kind !== 'summary') {
     const reasons = summary.stale_reasons.length > 0 ? ` (${summary.stale_reasons.slice(0, 5).join('; ')})` : '';
     const what = summary.kind === 'no_metrics' ? 'has no metrics yet' : 'has stale metrics';
-    return { state: summary.kind, message: `run ${options.runId} ${what}${summary.message ? `: ${summary.message}` : ''}${reasons}` };
+    return { state: summary.kind, message: `run ${options.runId} ${what}${summary.message ? `: ${summary.message}` : ''}${reasons}${lastRunNote(summary.last_run)}` };
   }
   // The whole list came in one body; keep only what the report shows, and name the errored documents.
   const worst = new WorstK<DocumentScore & { score: number }>(worstLimit, compareDocuments);
@@ -132,6 +133,13 @@ async function readMetrics(client: DetailsClient, options: ReadDetailsOptions, w
     unscored_document_count: unscored,
     worst_documents: worst.sorted().map((doc) => ({ id: doc.id, filename: doc.filename, score: doc.score, prior_score: doc.prior_score })),
   };
+}
+
+/** With stale metrics, the run they were last computed for: "; last computed for run exprun_1 (score 0.83, 2026-05-01T09:30:00Z)". */
+function lastRunNote(lastRun: LastRun | null): string {
+  if (!lastRun) return '';
+  const facts = [lastRun.score === null ? null : `score ${formatScore(lastRun.score)}`, lastRun.created_at].filter(Boolean);
+  return `; last computed for run ${lastRun.run_id}${facts.length > 0 ? ` (${facts.join(', ')})` : ''}`;
 }
 
 /** Lowest score first; on a tie, the larger fall from the prior score; then by id, so the order is stable. */

@@ -19,7 +19,7 @@
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { formatDuration } from './duration.js';
 import { messageOf } from './errors.js';
-import { isRetryable, RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutError, retryAfterOf } from './retab/errors.js';
+import { isRetryable, RetabApiError, RetabConnectionError, RetabProxyError, RetabResponseError, RetabTimeoutError, retryAfterOf } from './retab/errors.js';
 import type { ExperimentRun } from './retab/run.js';
 import {
   answeredRunIsNew,
@@ -51,6 +51,8 @@ const UNCERTAIN_STATUSES = new Set([408, 429]);
 
 export function classifyStartFailure(error: unknown): StartFailureKind {
   if (error instanceof RetabConnectionError) return error.neverSent ? 'not_sent' : 'uncertain';
+  // The proxy answered instead of Retab: nothing was sent; a refusal is final, a proxy's 5xx may pass.
+  if (error instanceof RetabProxyError) return error.retryable ? 'not_sent' : 'rejected';
   if (error instanceof RetabTimeoutError) return 'uncertain';
   if (error instanceof RetabApiError) return error.status >= 500 || UNCERTAIN_STATUSES.has(error.status) ? 'uncertain' : 'rejected';
   if (error instanceof RetabResponseError) return error.status >= 200 && error.status < 300 ? 'started_unreadable' : 'uncertain';

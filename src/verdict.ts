@@ -4,6 +4,7 @@
  */
 import { formatDuration } from './duration.js';
 import { RetabApiError } from './retab/errors.js';
+import type { ExperimentRun } from './retab/run.js';
 import type { WaitOutcome } from './wait.js';
 
 export type Rule =
@@ -17,6 +18,7 @@ export type Rule =
   | 'no_score'
   | 'score_below_threshold'
   | 'too_many_errors'
+  | 'errors_unknown'
   | 'score_regressed'
   | 'input_error';
 
@@ -37,12 +39,32 @@ export interface Criteria {
   timeoutMs: number;
 }
 
-export function decideVerdict(outcome: WaitOutcome, criteria: Criteria): Verdict {
-  const failures = findFailures(outcome, criteria);
+/**
+ * How many errors the run had, and where the figure comes from. Unknown is never taken for zero:
+ * a run without `error_count` takes the errored documents counted in its per-document results.
+ */
+export type ErrorCount = { known: true; count: number; source: 'run' | 'results'; runSaid?: number } | { known: false; why: string };
+
+/** What the per-document results said, for `errorCountOf`: how many errored, or why they could not be read. */
+export type ResultsCount = { errored: number } | { unreadable: string } | null;
+
+export function errorCountOf(run: ExperimentRun, results: ResultsCount): ErrorCount {
+  const counted = results && 'errored' in results ? results.errored : null;
+  // More errored documents listed than the run admits (a count not yet aggregated, a default 0): the larger figure.
+  if (run.error_count !== null && counted !== null && counted > run.error_count) return { known: true, count: counted, source: 'results', runSaid: run.error_count };
+  if (run.error_count !== null) return { known: true, count: run.error_count, source: 'run' };
+  if (counted !== null) return { known: true, count: counted, source: 'results' };
+  const why = results && 'unreadable' in results ? `and its per-document results could not be read (${results.unreadable})` : 'and its per-document results were not read';
+  return { known: false, why: `Retab gave no \`error_count\` for run ${run.id} ${why}` };
+}
+
+/** `errors` is the run's error count as far as it is known; from the run alone when not given. */
+export function decideVerdict(outcome: WaitOutcome, criteria: Criteria, errors?: ErrorCount): Verdict {
+  const failures = findFailures(outcome, criteria, errors);
   return { passed: failures.length === 0, failures };
 }
 
-function findFailures(outcome: WaitOutcome, criteria: Criteria): Failure[] {
+function findFailures(outcome: WaitOutcome, criteria: Criteria, knownErrors?: ErrorCount): Failure[] {
   const { runId } = criteria;
   switch (outcome.kind) {
     case 'interrupted':
@@ -65,7 +87,7 @@ function findFailures(outcome: WaitOutcome, criteria: Criteria): Failure[] {
 
   const { run } = outcome;
   if (run.status === 'error') {
-    return [{ rule: 'run_error', message: `run ${runId} ended with status error: ${run.message ?? 'no message given'}` }];
+    return [{ rule: 'run_error', message: `run ${runId} ended with status error: ${run.message ?? 'no message given'}${errorWhere(run)}` }];
   }
   if (run.status === 'cancelled') {
     return [{ rule: 'run_cancelled', message: `run ${runId} was cancelled: ${run.reason ?? 'no reason given'}` }];
@@ -80,13 +102,24 @@ function findFailures(outcome: WaitOutcome, criteria: Criteria): Failure[] {
       message: `score ${distinctScore(run.score, criteria.threshold)} is below the threshold ${formatScore(criteria.threshold)}`,
     });
   }
-  if (run.error_count > criteria.maxErrors) {
+  const errors = knownErrors ?? errorCountOf(run, null);
+  if (!errors.known) {
+    failures.push({ rule: 'errors_unknown', message: `the number of errors is unknown: ${errors.why}, so \`max_errors\` cannot be checked` });
+  } else if (errors.count > criteria.maxErrors) {
+    const counted =
+      errors.source === 'run' ? '' : ` (counted in the per-document results: the run ${errors.runSaid === undefined ? 'gave no `error_count`' : `says ${errors.runSaid}`})`;
     failures.push({
       rule: 'too_many_errors',
-      message: `${run.error_count} ${run.error_count === 1 ? 'error' : 'errors'} occurred; at most ${criteria.maxErrors} allowed (\`max_errors\`)`,
+      message: `${errors.count} ${errors.count === 1 ? 'error' : 'errors'} occurred${counted}; at most ${criteria.maxErrors} allowed (\`max_errors\`)`,
     });
   }
   return failures;
+}
+
+/** " (error code BLOCK_FAILED, in block Extract invoice)": what a user needs to find the failure. */
+export function errorWhere(run: Pick<ExperimentRun, 'error_code' | 'block_name'>): string {
+  const parts = [run.error_code && `error code ${run.error_code}`, run.block_name && `in block ${run.block_name}`].filter(Boolean);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
 }
 
 /** Scores with as many decimals as they need, up to four: 0.87, 0.8, 0.8765. */

@@ -5,7 +5,7 @@ import { startSimulator } from './simulator/retab-simulator.js';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
-describe.each(['reference', 'openapi'] as const)('the client against the simulator (%s shape)', (shape) => {
+describe.each(['flat', 'reference'] as const)('the client against the simulator (%s shape)', (shape) => {
   let sim: Simulator;
   let client: RetabClient;
   const debug: string[] = [];
@@ -17,6 +17,12 @@ describe.each(['reference', 'openapi'] as const)('the client against the simulat
   afterAll(async () => {
     await client.close();
     await sim.close();
+  });
+
+  it('asks for result pages of at most 100, whatever limit it is given', async () => {
+    const page = await client.getResultsPage('exprun_done', { limit: 1_000 });
+    expect(page.results).toHaveLength(7);
+    expect(sim.requests.at(-1)?.path).toBe('/v1/workflows/experiments/results?run_id=exprun_done&limit=100');
   });
 
   it('reads a finished run into the same figures', async () => {

@@ -4,6 +4,7 @@
  * that the outputs and the summary were written. Timings are real but short: the backoff and the
  * per-request timeout are injected, never mocked.
  */
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
@@ -118,6 +119,158 @@ describe('Retry-After', () => {
     expect(result.reads).toHaveLength(2);
     expect(gaps(result.reads)[0]).toBeGreaterThanOrEqual(1_900);
     expect(result.elapsedMs).toBeLessThan(30_000);
+  });
+});
+
+describe('no tight loops: every retry waits at least the backoff floor (50 ms here), whatever Retry-After says', () => {
+  const tiny = { status: 429, times: Infinity, headers: { 'retry-after': '0.001' }, body: '{"detail":"Rate limit exceeded. Please try again later."}' };
+
+  it('the wait: 429 "Retry-After: 0.001" on every read', async () => {
+    sim.fault({ path: '/v1/workflows/experiments/runs/', ...tiny });
+    const result = await gate({ timeout: '2s' });
+    expectReported(result, 'timed_out', false);
+    // 2 s at one read per 50 ms at the most; without the floor, thousands.
+    expect(result.reads.length).toBeLessThanOrEqual(45);
+    expect(Math.min(...gaps(result.reads).slice(0, -1))).toBeGreaterThanOrEqual(45);
+  });
+
+  it('the start: 429 "Retry-After: 0.001" on every request', async () => {
+    sim.fault({ path: '/v1/', ...tiny });
+    const { io, recording } = recordingIO(simulatorInputs(sim, { run_id: '', experiment_id: 'exp_pass', timeout: '2s' }));
+    await run({ io, env: {}, random: () => 0, backoff: BACKOFF, requestTimeoutMs: 2_000 });
+    expect(recording.outputs.passed).toBe('false');
+    expect(sim.requests.length).toBeLessThanOrEqual(90);
+  });
+
+  it('the details reads: 429 "Retry-After: 0.001" on the metrics and the results', async () => {
+    sim.fault({ path: '/v1/workflows/experiments/metrics', ...tiny });
+    sim.fault({ path: '/v1/workflows/experiments/results', ...tiny });
+    const result = await gate();
+    expectReported(result, 'completed', true);
+    const detailReads = sim.requests.filter((r) => /\/(metrics|results)\?/.test(r.path));
+    // Two retries each, each at least the details' floor (250 ms) after the last.
+    expect(detailReads).toHaveLength(6);
+    for (const path of ['/metrics?', '/results?']) {
+      const reads = detailReads.filter((r) => r.path.includes(path));
+      expect(Math.min(...gaps(reads))).toBeGreaterThanOrEqual(240);
+    }
+  });
+});
+
+describe("the real API's shapes and quirks, as Retab's SDK reads them", () => {
+  /** The gate on one of the simulator's built-in scenarios. */
+  async function scenario(runId: string, inputs: Record<string, string> = {}) {
+    const { io, recording } = recordingIO(simulatorInputs(sim, { run_id: runId, ...inputs }));
+    await run({ io, env: {}, random: RANDOM, backoff: BACKOFF, requestTimeoutMs: 2_000 });
+    return recording;
+  }
+  const report = async (recording: { outputs: Record<string, string> }) => JSON.parse(await readFile(recording.outputs.report_path ?? '', 'utf8'));
+
+  it('a body with a UTF-8 byte order mark is read, not retried to the timeout', async () => {
+    const result = await scenario('exprun_bom', { max_errors: '1' });
+    expect(result.outputs).toMatchObject({ status: 'completed', passed: 'true', score: '0.87', error_count: '1' });
+    expect(result.warnings).toEqual([]);
+    expect(sim.runReads('exprun_bom').every((read) => read.status === 200)).toBe(true);
+    expect(result.info.filter((line) => line.startsWith('Attempt '))).toEqual([]);
+  });
+
+  it('result pages hold at most 100, which a server validating 1–100 accepts: every errored document is counted', async () => {
+    const result = await scenario('exprun_manypages', { max_errors: '5' });
+    expect(result.outputs.passed).toBe('true');
+    expect(result.warnings).toEqual([]);
+    const pages = sim.requests.filter((r) => r.path.startsWith('/v1/workflows/experiments/results'));
+    expect(pages.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(pages.every((r) => r.path.includes('limit=100'))).toBe(true);
+    expect(result.summary).toContain('Errored documents (5 of 250)');
+  });
+
+  it('the metrics are asked for with include_prior=true, as the SDK does', async () => {
+    await scenario('exprun_pass');
+    const metrics = sim.requests.filter((r) => r.path.startsWith('/v1/workflows/experiments/metrics'));
+    expect(metrics).toHaveLength(1);
+    expect(new URL(metrics[0]?.path ?? '', 'http://x').searchParams.get('include_prior')).toBe('true');
+  });
+
+  it('stale_metrics in a 200 is read as such, its last run named in the warning and the summary', async () => {
+    const result = await scenario('exprun_stale_lastrun');
+    expect(result.outputs.passed).toBe('true');
+    expect(result.warnings).toEqual([expect.stringContaining('has stale metrics')]);
+    expect(result.warnings[0]).toContain('last computed for run exprun_last (score 0.83, 2026-05-01T09:30:00Z)');
+    expect(result.summary).toContain('exprun\\_last');
+  });
+
+  it('no_metrics in a 200 is read as such', async () => {
+    const result = await scenario('exprun_nometrics');
+    expect(result.outputs.passed).toBe('true');
+    expect(result.warnings).toEqual([expect.stringContaining('has no metrics yet')]);
+  });
+
+  it("the error lifecycle's error_code and block_name are in the failure and the summary; the stack trace only in the debug log", async () => {
+    const result = await scenario('exprun_failed');
+    expect(result.outputs.status).toBe('error');
+    expect(result.failed).toContain('(error code BLOCK_FAILED, in block Extract invoice)');
+    expect(result.summary).toContain('BLOCK\\_FAILED');
+    expect(result.summary).toContain('in block Extract invoice');
+    expect(result.debug.join('\n')).toContain('Traceback (most recent call last)');
+    for (const text of [result.failed, result.summary, result.info.join('\n'), result.warnings.join('\n'), result.outputs.run]) expect(text).not.toContain('Traceback');
+    expect(JSON.stringify(await report(result))).not.toContain('Traceback');
+  });
+
+  it('a score within floating-point noise of [0, 1] is clamped, in the run and in the metrics', async () => {
+    const high = await scenario('exprun_noise_high');
+    expect(high.outputs).toMatchObject({ status: 'completed', passed: 'true', score: '1' });
+    expect(high.warnings).toEqual([]);
+    const low = await scenario('exprun_noise_low', { threshold: '0' });
+    expect(low.outputs).toMatchObject({ status: 'completed', passed: 'true', score: '0' });
+  });
+
+  it('a clearly invalid score is refused, naming the field', async () => {
+    const result = await scenario('exprun_badscore', { timeout: '2s' });
+    expect(result.outputs.status).toBe('api_error');
+    expect(result.failed).toContain('score: expected a score from 0 to 1');
+  });
+
+  it("a Python server's bare NaN where a score should be fails at once, not retried as a gateway page", async () => {
+    sim.fault({ path: `/v1/workflows/experiments/runs/${QUICK_RUN}`, status: 200, times: Infinity, body: `{"id":"${QUICK_RUN}","lifecycle":{"status":"completed"},"score":NaN,"error_count":0}` });
+    const result = await gate({ timeout: '5s' });
+    expectReported(result, 'api_error', false);
+    expect(result.reads).toHaveLength(1);
+    expect(result.failed).toContain('holds NaN or Infinity where a number should be');
+  });
+
+  it('a trailing /v1 on base_url is trimmed with a warning, and the run is found', async () => {
+    const result = await scenario('exprun_pass', { base_url: `${sim.url}/v1` });
+    expect(result.outputs).toMatchObject({ status: 'completed', passed: 'true' });
+    expect(result.warnings).toEqual([expect.stringContaining('ends with a version segment')]);
+    expect(sim.requests.some((r) => r.path.startsWith('/v1/v1/'))).toBe(false);
+  });
+});
+
+describe('unknown is not zero: a completed run without error_count', () => {
+  it.each(['exprun_noerrorcount', 'exprun_nullerrorcount'])('%s, with 7 errored documents in the results, fails max_errors: 0 with 7', async (runId) => {
+    const { io, recording } = recordingIO(simulatorInputs(sim, { run_id: runId }));
+    await run({ io, env: {}, random: RANDOM, backoff: BACKOFF, requestTimeoutMs: 2_000 });
+    expect(recording.outputs).toMatchObject({ status: 'completed', passed: 'false', error_count: '7' });
+    expect(recording.failed).toContain('7 errors occurred (counted in the per-document results');
+    expect(recording.summary).toContain('| Errors | 7 (counted in the per-document results) | ≤ 0 ❌ |');
+    expect(recording.summary).not.toContain('≤ 0 ✅');
+  });
+
+  it('passes when the results count no errored document', async () => {
+    const { io, recording } = recordingIO(simulatorInputs(sim, { run_id: 'exprun_cleannull' }));
+    await run({ io, env: {}, random: RANDOM, backoff: BACKOFF, requestTimeoutMs: 2_000 });
+    expect(recording.outputs).toMatchObject({ passed: 'true', error_count: '0' });
+  });
+
+  it('when the results cannot be read either, max_errors fails saying why, whatever it allows', async () => {
+    sim.fault({ path: '/v1/workflows/experiments/results', status: 403, times: Infinity, body: '{"detail":"Forbidden"}' });
+    const { io, recording } = recordingIO(simulatorInputs(sim, { run_id: 'exprun_noerrorcount', max_errors: '100' }));
+    await run({ io, env: {}, random: RANDOM, backoff: BACKOFF, requestTimeoutMs: 2_000 });
+    expect(recording.outputs).toMatchObject({ status: 'completed', passed: 'false', error_count: '' });
+    expect(recording.failed).toContain('the number of errors is unknown');
+    expect(recording.failed).toContain('HTTP 403');
+    expect(recording.summary).toContain('| Errors | unknown | ≤ 100 ❌ |');
+    expect(recording.summary).not.toMatch(/Errors \| 0/);
   });
 });
 

@@ -73,6 +73,11 @@ describe('thresholds', () => {
     [`1${'0'.repeat(400)}%`, 'refused'],
     ['', 'refused'],
     ['87.5%', 0.875],
+    // Read as the decimal it names, not divided in binary floating point (0.8140000000000001).
+    ['81.4%', 0.814],
+    ['28.6%', 0.286],
+    ['0.7 %', 0.007],
+    ['033.3%', 0.333],
     ['100%', 1],
     ['0%', 0],
     ['80 %', 0.8],

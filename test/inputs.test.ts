@@ -36,6 +36,28 @@ describe('parseSettings', () => {
     expect(result.ok && result.settings.threshold).toBe(expected);
   });
 
+  // Every one of these is off by one ulp when divided by 100 in binary floating point.
+  it.each([
+    ['81.4%', 0.814],
+    ['28.6%', 0.286],
+    ['14.3%', 0.143],
+    ['9.95%', 0.0995],
+    ['0.7%', 0.007],
+    ['0081.4%', 0.814],
+  ])('reads the percentage %j as exactly %d, the decimal it names', (threshold, expected) => {
+    const result = parse({ threshold });
+    expect(result.ok && result.settings.threshold).toBe(expected);
+  });
+
+  it.each([
+    ['81.4%', 0.814],
+    ['28.6%', 0.286],
+    ['0.7%', 0.007],
+  ])('reads max_score_drop %j as exactly %d', (max_score_drop, expected) => {
+    const result = parse({ max_score_drop });
+    expect(result.ok && result.settings.maxScoreDrop).toBe(expected);
+  });
+
   it.each([
     ['', 'required'],
     ['87', 'did you mean "87%"'],

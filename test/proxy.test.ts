@@ -91,6 +91,57 @@ describe('proxy variables', () => {
   });
 });
 
+describe('a proxy that refuses the tunnel fails at once, naming the proxy', () => {
+  it.each([403, 407])('CONNECT answered %i: one attempt, no retry, the proxy named without its credentials', async (status) => {
+    const refusing = await startConnectProxy({ refuse: status });
+    try {
+      const withCredentials = refusing.url.replace('http://', 'http://proxyuser:pr0xy-s3cret@');
+      const started = Date.now();
+      const result = await gate({ HTTP_PROXY: withCredentials }, { timeout: '20s' });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(result.outputs.status).toBe('api_error');
+      expect(refusing.connects).toHaveLength(1);
+      expect(result.info.filter((line) => line.startsWith('Attempt '))).toEqual([]);
+      expect(result.failed).toContain(`The proxy ${refusing.url} refused to connect to Retab`);
+      expect(result.failed).toContain(`HTTP ${status}`);
+      expect(result.log()).not.toContain('pr0xy-s3cret');
+      expect(result.summary).not.toContain('pr0xy-s3cret');
+      expect(sim.requests).toHaveLength(0);
+    } finally {
+      await refusing.close();
+    }
+  });
+
+  it("a proxy's own 502 (it could not reach Retab) is retried until the timeout, naming the proxy", async () => {
+    const failing = await startConnectProxy({ refuse: 502 });
+    try {
+      const result = await gate({ HTTP_PROXY: failing.url }, { timeout: '1s' });
+      expect(result.outputs.status).toBe('timed_out');
+      expect(failing.connects.length).toBeGreaterThanOrEqual(2);
+      expect(result.failed).toContain(`The proxy ${failing.url} could not connect to Retab`);
+    } finally {
+      await failing.close();
+    }
+  });
+
+  it('starting a run: refused once, never sent again', async () => {
+    const refusing = await startConnectProxy({ refuse: 403 });
+    try {
+      const { io, recording } = recordingIO(simulatorInputs(sim, { experiment_id: 'exp_pass', timeout: '20s' }));
+      const started = Date.now();
+      await run({ io, env: { HTTP_PROXY: refusing.url }, backoff: { baseMs: 50, capMs: 200 } });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(recording.outputs.passed).toBe('false');
+      // At most the runs list read before the POST, and the POST once.
+      expect(refusing.connects.length).toBeLessThanOrEqual(2);
+      expect(recording.failed).toContain(`The proxy ${refusing.url} refused to connect to Retab at ${sim.url} for POST`);
+      expect(sim.requests).toHaveLength(0);
+    } finally {
+      await refusing.close();
+    }
+  });
+});
+
 describe('the built action behind a proxy', () => {
   it('reaches the simulator through HTTP_PROXY from the environment', async () => {
     const result = await runAction({

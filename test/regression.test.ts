@@ -8,7 +8,7 @@ import type { MetricsDetails, RunDetails } from '../src/run-details.js';
 import type { ExperimentRun } from '../src/retab/run.js';
 
 const run = (score: number | null): ExperimentRun => ({
-  id: 'exprun_2', status: 'completed', message: null, reason: null, experiment_id: 'exp_abc', workflow_id: null, workflow_version_id: null,
+  id: 'exprun_2', status: 'completed', message: null, error_code: null, block_name: null, reason: null, experiment_id: 'exp_abc', workflow_id: null, workflow_version_id: null,
   workflow_name: null, block_id: null, block_kind: null, n_consensus: null, score, error_count: 0, total_document_count: 12,
   completed_document_count: 12, created_at: null, started_at: null, completed_at: null, duration_ms: null, trigger: null, parent_run_id: null,
 });

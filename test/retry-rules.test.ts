@@ -1,6 +1,11 @@
 /** The pure retry rules: Retry-After reading, full-jitter backoff, which errors are worth another try. */
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../src/backoff.js';
+import { backoffDelay, backoffFloor } from '../src/backoff.js';
+import { fixedSchedule } from '../src/poll-schedule.js';
+import { readRunDetails } from '../src/run-details.js';
+import { waitForRun } from '../src/wait.js';
+import { makeRun } from './support/runs.js';
+import { virtualClock } from './support/virtual-clock.js';
 import { RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutError } from '../src/retab/errors.js';
 import { parseRetryAfter } from '../src/retab/retry-after.js';
 
@@ -31,13 +36,65 @@ describe('Retry-After', () => {
 
 describe('full-jitter backoff', () => {
   const options = { baseMs: 1_000, capMs: 30_000 };
-  it('spreads each delay over [0, min(cap, base * 2^(attempt-1)))', () => {
+  it('spreads each delay over [floor, min(cap, base * 2^(attempt-1)))', () => {
     expect([1, 2, 3, 4, 5, 6, 10].map((attempt) => backoffDelay(attempt, 0.999_999, null, options))).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]);
-    expect(backoffDelay(3, 0, null, options)).toBe(0);
     expect(backoffDelay(3, 0.5, null, options)).toBe(2_000);
   });
   it('Retry-After wins over the backoff', () => {
     expect(backoffDelay(1, 0.5, 7_000, options)).toBe(7_000);
+  });
+});
+
+describe('the backoff floor: no retry is immediate', () => {
+  const options = { baseMs: 1_000, capMs: 30_000 };
+  it('is half the base unless set', () => {
+    expect(backoffFloor(options)).toBe(500);
+    expect(backoffFloor({ ...options, floorMs: 200 })).toBe(200);
+  });
+  it('a jitter that rolls zero still waits the floor', () => {
+    expect(backoffDelay(1, 0, null, options)).toBe(500);
+    expect(backoffDelay(3, 0, null, options)).toBe(500);
+  });
+  it.each([1, 0, 499])('a Retry-After of %i ms waits the floor instead', (retryAfterMs) => {
+    expect(backoffDelay(1, 0.9, retryAfterMs, options)).toBe(500);
+  });
+
+  it('the wait: a server answering 429 "Retry-After: 0.001" forever is read at most once per floor', async () => {
+    const clock = virtualClock();
+    const retryAfterMs = parseRetryAfter('0.001', NOW);
+    let calls = 0;
+    const outcome = await waitForRun({
+      fetchRun: async () => {
+        calls += 1;
+        throw new RetabApiError(429, 'req_1', 'Rate limit exceeded', request, retryAfterMs, '');
+      },
+      timeoutMs: 10_000,
+      schedule: fixedSchedule(1_000),
+      signal: new AbortController().signal,
+      now: clock.now,
+      sleep: clock.sleep,
+      random: () => 0,
+      backoff: options,
+    });
+    expect(outcome.kind).toBe('timed_out');
+    expect(Math.min(...clock.sleeps)).toBeGreaterThanOrEqual(500);
+    expect(calls).toBeLessThanOrEqual(21);
+  });
+
+  it('the details reads: each retry waits at least the floor too', async () => {
+    const clock = virtualClock();
+    const rateLimited = () => new RetabApiError(429, 'req_1', 'Rate limit exceeded', request, 1, '');
+    const client = {
+      getMetricsSummary: async () => {
+        throw rateLimited();
+      },
+      getResultsPage: async () => {
+        throw rateLimited();
+      },
+    };
+    await readRunDetails(client, { runId: makeRun().id, baselineRunId: null, signal: new AbortController().signal, sleep: clock.sleep, random: () => 0, retries: 3 });
+    expect(clock.sleeps).toHaveLength(6);
+    expect(Math.min(...clock.sleeps)).toBeGreaterThanOrEqual(250);
   });
 });
 

@@ -30,12 +30,14 @@ describe('readRunDetails against the simulator', () => {
   it('streams every results page by cursor and keeps only the bounded lists and counts', async () => {
     const details = await readRunDetails(client, options('exprun_paged', { limits: { worstDocuments: 3, erroredDocuments: 2 } }));
     const pages = sim.requests.filter((r) => r.path.startsWith('/v1/workflows/experiments/results'));
-    expect(pages.map((r) => r.path)).toEqual([
-      '/v1/workflows/experiments/results?run_id=exprun_paged&limit=1000',
-      '/v1/workflows/experiments/results?run_id=exprun_paged&limit=1000&after=expres_000999',
-      '/v1/workflows/experiments/results?run_id=exprun_paged&limit=1000&after=expres_001999',
+    // Pages of 100, the most Retab's CLI accepts.
+    expect(pages).toHaveLength(24);
+    expect(pages.slice(0, 3).map((r) => r.path)).toEqual([
+      '/v1/workflows/experiments/results?run_id=exprun_paged&limit=100',
+      '/v1/workflows/experiments/results?run_id=exprun_paged&limit=100&after=expres_000099',
+      '/v1/workflows/experiments/results?run_id=exprun_paged&limit=100&after=expres_000199',
     ]);
-    expect(details.results).toMatchObject({ state: 'ok', document_count: 2_345, status_counts: { completed: 2_338, error: 7 }, errored_document_count: 7, pages: 3 });
+    expect(details.results).toMatchObject({ state: 'ok', document_count: 2_345, status_counts: { completed: 2_338, error: 7 }, errored_document_count: 7, pages: 24 });
     if (details.results.state !== 'ok' || details.metrics.state !== 'ok') throw new Error('expected both reads to succeed');
     expect(details.results.errored_documents).toHaveLength(2);
     // The errored documents are named from the metrics' filenames.
@@ -48,27 +50,34 @@ describe('readRunDetails against the simulator', () => {
 
   it('asks for the baseline run when given one', async () => {
     const details = await readRunDetails(client, options('exprun_regressed', { baselineRunId: 'exprun_low' }));
-    expect(sim.requests.some((r) => r.path === '/v1/workflows/experiments/metrics?run_id=exprun_regressed&view=summary&prior_run_id=exprun_low')).toBe(true);
+    expect(sim.requests.some((r) => r.path === '/v1/workflows/experiments/metrics?run_id=exprun_regressed&view=summary&include_prior=true&prior_run_id=exprun_low')).toBe(true);
     expect(details.metrics).toMatchObject({ state: 'ok', prior_score: 0.62, prior_run_id: 'exprun_low' });
   });
 
-  it('reports no_metrics and stale_metrics (even with an error status) as such', async () => {
+  it('reports no_metrics and stale_metrics, answered in a 200 as the SDK reads them, with the last run of stale metrics', async () => {
     expect((await readRunDetails(client, options('exprun_nometrics'))).metrics).toEqual({ state: 'no_metrics', message: 'run exprun_nometrics has no metrics yet: No metrics for run exprun_nometrics' });
     expect((await readRunDetails(client, options('exprun_stale'))).metrics).toEqual({
       state: 'stale_metrics',
-      message: 'run exprun_stale has stale metrics: The experiment documents changed since the run (documents_changed)',
+      message: 'run exprun_stale has stale metrics: The experiment documents changed since the run (documents_changed); last computed for run exprun_last (score 0.83, 2026-05-01T09:30:00Z)',
     });
+    expect(sim.requests.filter((r) => r.path.startsWith('/v1/workflows/experiments/metrics')).map((r) => r.status)).toEqual([200, 200]);
+  });
+
+  it('reads stale_metrics with an error status too', async () => {
+    sim.addRun({ id: 'exprun_stale409', runningMs: 0, total: 3, final: { status: 'completed', score: 0.9, error_count: 0 }, documents: { metrics: 'stale_metrics_409' } });
+    const details = await readRunDetails(client, options('exprun_stale409'));
+    expect(details.metrics).toMatchObject({ state: 'stale_metrics', message: expect.stringContaining('last computed for run exprun_last') });
   });
 
   it('retries a transient failure, then gives up with a message naming the page and status', async () => {
     sim.fault({ path: '/v1/workflows/experiments/results', status: 503, times: 1 });
     expect((await readRunDetails(client, options('exprun_pass'))).results.state).toBe('ok');
-    sim.fault({ path: '/v1/workflows/experiments/results?run_id=exprun_paged&limit=1000&after=expres_000999', status: 500, times: 3 });
+    sim.fault({ path: '/v1/workflows/experiments/results?run_id=exprun_paged&limit=100&after=expres_000099', status: 500, times: 3 });
     sim.fault({ path: '/v1/workflows/experiments/metrics', status: 401, body: '{"detail":"Invalid API key"}' });
     const details = await readRunDetails(client, options('exprun_paged'));
     expect(details.results).toEqual({
       state: 'failed',
-      message: expect.stringMatching(/^could not read the results of run exprun_paged \(stopped on page 2, after 1000 documents\): Retab answered HTTP 500/),
+      message: expect.stringMatching(/^could not read the results of run exprun_paged \(stopped on page 2, after 100 documents\): Retab answered HTTP 500/),
     });
     expect(details.metrics).toEqual({ state: 'failed', message: expect.stringMatching(/^could not read the metrics of run exprun_paged: Retab answered HTTP 401 .*Invalid API key/) });
   });

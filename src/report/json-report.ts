@@ -6,7 +6,8 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GateResult } from '../gate-result.js';
+import { errorsOf, type GateResult } from '../gate-result.js';
+import type { ErrorCount } from '../verdict.js';
 import type { Env } from '../inputs.js';
 
 export const REPORT_VERSION = 1;
@@ -21,11 +22,18 @@ export function buildJsonReport(result: GateResult): Record<string, unknown> {
     criteria: { threshold: result.threshold, max_errors: result.maxErrors, max_score_drop: result.comparison?.max_score_drop ?? null },
     waited_ms: result.waitedMs,
     run: result.run,
+    // The error count the verdict used: `error_count` as the run gave it, else counted in the results, else unknown.
+    errors: errorsReport(errorsOf(result)),
     comparison: result.comparison ?? null,
     metrics: result.details?.metrics ?? null,
     results: result.details?.results ?? null,
     requested_prior_run_id: result.details?.requested_prior_run_id ?? null,
   };
+}
+
+function errorsReport(errors: ErrorCount | null): Record<string, unknown> | null {
+  if (!errors) return null;
+  return errors.known ? { count: errors.count, source: errors.source } : { count: null, why: errors.why };
 }
 
 /** Writes the report into a new directory under RUNNER_TEMP (else the system's temp directory); returns its path. */

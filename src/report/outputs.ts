@@ -1,5 +1,5 @@
 /** The step's outputs, as strings, from the gate result. Empty when a figure is unknown. */
-import type { GateResult } from '../gate-result.js';
+import { errorsOf, type GateResult } from '../gate-result.js';
 
 export const OUTPUT_NAMES = [
   'passed',
@@ -19,12 +19,14 @@ export type OutputName = (typeof OUTPUT_NAMES)[number];
 
 export function buildOutputs(result: GateResult): Record<OutputName, string> {
   const run = result.run;
+  const errors = errorsOf(result);
   return {
     passed: String(result.passed),
     status: result.status,
     score: figure(run?.score),
     threshold: figure(result.threshold),
-    error_count: figure(run?.error_count),
+    // Empty when unknown, like every other figure; counted from the per-document results when the run gave none.
+    error_count: figure(errors?.known ? errors.count : null),
     duration_ms: figure(run?.duration_ms),
     run_id: run?.id ?? result.runId ?? '',
     total_document_count: figure(run?.total_document_count),

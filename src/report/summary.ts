@@ -6,9 +6,9 @@
 import { describeCancellation } from '../cancel-run.js';
 import { formatDuration } from '../duration.js';
 import type { StartedBy } from '../github-context.js';
-import type { GateResult } from '../gate-result.js';
+import { errorsOf, type GateResult } from '../gate-result.js';
 import type { ExperimentRun } from '../retab/run.js';
-import { formatScore, type Rule } from '../verdict.js';
+import { errorWhere, formatScore, type Rule } from '../verdict.js';
 import { comparisonRows, detailSections, scoredRow, type DetailOptions, type SummaryRow } from './details-summary.js';
 import { cutToFit, escapeMarkdown as md, markdownTable } from './markdown.js';
 
@@ -56,6 +56,7 @@ const RULE_LABELS: Record<Rule, string> = {
   no_score: 'no score',
   score_below_threshold: 'score below threshold',
   too_many_errors: 'too many errors',
+  errors_unknown: 'error count unknown',
   score_regressed: 'score regressed',
   input_error: 'invalid input',
 };
@@ -80,7 +81,7 @@ function tableRows(result: GateResult): SummaryRow[] {
   const rows: SummaryRow[] = [];
   if (run || result.threshold !== null) rows.push(['Score', !run || run.score === null ? '—' : `**${formatScore(run.score)}**`, scoreGate(result)]);
   rows.push(...comparisonRows(result));
-  if (run || result.maxErrors !== null) rows.push(['Errors', run ? String(run.error_count) : '—', errorsGate(result)]);
+  if (run || result.maxErrors !== null) rows.push(['Errors', errorsText(result), errorsGate(result)]);
   if (!run) {
     if (result.runId) rows.push(['Run', md(result.runId), '']);
     return rows;
@@ -104,10 +105,18 @@ function scoreGate(result: GateResult): string {
   return `≥ ${formatScore(result.threshold)}${mark}`;
 }
 
+/** Unknown is shown as unknown, never as 0; a count taken from the per-document results says so. */
+function errorsText(result: GateResult): string {
+  const errors = errorsOf(result);
+  if (!errors) return '—';
+  if (!errors.known) return 'unknown';
+  return errors.source === 'results' ? `${errors.count} (counted in the per-document results)` : String(errors.count);
+}
+
 function errorsGate(result: GateResult): string {
   if (result.maxErrors === null) return '';
-  const errors = result.run?.error_count;
-  const mark = errors === undefined ? '' : errors <= result.maxErrors ? ' ✅' : ' ❌';
+  const errors = errorsOf(result);
+  const mark = !errors ? '' : !errors.known || errors.count > result.maxErrors ? ' ❌' : ' ✅';
   return `≤ ${result.maxErrors}${mark}`;
 }
 
@@ -118,7 +127,7 @@ function documents(run: ExperimentRun): string {
 
 function statusText(run: ExperimentRun): string {
   const detail = run.status === 'error' ? run.message : run.status === 'cancelled' ? run.reason : null;
-  return detail ? `${md(run.status)}: ${md(detail)}` : md(run.status);
+  return detail ? `${md(run.status)}: ${md(detail)}${md(errorWhere(run))}` : md(run.status);
 }
 
 function duration(run: ExperimentRun, result: GateResult): string {

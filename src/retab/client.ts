@@ -7,8 +7,8 @@ import type { Dispatcher } from 'undici';
 import { request } from './undici.js';
 import type { z } from 'zod';
 import { keyEnvironment, type Env } from '../inputs.js';
-import { RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutError, type RequestInfo } from './errors.js';
-import { proxyAgentFromEnv } from './proxy.js';
+import { RetabApiError, RetabConnectionError, RetabProxyError, RetabResponseError, RetabTimeoutError, type RequestInfo } from './errors.js';
+import { describeProxy, proxyAgentFromEnv, proxyFor, refusedTunnelStatus } from './proxy.js';
 import { parseRetryAfter } from './retry-after.js';
 import { normalizeMetrics, rawMetricsSchema, rawUnavailableMetricsSchema, type MetricsSummary } from './metrics.js';
 import { MAX_RESULTS_PAGE_SIZE, normalizeResultsPage, rawResultsPageSchema, type ResultsPage } from './results.js';
@@ -25,6 +25,8 @@ export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
  */
 export const METRICS_MAX_BODY_BYTES = 32 * 1024 * 1024;
 const USER_AGENT = 'retab-experiment-gate';
+/** A stack trace is for the debug log, and a few screens of it are enough. */
+const MAX_STACK_TRACE_CHARS = 16_000;
 
 export interface RetabClientOptions {
   baseUrl: URL;
@@ -89,12 +91,16 @@ export class RetabClient {
   /** `GET /v1/workflows/experiments/runs/{run_id}` */
   async getRun(runId: string, signal?: AbortSignal): Promise<ExperimentRun> {
     const raw = await this.send('GET', `/v1/workflows/experiments/runs/${encodeURIComponent(runId)}`, rawRunSchema, { signal });
+    // The stack trace helps whoever debugs the block, not the reader of the summary: debug log only.
+    const stackTrace = raw.lifecycle.details?.stack_trace;
+    if (stackTrace) this.debug(`Run ${raw.id} error stack trace:\n${this.redact(stackTrace).slice(0, MAX_STACK_TRACE_CHARS)}`);
     return normalizeRun(raw);
   }
 
   /** `GET /v1/workflows/experiments/metrics?run_id=…&view=summary`, against `priorRunId` when given (else the previous run). */
   async getMetricsSummary(runId: string, options: { priorRunId?: string | null; signal?: AbortSignal } = {}): Promise<MetricsSummary> {
-    const query = new URLSearchParams({ run_id: runId, view: 'summary' });
+    // `include_prior=true` as the SDK sends it: the prior run's scores are what the comparison needs.
+    const query = new URLSearchParams({ run_id: runId, view: 'summary', include_prior: 'true' });
     if (options.priorRunId) query.set('prior_run_id', options.priorRunId);
     const raw = await this.send('GET', `/v1/workflows/experiments/metrics?${query}`, rawMetricsSchema, {
       signal: options.signal,
@@ -106,7 +112,8 @@ export class RetabClient {
 
   /** `GET /v1/workflows/experiments/results?run_id=…&limit=…&after=…`: one page of per-document results. */
   async getResultsPage(runId: string, options: { after?: string | null; limit?: number; signal?: AbortSignal } = {}): Promise<ResultsPage> {
-    const query = new URLSearchParams({ run_id: runId, limit: String(options.limit ?? MAX_RESULTS_PAGE_SIZE) });
+    const limit = Math.min(MAX_RESULTS_PAGE_SIZE, Math.max(1, options.limit ?? MAX_RESULTS_PAGE_SIZE));
+    const query = new URLSearchParams({ run_id: runId, limit: String(limit) });
     if (options.after) query.set('after', options.after);
     const raw = await this.send('GET', `/v1/workflows/experiments/results?${query}`, rawResultsPageSchema, { signal: options.signal });
     return normalizeResultsPage(raw);
@@ -211,6 +218,8 @@ export class RetabClient {
     try {
       json = JSON.parse(text);
     } catch {
+      // A Python server's `NaN`/`Infinity` is JSON to it but not to anyone else: not a transient page, so not retried.
+      if (isJsonWithNonFinite(text)) throw new RetabResponseError('unexpected_shape', status, requestId, info, 'holds NaN or Infinity where a number should be');
       throw new RetabResponseError('not_json', status, requestId, info, `is not JSON: ${excerpt(this.redact(text))}`);
     }
     const parsed = schema.safeParse(json);
@@ -247,13 +256,16 @@ export class RetabClient {
       }
       chunks.push(chunk as Buffer);
     }
-    return Buffer.concat(chunks).toString('utf8');
+    // A UTF-8 byte order mark is not JSON, but some servers and proxies send one: drop it.
+    return stripBom(Buffer.concat(chunks).toString('utf8'));
   }
 
   private failure(error: unknown, info: RequestInfo, url: URL, timeout: AbortSignal, signal?: AbortSignal): Error {
     if (error instanceof RetabResponseError) return error;
     if (signal?.aborted) return signal.reason instanceof Error ? signal.reason : new Error('aborted');
     if (timeout.aborted) return new RetabTimeoutError(this.requestTimeoutMs, info);
+    const refused = refusedTunnelStatus(error);
+    if (refused !== null) return new RetabProxyError(refused, describeProxy(proxyFor(url, this.options.env ?? process.env)), info, url.origin, error);
     const code = errorCode(error);
     return new RetabConnectionError(code, info, url.origin, error);
   }
@@ -283,6 +295,21 @@ function parseJson<T>(text: string, schema: z.ZodType<T>): { value: T } | null {
   } catch {
     return null;
   }
+}
+
+/** JSON once bare `NaN`, `Infinity` and `-Infinity` tokens are allowed: what Python's json module writes by default. */
+function isJsonWithNonFinite(text: string): boolean {
+  if (!/\b(?:NaN|Infinity)\b/.test(text)) return false;
+  try {
+    JSON.parse(text.replace(/-?\bInfinity\b|\bNaN\b/g, 'null'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /** An HTTP `Date` header (IMF-fixdate, whole seconds) in ms since the epoch; null when absent or unreadable. */

@@ -81,6 +81,32 @@ export class RetabConnectionError extends RetabError {
   }
 }
 
+/**
+ * The proxy (HTTPS_PROXY / HTTP_PROXY) refused to open the tunnel to Retab, so nothing reached
+ * Retab. A refusal (403, 407, any 4xx) is the same on every try and is not retried; a proxy's own
+ * 5xx (it could not reach Retab) may pass and is.
+ */
+export class RetabProxyError extends RetabError {
+  override readonly name = 'RetabProxyError';
+  readonly retryable: boolean;
+  constructor(
+    readonly proxyStatus: number,
+    /** The proxy's origin, without any credentials written into its URL. */
+    readonly proxy: string,
+    request: RequestInfo,
+    readonly origin: string,
+    cause: unknown,
+  ) {
+    const why = proxyStatus === 407 ? 'it asks for authentication (HTTP 407)' : `it answered HTTP ${proxyStatus}`;
+    super(
+      `The proxy ${proxy} ${proxyStatus >= 500 ? 'could not connect' : 'refused to connect'} to Retab at ${origin} for ${request.method} ${request.path}: ${why}. Check the proxy variables (HTTPS_PROXY, HTTP_PROXY) and their credentials, or list the host in NO_PROXY`,
+      request,
+      { cause },
+    );
+    this.retryable = proxyStatus >= 500;
+  }
+}
+
 /** One request took longer than its own time limit. */
 export class RetabTimeoutError extends RetabError {
   override readonly name = 'RetabTimeoutError';

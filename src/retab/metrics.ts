@@ -5,9 +5,9 @@
  * as values rather than errors.
  */
 import { z } from 'zod';
+import { scoreSchema as score } from './run.js';
 
 const text = z.string().nullish();
-const score = z.number().min(0).max(1).nullish();
 const count = z.number().int().nonnegative().nullish();
 
 const documentSchema = z.object({
@@ -29,10 +29,27 @@ const summarySchema = z.object({
   total_document_count: count,
 });
 
+/** The run the stale metrics were computed for; only a detail of the answer, so an odd one is dropped. */
+const lastRunSchema = z
+  .object({
+    run_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/),
+    score: score.catch(null),
+    // A time, not free text: anything that is not one is dropped.
+    created_at: z
+      .string()
+      .max(40)
+      .refine((value) => !Number.isNaN(Date.parse(value)))
+      .nullish()
+      .catch(null),
+  })
+  .nullish()
+  .catch(null);
+
 const unavailableSchema = z.object({
   kind: z.enum(['no_metrics', 'stale_metrics']),
   message: text,
   stale_reasons: z.array(z.unknown()).nullish(),
+  last_run: lastRunSchema,
 });
 
 /** `no_metrics`/`stale_metrics` are told by `kind`, or by `error` when `kind` is missing. */
@@ -66,7 +83,14 @@ export type MetricsSummary =
       total_document_count: number | null;
       documents: DocumentScore[];
     }
-  | { kind: 'no_metrics' | 'stale_metrics'; message: string | null; stale_reasons: string[] };
+  | { kind: 'no_metrics' | 'stale_metrics'; message: string | null; stale_reasons: string[]; last_run: LastRun | null };
+
+/** With `stale_metrics`: the run whose metrics are out of date. */
+export interface LastRun {
+  run_id: string;
+  score: number | null;
+  created_at: string | null;
+}
 
 export function normalizeMetrics(raw: RawMetrics): MetricsSummary {
   if (raw.kind === 'no_metrics' || raw.kind === 'stale_metrics') {
@@ -75,6 +99,7 @@ export function normalizeMetrics(raw: RawMetrics): MetricsSummary {
       kind: unavailable.kind,
       message: unavailable.message ?? null,
       stale_reasons: (unavailable.stale_reasons ?? []).map((reason) => (typeof reason === 'string' ? reason : JSON.stringify(reason))),
+      last_run: unavailable.last_run ? { run_id: unavailable.last_run.run_id, score: unavailable.last_run.score ?? null, created_at: unavailable.last_run.created_at ?? null } : null,
     };
   }
   const summary = raw as z.infer<typeof summarySchema>;

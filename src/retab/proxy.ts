@@ -35,3 +35,35 @@ function nonEmpty(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
   return trimmed ? trimmed : undefined;
 }
+
+/** The proxy `env` sends requests for `target` through, as undici chooses it (ignoring NO_PROXY); undefined when none. */
+export function proxyFor(target: URL, env: Env): string | undefined {
+  const { httpProxy, httpsProxy } = proxySettings(env);
+  return target.protocol === 'https:' ? (httpsProxy ?? httpProxy) : httpProxy;
+}
+
+/** A proxy URL as a message may show it: scheme, host and port; never the credentials written into it. */
+export function describeProxy(proxy: string | undefined): string {
+  if (!proxy) return '(the configured proxy)';
+  try {
+    const url = new URL(proxy);
+    return `${url.protocol}//${url.host}`;
+  } catch {
+    return '(the configured proxy)';
+  }
+}
+
+/**
+ * The status a proxy refused the CONNECT tunnel with (403, 407, …), read from undici's error
+ * ("Proxy response (407) !== 200 when HTTP Tunneling"); null for any other error.
+ */
+export function refusedTunnelStatus(error: unknown): number | null {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const message = current instanceof Error ? current.message : '';
+    const match = /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling$/.exec(message);
+    if (match) return Number(match[1]);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return null;
+}

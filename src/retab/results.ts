@@ -34,7 +34,8 @@ export interface ResultsPage {
   after: string | null;
 }
 
-export const MAX_RESULTS_PAGE_SIZE = 1000;
+/** Retab's CLI validates `--limit` against 1–100: a server may refuse a larger page. */
+export const MAX_RESULTS_PAGE_SIZE = 100;
 
 export function normalizeResultsPage(raw: RawResultsPage): ResultsPage {
   return {

@@ -1,6 +1,7 @@
 /**
  * `Retry-After` as seconds or an HTTP date; ignored when zero or negative (an immediate retry loop
- * helps nobody: the jittered backoff applies instead), unreadable or absurdly large.
+ * helps nobody: the jittered backoff applies instead), unreadable or absurdly large. A tiny
+ * positive value (`0.001`) is read as it is; `backoffDelay` raises it to the backoff's floor.
  */
 const MAX_RETRY_AFTER_MS = 10 * 60_000;
 

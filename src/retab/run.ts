@@ -1,6 +1,7 @@
 /**
- * An experiment run as Retab returns it, in either of its two documented shapes, normalised to one
- * stable shape in the API's own vocabulary. Unknown fields are ignored; only `id` and
+ * An experiment run as Retab returns it, in either of its two shapes (the SDK's current flat one, or
+ * the docs page's older one with a `workflow` object), normalised to one stable shape in the API's
+ * own vocabulary. Unknown fields are ignored; only `id` and
  * `lifecycle.status` are essential.
  */
 import { z } from 'zod';
@@ -14,6 +15,9 @@ export interface ExperimentRun {
   status: string;
   /** The error's message, when `status` is `error`. */
   message: string | null;
+  /** The error's machine-readable code and the block that failed, when `status` is `error` and Retab says. */
+  error_code: string | null;
+  block_name: string | null;
   /** Why it was cancelled, when `status` is `cancelled`. */
   reason: string | null;
   experiment_id: string | null;
@@ -24,7 +28,8 @@ export interface ExperimentRun {
   block_kind: string | null;
   n_consensus: number | null;
   score: number | null;
-  error_count: number;
+  /** `null` when Retab did not say: unknown, never taken for zero. */
+  error_count: number | null;
   total_document_count: number | null;
   completed_document_count: number | null;
   created_at: string | null;
@@ -37,24 +42,59 @@ export interface ExperimentRun {
 
 const text = z.string().nullish();
 const count = z.number().int().nonnegative().nullish();
+/** A detail worth showing when it is text, and nothing to fail over when it is not. */
+const optionalText = text.catch(null);
+
+/**
+ * How far outside [0, 1] a score may be and still be a score: floating-point noise from Retab's
+ * averaging (1.0000000000000002, -1e-16), which is clamped. Anything further out is not a score.
+ */
+export const SCORE_NOISE = 1e-9;
+
+/** A score in [0, 1], with floating-point noise around the bounds clamped; null when absent. */
+export const scoreSchema = z
+  .number()
+  .min(-SCORE_NOISE, { message: 'expected a score from 0 to 1' })
+  .max(1 + SCORE_NOISE, { message: 'expected a score from 0 to 1' })
+  .transform((score) => Math.min(1, Math.max(0, score)))
+  .nullish();
+
+/** An error code is a short token (`BLOCK_FAILED`); anything else is not worth showing. */
+const errorCode = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/).nullish().catch(null);
+/** A block's name is free text: one line, bounded. */
+const blockName = z
+  .string()
+  .transform((name) => oneLine(name).slice(0, 200) || null)
+  .nullish()
+  .catch(null);
+
+/** Control characters (line breaks included) become spaces. */
+function oneLine(text: string): string {
+  return [...text].map((char) => (char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f ? ' ' : char)).join('').trim();
+}
 
 /** A run's or a document result's lifecycle: its status and, on error or cancellation, why. */
 export const lifecycleSchema = z.object({
   status: z.string().min(1),
   message: text,
   reason: text,
-  details: z.object({ message: text }).passthrough().nullish().catch(null),
+  // The SDK's ErrorDetails; each field may be null. The stack trace is for the debug log only.
+  details: z
+    .object({ message: optionalText, error_code: errorCode, block_id: optionalText, block_name: blockName, stack_trace: optionalText })
+    .passthrough()
+    .nullish()
+    .catch(null),
 });
 
 export const rawRunSchema = z.object({
   id: z.string().min(1),
   lifecycle: lifecycleSchema,
-  // Reference-page shape.
+  // The docs page's older shape.
   workflow: z
     .object({ workflow_id: text, version_id: text, name_at_run_time: text, requested_version: text })
     .nullish(),
   block_kind: text,
-  // OpenAPI shape.
+  // The current, flat shape (the SDK's `ExperimentRun`).
   workflow_id: text,
   workflow_version_id: text,
   block_type: text,
@@ -66,7 +106,7 @@ export const rawRunSchema = z.object({
   experiment_id: text,
   block_id: text,
   n_consensus: z.number().int().positive().nullish(),
-  score: z.number().min(0).max(1).nullish(),
+  score: scoreSchema,
   total_document_count: count,
   completed_document_count: count,
   document_count: count,
@@ -93,6 +133,8 @@ export function normalizeRun(raw: RawRun): ExperimentRun {
     id: raw.id,
     status: lifecycle.status,
     message: lifecycle.message ?? lifecycle.details?.message ?? null,
+    error_code: lifecycle.details?.error_code ?? null,
+    block_name: lifecycle.details?.block_name ?? null,
     reason: lifecycle.reason ?? null,
     experiment_id: raw.experiment_id ?? null,
     workflow_id: raw.workflow?.workflow_id ?? raw.workflow_id ?? null,
@@ -102,7 +144,7 @@ export function normalizeRun(raw: RawRun): ExperimentRun {
     block_kind: raw.block_kind ?? raw.block_type ?? null,
     n_consensus: raw.n_consensus ?? null,
     score: raw.score ?? null,
-    error_count: raw.error_count ?? 0,
+    error_count: raw.error_count ?? null,
     total_document_count: raw.total_document_count ?? raw.document_count ?? null,
     completed_document_count: raw.completed_document_count ?? null,
     created_at: timing.created_at ?? null,

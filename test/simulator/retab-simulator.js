@@ -19,7 +19,9 @@ export const SIMULATOR_KEY = 'rt_test_simulator_key';
  * @property {number} [runningMs]
  * @property {number} [total] documents
  * @property {FinalState} final
- * @property {'reference' | 'openapi'} [shape]
+ * @property {Shape} [shape]
+ * @property {'missing' | 'null'} [errorCountField] answer without `error_count`, or with null, though `final.error_count` documents errored
+ * @property {boolean} [bom] every answer about this run (run, metrics, results) starts with a UTF-8 byte order mark
  * @property {string} [experimentId]
  * @property {string} [workflowName]
  * @property {string} [blockId]
@@ -32,7 +34,8 @@ export const SIMULATOR_KEY = 'rt_test_simulator_key';
  * @typedef {object} DocumentsSpec
  * @property {number | null} [priorScore] the prior run's score (null: no prior run); by default the score + 0.02
  * @property {string | null} [priorRunId]
- * @property {'summary' | 'no_metrics' | 'stale_metrics'} [metrics] what the metrics endpoint answers
+ * @property {'summary' | 'no_metrics' | 'stale_metrics' | 'stale_metrics_409'} [metrics] what the metrics endpoint answers
+ *   (`no_metrics` and `stale_metrics` in a 200, as the SDK reads them; `stale_metrics_409` as older notes had it)
  * @property {(index: number) => string} [filename]
  * @property {(index: number) => string} [errorMessage]
  * @typedef {object} ExperimentSpec what a new run of an experiment does, for `POST /v1/workflows/experiments/runs`
@@ -62,6 +65,13 @@ export const SIMULATOR_KEY = 'rt_test_simulator_key';
  * @property {string} [body] the request body, for POSTs
  */
 
+/**
+ * `flat`: the current shape, as Retab's SDK reads it (`workflow_id`, `workflow_version_id`,
+ * `block_type`, `block_execution_fingerprint`, …), the default. `reference`: the docs page's older
+ * shape with a `workflow` object and `block_kind`. `openapi` is another name for `flat`.
+ * @typedef {'flat' | 'reference' | 'openapi'} Shape
+ */
+
 /** Scenarios every simulator knows, by run id: the demo, the CI workflow and the end-to-end tests use them. */
 export const BUILT_IN_RUNS = /** @type {RunSpec[]} */ ([
   { id: 'exprun_pass', pendingMs: 200, queuedMs: 300, runningMs: 1200, total: 12, final: { status: 'completed', score: 0.87, error_count: 0 } },
@@ -87,6 +97,19 @@ export const BUILT_IN_RUNS = /** @type {RunSpec[]} */ ([
       errorMessage: () => '<script>alert("x")</script>\n# heading [link](http://evil.example) | cell',
     },
   },
+  // The real API's shapes and quirks (see the SDK): one scenario each.
+  { id: 'exprun_flat', runningMs: 200, total: 12, shape: 'flat', final: { status: 'completed', score: 0.87, error_count: 0 } },
+  { id: 'exprun_reference', runningMs: 200, total: 12, shape: 'reference', final: { status: 'completed', score: 0.87, error_count: 0 } },
+  { id: 'exprun_noerrorcount', runningMs: 200, total: 40, errorCountField: 'missing', final: { status: 'completed', score: 0.9, error_count: 7 } },
+  { id: 'exprun_nullerrorcount', runningMs: 200, total: 40, errorCountField: 'null', final: { status: 'completed', score: 0.9, error_count: 7 } },
+  { id: 'exprun_cleannull', runningMs: 200, total: 12, errorCountField: 'null', final: { status: 'completed', score: 0.9, error_count: 0 } },
+  { id: 'exprun_exact', runningMs: 200, total: 12, final: { status: 'completed', score: 0.814, error_count: 0 } },
+  { id: 'exprun_noise_high', runningMs: 200, total: 12, final: { status: 'completed', score: 1.0000000000000002, error_count: 0 }, documents: { priorScore: 0.99 } },
+  { id: 'exprun_noise_low', runningMs: 200, total: 12, final: { status: 'completed', score: -1e-16, error_count: 0 }, documents: { priorScore: 0.05 } },
+  { id: 'exprun_badscore', runningMs: 200, total: 12, final: { status: 'completed', score: 1.5, error_count: 0 } },
+  { id: 'exprun_bom', runningMs: 200, total: 12, bom: true, final: { status: 'completed', score: 0.87, error_count: 1 } },
+  { id: 'exprun_stale_lastrun', runningMs: 200, total: 12, final: { status: 'completed', score: 0.88, error_count: 0 }, documents: { metrics: 'stale_metrics' } },
+  { id: 'exprun_manypages', runningMs: 200, total: 250, final: { status: 'completed', score: 0.9, error_count: 5 } },
   {
     id: 'exprun_markup',
     runningMs: 200,
@@ -107,7 +130,7 @@ export const BUILT_IN_EXPERIMENTS = /** @type {ExperimentSpec[]} */ ([
  * @param {object} [options]
  * @param {number} [options.port] 0 for any free port
  * @param {string} [options.apiKey]
- * @param {'reference' | 'openapi'} [options.shape] the default response shape
+ * @param {Shape} [options.shape] the default response shape (`flat`, the SDK's current one, when absent)
  * @param {RunSpec[]} [options.runs] extra runs, besides the built-in ones
  * @param {ExperimentSpec[]} [options.experiments] extra experiments, besides the built-in ones
  * @param {number} [options.listLagMs] a run started now shows in the runs list only this long after its creation
@@ -115,7 +138,7 @@ export const BUILT_IN_EXPERIMENTS = /** @type {ExperimentSpec[]} */ ([
  */
 export async function startSimulator(options = {}) {
   const apiKey = options.apiKey ?? SIMULATOR_KEY;
-  const defaultShape = options.shape ?? 'reference';
+  const defaultShape = options.shape ?? 'flat';
   const started = Date.now();
   /** @type {Map<string, RunSpec & { firstReadAt: number | null, cancelled?: { atMs: number, reason: string } }>} */
   const runs = new Map();
@@ -148,8 +171,8 @@ export async function startSimulator(options = {}) {
     const record = { method: req.method ?? 'GET', path: url.pathname + url.search, at: Date.now() - started, headers: req.headers, status: 0 };
     requests.push(record);
     const requestId = `req_sim_${++requestCounter}`;
-    /** @param {number} status @param {unknown} body @param {Record<string, string>} [headers] */
-    const send = (status, body, headers = {}) => {
+    /** @param {number} status @param {unknown} body @param {Record<string, string>} [headers] @param {boolean} [bom] */
+    const send = (status, body, headers = {}, bom = false) => {
       const after = fault?.afterHandling;
       if (after === 'reset') return req.socket.resetAndDestroy();
       if (after === 'close') return req.socket.destroy();
@@ -160,7 +183,7 @@ export async function startSimulator(options = {}) {
         return res.end(fault?.body ?? '');
       }
       record.status = status;
-      const text = typeof body === 'string' ? body : JSON.stringify(body);
+      const text = (bom ? '\uFEFF' : '') + (typeof body === 'string' ? body : JSON.stringify(body));
       res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': requestId, ...headers });
       res.end(text);
     };
@@ -218,7 +241,7 @@ export async function startSimulator(options = {}) {
         const run = runs.get(id);
         if (!run) return send(404, { detail: `Experiment run not found: ${id}` });
         if (run.firstReadAt === null) run.firstReadAt = Date.now();
-        return send(200, renderCurrent(run));
+        return send(200, renderCurrent(run), {}, run.bom);
       }
       if (req.method === 'GET' && url.pathname === '/v1/workflows/experiments/metrics') return metrics({ url, send, res, record, requestId });
       if (req.method === 'GET' && url.pathname === '/v1/workflows/experiments/results') return results({ url, send });
@@ -306,7 +329,7 @@ export async function startSimulator(options = {}) {
 
   /** The metrics summary of a finished run, written in chunks so a large run is never one string. */
   /**
-   * @param {{ url: URL, send: (status: number, body: unknown) => void, res: import('node:http').ServerResponse, record: RecordedRequest, requestId: string }} ctx
+   * @param {{ url: URL, send: (status: number, body: unknown, headers?: Record<string, string>, bom?: boolean) => void, res: import('node:http').ServerResponse, record: RecordedRequest, requestId: string }} ctx
    */
   function metrics({ url, send, res, record, requestId }) {
     const id = url.searchParams.get('run_id') ?? '';
@@ -315,11 +338,21 @@ export async function startSimulator(options = {}) {
     if (url.searchParams.get('view') !== 'summary') return send(422, { detail: [{ loc: ['query', 'view'], msg: 'only summary is simulated', type: 'value_error' }] });
     const docs = run.documents ?? {};
     const final = run.final;
-    if (docs.metrics === 'stale_metrics') {
-      return send(409, { kind: 'stale_metrics', error: 'stale_metrics', stale_reasons: ['documents_changed'], message: 'The experiment documents changed since the run' });
+    if (docs.metrics === 'stale_metrics' || docs.metrics === 'stale_metrics_409') {
+      // The SDK's ExperimentMetricsStaleError, answered as an ordinary 2xx body.
+      const stale = {
+        kind: 'stale_metrics',
+        error: 'stale_metrics',
+        experiment_id: run.experimentId ?? 'exp_abc',
+        stale_reasons: ['documents_changed'],
+        last_run: { run_id: 'exprun_last', block_execution_fingerprint: '0ff93ddc7cefcb42', score: 0.83, created_at: '2026-05-01T09:30:00Z' },
+        current_block_execution_fingerprint: '1aa04eeb8dfdc153',
+        message: 'The experiment documents changed since the run',
+      };
+      return send(docs.metrics === 'stale_metrics_409' ? 409 : 200, stale, {}, run.bom);
     }
     if (docs.metrics === 'no_metrics' || final.status !== 'completed' || final.score === null || final.score === undefined) {
-      return send(200, { kind: 'no_metrics', error: 'no_metrics', message: `No metrics for run ${id}` });
+      return send(200, { kind: 'no_metrics', error: 'no_metrics', experiment_id: run.experimentId ?? 'exp_abc', message: `No metrics for run ${id}` }, {}, run.bom);
     }
     const baseline = url.searchParams.get('prior_run_id');
     /** @type {number | null} */
@@ -336,6 +369,7 @@ export async function startSimulator(options = {}) {
     const shift = priorScore === null ? 0 : priorScore - final.score;
     record.status = 200;
     res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId });
+    if (run.bom) res.write('\uFEFF');
     res.write(
       JSON.stringify({ experiment_id: run.experimentId ?? 'exp_abc', run_id: id, kind: 'summary', view: 'summary', block_type: 'extract', score: final.score, prior_score: priorScore, prior_run_id: priorRunId }).slice(0, -1) +
         ',"documents":[',
@@ -353,14 +387,15 @@ export async function startSimulator(options = {}) {
   }
 
   /** One cursor page of per-document results, generated from the index: nothing is stored. */
-  /** @param {{ url: URL, send: (status: number, body: unknown) => void }} ctx */
+  /** @param {{ url: URL, send: (status: number, body: unknown, headers?: Record<string, string>, bom?: boolean) => void }} ctx */
   function results({ url, send }) {
     const id = url.searchParams.get('run_id') ?? '';
     const run = runs.get(id);
     if (!run) return send(404, { detail: `Experiment run not found: ${id}` });
+    // As Retab's CLI validates it: 1–100.
     const limit = Number(url.searchParams.get('limit') ?? '100');
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      return send(422, { detail: [{ loc: ['query', 'limit'], msg: 'Input should be less than or equal to 1000', type: 'less_than_equal' }] });
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      return send(422, { detail: [{ loc: ['query', 'limit'], msg: 'Input should be less than or equal to 100', type: 'less_than_equal' }] });
     }
     const after = url.searchParams.get('after');
     const start = after ? Number(/^expres_(\d+)$/.exec(after)?.[1] ?? NaN) + 1 : 0;
@@ -376,7 +411,7 @@ export async function startSimulator(options = {}) {
       let lifecycle = { status: 'completed' };
       if (isErrored(i, total, errors)) {
         const message = run.documents?.errorMessage ? run.documents.errorMessage(i) : `Extraction failed for page ${(i % 7) + 1}: the model returned invalid JSON`;
-        lifecycle = { status: 'error', message, details: { message, error_code: 'EXTRACTION_FAILED' } };
+        lifecycle = { status: 'error', message, details: { message, stack_trace: null, block_id: run.blockId ?? 'extract-invoice', block_name: 'Extract invoice', error_code: 'EXTRACTION_FAILED', context: null } };
       } else if (i >= done) lifecycle = final.status === 'cancelled' ? { status: 'cancelled', reason: 'run cancelled' } : { status: 'error', message: 'the run failed before this document' };
       data.push({
         id: resultId(i),
@@ -390,7 +425,7 @@ export async function startSimulator(options = {}) {
         attempt: 1,
       });
     }
-    send(200, { data, list_metadata: { before: start > 0 ? resultId(start) : null, after: end < total ? resultId(end - 1) : null } });
+    send(200, { data, list_metadata: { before: start > 0 ? resultId(start) : null, after: end < total ? resultId(end - 1) : null } }, {}, run.bom);
   }
 
   /** The run now: as its scenario says, or frozen as cancelled when it was cancelled through the API. */
@@ -503,7 +538,7 @@ const DEFAULT_CREATED_AT = '2026-05-02T11:00:00Z';
 
 /**
  * The run as Retab would answer `elapsedMs` after its first read.
- * @param {RunSpec} spec @param {number} elapsedMs @param {'reference' | 'openapi'} shape
+ * @param {RunSpec} spec @param {number} elapsedMs @param {Shape} shape
  */
 export function renderRun(spec, elapsedMs, shape) {
   const pending = spec.pendingMs ?? 0;
@@ -538,7 +573,14 @@ export function renderRun(spec, elapsedMs, shape) {
       errorCount = final.error_count ?? 0;
     } else if (final.status === 'error') {
       completed = Math.floor(total / 2);
-      lifecycle.details = { message: final.message, stack_trace: null, block_id: spec.blockId ?? 'extract-invoice', block_name: 'Extract invoice', error_code: 'BLOCK_FAILED', context: null };
+      lifecycle.details = {
+        message: final.message,
+        stack_trace: 'Traceback (most recent call last):\n  File "blocks/extract.py", line 212, in run\n    raise BlockFailed(message)\nBlockFailed: model returned invalid JSON',
+        block_id: spec.blockId ?? 'extract-invoice',
+        block_name: 'Extract invoice',
+        error_code: 'BLOCK_FAILED',
+        context: null,
+      };
     } else {
       completed = Math.floor(total / 3);
     }
@@ -556,12 +598,13 @@ export function renderRun(spec, elapsedMs, shape) {
     n_consensus: spec.nConsensus ?? 5,
     total_document_count: total,
     completed_document_count: completed,
-    error_count: errorCount,
+    ...(spec.errorCountField === 'missing' ? {} : { error_count: spec.errorCountField === 'null' ? null : errorCount }),
     score,
     parent_run_id: null,
     some_future_field: { ignored: true },
   };
-  if (shape === 'openapi') {
+  if (shape !== 'reference') {
+    // The SDK's ExperimentRun (flat).
     return {
       ...common,
       workflow_id: 'wf_abc123',

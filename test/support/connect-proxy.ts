@@ -10,7 +10,8 @@ export interface ConnectRecord {
   headers: IncomingHttpHeaders;
 }
 
-export async function startConnectProxy() {
+/** `refuse`: answer every CONNECT with this status instead (403 forbidden, 407 authentication required). */
+export async function startConnectProxy(options: { refuse?: number } = {}) {
   const connects: ConnectRecord[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((_req, res) => {
@@ -20,6 +21,11 @@ export async function startConnectProxy() {
   server.on('connect', (req, client: Socket, head: Buffer) => {
     const target = req.url ?? '';
     connects.push({ target, headers: req.headers });
+    if (options.refuse !== undefined) {
+      const challenge = options.refuse === 407 ? 'Proxy-Authenticate: Basic realm="corp"\r\n' : '';
+      client.end(`HTTP/1.1 ${options.refuse} Refused\r\n${challenge}Content-Length: 0\r\n\r\n`);
+      return;
+    }
     const [host, port] = target.split(':');
     const upstream = connect(Number(port), host ?? '127.0.0.1', () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');

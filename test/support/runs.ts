@@ -6,6 +6,8 @@ export function makeRun(overrides: Partial<ExperimentRun> = {}): ExperimentRun {
     id: 'exprun_2',
     status: 'completed',
     message: null,
+    error_code: null,
+    block_name: null,
     reason: null,
     experiment_id: 'exp_abc',
     workflow_id: 'wf_abc123',
