@@ -102,9 +102,9 @@ describe('the settings of each line', () => {
 it("the README's three-block example is a valid `experiments` input", async () => {
   const { readFile } = await import('node:fs/promises');
   const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
-  const block = /^ {4}experiments: \|\n((?: {6}.*\n)+)/m.exec(readme)?.[1];
+  const block = /^ {10}experiments: \|\n((?: {12}.*\n)+)/m.exec(readme)?.[1];
   expect(block).toBeDefined();
-  const text = (block ?? '').replace(/^ {6}/gm, '');
+  const text = (block ?? '').replace(/^ {12}/gm, '');
   const result = parse(text, { threshold: '0.85', workflow_id: 'wf_invoices' });
   expect(result.ok ? result.many.experiments.map((experiment) => [experiment.name, experiment.settings.threshold]) : result.errors.map((error) => error.message)).toEqual([
     ['Extract invoice', 0.9],
