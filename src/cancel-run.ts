@@ -4,7 +4,7 @@
  * SIGINT the runner sends SIGTERM about 7.5 s later and then kills the process. A run given by
  * `run_id` belongs to someone else and is never cancelled: the caller only asks for started runs.
  */
-import { RetabApiError } from './retab/errors.js';
+import { isMalformed, MALFORMED_ANSWER_LIMIT, RetabApiError } from './retab/errors.js';
 import { messageOf } from './errors.js';
 
 /** Why the wait gave up on the run; `fail_fast`: another experiment of the step failed first. */
@@ -59,13 +59,17 @@ export async function cancelStartedRun(options: CancelOptions): Promise<Cancella
   const timeoutMs = options.timeoutMs ?? CANCEL_TIMEOUT_MS;
   // Not the job's abort signal: it is already aborted when the job was cancelled.
   const signal = AbortSignal.timeout(timeoutMs);
-  try {
-    const answer = await options.cancelRun(runId, signal);
-    return { kind: 'cancelled', runId, reason, status: answer.status };
-  } catch (caught) {
-    if (caught instanceof RetabApiError && caught.status === 404) return { kind: 'not_cancellable', runId, reason, detail: caught.message };
-    const detail = signal.aborted ? `no answer within ${timeoutMs} ms` : messageOf(caught);
-    return { kind: 'failed', runId, reason, detail };
+  // Cancelling is idempotent: an answer about another run (or with a status that is not one) is asked again, a few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const answer = await options.cancelRun(runId, signal);
+      return { kind: 'cancelled', runId, reason, status: answer.status };
+    } catch (caught) {
+      if (isMalformed(caught) && attempt < MALFORMED_ANSWER_LIMIT && !signal.aborted) continue;
+      if (caught instanceof RetabApiError && caught.status === 404) return { kind: 'not_cancellable', runId, reason, detail: caught.message };
+      const detail = signal.aborted ? `no answer within ${timeoutMs} ms` : messageOf(caught);
+      return { kind: 'failed', runId, reason, detail };
+    }
   }
 }
 

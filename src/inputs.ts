@@ -4,7 +4,9 @@
  */
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import type { Env } from './env.js';
 import { InputError, quote } from './errors.js';
+import { RUN_ID_PATTERN } from './retab/run.js';
 
 export const DEFAULT_BASE_URL = 'https://api.retab.com';
 
@@ -59,26 +61,17 @@ export const INPUT_NAMES = [
 export type InputName = (typeof INPUT_NAMES)[number];
 export type RawInputs = Record<InputName, string>;
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env };
 
 const MIN_TIMEOUT_MS = 1_000;
 const MAX_TIMEOUT_MS = 24 * 3_600_000;
 const MIN_POLL_MS = 100;
 const MAX_POLL_MS = 10 * 60_000;
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** The key as given by `api_key`, else `RETAB_API_KEY`; trimmed. Read first so it can be masked first. */
 export function resolveApiKey(input: string, env: Env): string {
   return (input.trim() || env.RETAB_API_KEY?.trim()) ?? '';
-}
-
-/** What a key looks like it is for, from its documented prefix; used to make auth errors useful. */
-export function keyEnvironment(apiKey: string): 'test' | 'live' | 'legacy' | 'unknown' {
-  if (apiKey.startsWith('rt_test_')) return 'test';
-  if (apiKey.startsWith('rt_live_')) return 'live';
-  if (apiKey.startsWith('sk_retab_')) return 'legacy';
-  return 'unknown';
 }
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; accepted: string };
@@ -104,7 +97,7 @@ const ID_SHAPE = 'made of letters, digits, "_" and "-" (at most 128)';
 
 /** An id with the strict pattern every Retab id here follows; `accepted` says what else is allowed. */
 function idParser(accepted: string): (raw: string) => Parsed<string> {
-  return (raw) => (RUN_ID.test(raw) ? ok(raw) : no(accepted));
+  return (raw) => (RUN_ID_PATTERN.test(raw) ? ok(raw) : no(accepted));
 }
 
 export function parseRunId(raw: string): Parsed<string> {
@@ -365,7 +358,12 @@ function shownValue(input: InputName, raw: RawInputs, apiKey: string): string {
   return raw[input];
 }
 
-/** A URL as it may appear in an error message: a password written into it is not echoed. */
+/**
+ * A URL as it may appear in an error message: a password written into it is not echoed, however
+ * the URL is malformed (`https:/user:pw@host`, backslashes, no scheme, a password holding `/` or
+ * `@`). Everything from the scheme's slashes to the last `@` is hidden: too much of a broken URL
+ * rather than part of a password.
+ */
 export function withoutCredentials(text: string): string {
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
+  return text.replace(/^((?:[a-z][a-z0-9+.-]*:)?[/\\]*)[^]*@/i, '$1***@');
 }

@@ -13,15 +13,17 @@ import { INPUT_NAMES, parseSettings, partialCriteria, resolveApiKey, type Env, t
 import { listenForJobCancellation } from './job-cancellation.js';
 import { RetabClient } from './retab/client.js';
 import { manyArtifacts, stepResult } from './multi/artifacts.js';
-import { gateMany } from './multi/gate-many.js';
+import { gateMany, type ManyResult } from './multi/gate-many.js';
 import { buildManyOutputs } from './multi/outputs.js';
 import { parseManySettings } from './multi/settings.js';
 import { renderManySummary } from './multi/summary.js';
+import { proxySettings } from './retab/proxy.js';
 import { publishArtifacts, type ArtifactContent, type ArtifactOptions } from './report/artifacts.js';
 import { buildOutputs } from './report/outputs.js';
 import { renderSummary } from './report/summary.js';
 import type { Timing } from './timing.js';
 import { messageOf } from './errors.js';
+import { cleanDecoded, inertLog, Redactor } from './api-text.js';
 import * as core from './workflow-commands.js';
 
 /** What the action needs from the runner. */
@@ -60,7 +62,7 @@ export const runnerIO: ActionIO = {
   warning: (message) => core.warning(message),
   setFailed: (message) => core.setFailed(message),
   async writeSummary(markdown) {
-    if (!(await core.appendSummary(markdown))) core.info(`Job summary (GITHUB_STEP_SUMMARY is not set):\n${markdown}`);
+    if (!(await core.appendSummary(markdown))) core.info(inertLog(`Job summary (GITHUB_STEP_SUMMARY is not set):\n${markdown}`, Infinity));
   },
 };
 
@@ -72,8 +74,28 @@ async function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void
   }
 }
 
+/**
+ * The runner as the rest of the action sees it: every message written to the log is inert (it
+ * cannot be read as a workflow command, and is cut to a bound), and the secrets are taken out of
+ * every message, output and the summary. The client already cleans the API's text; this is the
+ * last line, for whatever a future change forgets.
+ */
+export function guardedIO(io: ActionIO, redactor: Redactor): ActionIO {
+  const log = (message: string) => inertLog(redactor.redact(message));
+  return {
+    getInput: (name) => io.getInput(name),
+    setSecret: (secret) => io.setSecret(secret),
+    setOutput: (name, value) => io.setOutput(name, redactor.redact(value)),
+    info: (message) => io.info(log(message)),
+    debug: (message) => io.debug(log(message)),
+    warning: (message) => io.warning(log(message)),
+    setFailed: (message) => io.setFailed(log(message)),
+    writeSummary: (markdown) => io.writeSummary(redactor.redact(markdown)),
+  };
+}
+
 export async function run(overrides: Partial<Dependencies> = {}): Promise<void> {
-  const deps: Dependencies = {
+  const given: Dependencies = {
     io: runnerIO,
     env: process.env,
     now: Date.now,
@@ -81,20 +103,26 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
     random: Math.random,
     ...overrides,
   };
-  const { io } = deps;
 
   // The key and the token are masked before anything else can print them.
-  const apiKey = resolveApiKey(io.getInput('api_key'), deps.env);
-  if (apiKey) io.setSecret(apiKey);
-  const githubToken = io.getInput('github_token').trim();
-  if (githubToken) io.setSecret(githubToken);
+  const apiKey = resolveApiKey(given.io.getInput('api_key'), given.env);
+  if (apiKey) given.io.setSecret(apiKey);
+  const githubToken = given.io.getInput('github_token').trim();
+  if (githubToken) given.io.setSecret(githubToken);
+  const proxySecrets = proxyPasswords(given.env);
+  for (const secret of proxySecrets) given.io.setSecret(secret);
+  const secrets = [apiKey, githubToken, ...proxySecrets];
+  const redactor = new Redactor(secrets);
+  const deps: Dependencies = { ...given, io: guardedIO(given.io, redactor) };
+  const { io } = deps;
 
   // Listening until the very end: a SIGTERM that follows SIGINT while the outputs and the summary
   // are being written must not kill the process half-way through them.
   const jobCancellation = deps.signal ? { signal: deps.signal, dispose: () => {} } : listenForJobCancellation(io);
   try {
     const raw = Object.fromEntries(INPUT_NAMES.map((name) => [name, io.getInput(name)])) as RawInputs;
-    const step = raw.experiments.trim() !== '' ? await gateSeveral(raw, apiKey, deps, jobCancellation.signal) : await gateOne(raw, apiKey, deps, jobCancellation.signal);
+    const guard: SecretGuard = { secrets, redact: (text) => redactor.redact(text) };
+    const step = raw.experiments.trim() !== '' ? await gateSeveral(raw, apiKey, deps, jobCancellation.signal, guard) : await gateOne(raw, apiKey, deps, jobCancellation.signal, guard);
 
     const problems = [...step.problems];
     try {
@@ -125,11 +153,19 @@ interface StepReport {
   content?: ArtifactContent;
 }
 
+/** The secrets to keep out of every answer, and how: what the client and the results are cleaned with. */
+interface SecretGuard {
+  secrets: string[];
+  redact: (text: string) => string;
+}
+
 /** `run_id` or `experiment_id`: one run through the gate. */
-async function gateOne(raw: RawInputs, apiKey: string, deps: Dependencies, signal: AbortSignal): Promise<StepReport> {
+async function gateOne(raw: RawInputs, apiKey: string, deps: Dependencies, signal: AbortSignal, guard: SecretGuard): Promise<StepReport> {
   const parsed = parseSettings(raw, apiKey, deps.env);
   if (parsed.ok) for (const warning of parsed.settings.warnings ?? []) deps.io.warning(warning);
-  const result = parsed.ok ? await gateWithClient(parsed.settings, deps, signal) : resultFromInputErrors(parsed.errors, partialCriteria(raw));
+  const gated = parsed.ok ? await gateWithClient(parsed.settings, deps, signal, guard.secrets) : resultFromInputErrors(parsed.errors, partialCriteria(raw));
+  // Before anything is escaped for Markdown, where a secret would no longer be recognisable.
+  const result = cleanDecoded(gated, guard.redact) as GateResult;
   return {
     result,
     outputs: buildOutputs(result),
@@ -141,7 +177,7 @@ async function gateOne(raw: RawInputs, apiKey: string, deps: Dependencies, signa
 }
 
 /** `experiments`: every line through the gate at once (see multi/gate-many.ts), one verdict. */
-async function gateSeveral(raw: RawInputs, apiKey: string, deps: Dependencies, signal: AbortSignal): Promise<StepReport> {
+async function gateSeveral(raw: RawInputs, apiKey: string, deps: Dependencies, signal: AbortSignal, guard: SecretGuard): Promise<StepReport> {
   const parsed = parseManySettings(raw, apiKey, deps.env);
   if (!parsed.ok) {
     const result = resultFromInputErrors(parsed.errors, { ...partialCriteria(raw), runId: '' });
@@ -150,14 +186,15 @@ async function gateSeveral(raw: RawInputs, apiKey: string, deps: Dependencies, s
   // Every line reads the same step inputs: a correction to one of them is said once.
   for (const warning of new Set(parsed.many.experiments.flatMap((experiment) => experiment.settings.warnings ?? []))) deps.io.warning(warning);
   const { step } = parsed.many;
-  const client = makeClient(step, deps);
+  const client = makeClient(step, deps, guard.secrets);
   if ('error' in client) {
     const first = parsed.many.experiments[0]?.settings;
     const result = resultFromUnexpectedError('api_error', client.error, { runId: null, threshold: first?.threshold ?? 0, maxErrors: first?.maxErrors ?? 0 });
     return { ...notRunReport(result), outputs: { ...buildOutputs(result), results: '[]' } };
   }
   try {
-    const many = await gateMany(parsed.many, { client: client.client, log: deps.io, env: deps.env, signal, now: deps.now, sleep: deps.sleep, random: deps.random, backoff: deps.backoff });
+    const gated = await gateMany(parsed.many, { client: client.client, log: deps.io, env: deps.env, signal, now: deps.now, sleep: deps.sleep, random: deps.random, backoff: deps.backoff });
+    const many = redactedMany(gated, guard.redact);
     const failed = many.experiments.filter((outcome) => !outcome.result.passed);
     return {
       result: stepResult(many),
@@ -175,6 +212,13 @@ async function gateSeveral(raw: RawInputs, apiKey: string, deps: Dependencies, s
   }
 }
 
+/** Every experiment's result cleaned of the secrets, like the single result (see `gateOne`). */
+function redactedMany(many: ManyResult, redact: (text: string) => string): ManyResult {
+  const experiments = many.experiments.map((outcome) => ({ ...outcome, result: cleanDecoded(outcome.result, redact) as GateResult }));
+  const headline = experiments[many.experiments.indexOf(many.headline)] ?? many.headline;
+  return { ...many, experiments, headline, stoppedBy: many.stoppedBy === null ? null : redact(many.stoppedBy) };
+}
+
 /** Bad inputs, or no HTTP client: nothing was gated. */
 function notRunReport(result: GateResult): Omit<StepReport, 'outputs'> {
   return {
@@ -187,12 +231,13 @@ function notRunReport(result: GateResult): Omit<StepReport, 'outputs'> {
 }
 
 /** The Retab client, or why it could not be made: the default dispatcher is built from the proxy variables, and a malformed one throws. */
-function makeClient(settings: Pick<Settings, 'baseUrl' | 'apiKey'>, deps: Dependencies): { client: RetabClient } | { error: string } {
+function makeClient(settings: Pick<Settings, 'baseUrl' | 'apiKey'>, deps: Dependencies, secrets: string[]): { client: RetabClient } | { error: string } {
   try {
     return {
       client: new RetabClient({
         baseUrl: settings.baseUrl,
         apiKey: settings.apiKey,
+        secrets,
         dispatcher: deps.dispatcher,
         env: deps.env,
         requestTimeoutMs: deps.requestTimeoutMs,
@@ -209,10 +254,10 @@ function makeClient(settings: Pick<Settings, 'baseUrl' | 'apiKey'>, deps: Depend
  * The gate, with a Retab client made for it and closed after. An error the flow does not expect
  * becomes the result too, so the outputs and the summary are written whatever happens.
  */
-async function gateWithClient(settings: Settings, deps: Dependencies, signal: AbortSignal): Promise<GateResult> {
+async function gateWithClient(settings: Settings, deps: Dependencies, signal: AbortSignal, secrets: string[]): Promise<GateResult> {
   const { io } = deps;
   const criteria = { runId: settings.target.kind === 'run' ? settings.target.runId : null, threshold: settings.threshold, maxErrors: settings.maxErrors };
-  const made = makeClient(settings, deps);
+  const made = makeClient(settings, deps, secrets);
   if ('error' in made) return resultFromUnexpectedError('api_error', made.error, criteria);
   const { client } = made;
   try {
@@ -225,6 +270,26 @@ async function gateWithClient(settings: Settings, deps: Dependencies, signal: Ab
   }
 }
 
+
+/**
+ * Passwords written into the proxy variables (`http://user:pw@proxy:3128`), as given and decoded:
+ * secrets like the key, should an error ever name the proxy. Shorter than 4 characters, a password
+ * would redact half the log, and protects nothing anyway.
+ */
+export function proxyPasswords(env: Env): string[] {
+  const { httpProxy, httpsProxy } = proxySettings(env);
+  return [httpProxy, httpsProxy].flatMap((url) => {
+    const userinfo = /^(?:[a-z][a-z0-9+.-]*:)?[/\\]*([^]*)@/i.exec(url ?? '')?.[1] ?? '';
+    const password = userinfo.includes(':') ? userinfo.slice(userinfo.indexOf(':') + 1) : '';
+    let decoded = password;
+    try {
+      decoded = decodeURIComponent(password);
+    } catch {
+      // Not percent-encoded after all.
+    }
+    return [password, decoded].filter((secret) => secret.length >= 4);
+  });
+}
 
 /** Outputs and the summary, written on every outcome before the step fails. */
 async function publish(step: StepReport, io: ActionIO): Promise<void> {

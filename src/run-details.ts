@@ -6,7 +6,7 @@
  * are streamed and only the worst and the first errored documents are kept, with counts.
  */
 import { backoffDelay, type BackoffOptions } from './backoff.js';
-import { BoundedCounts, FirstN, RepeatDetector, WorstK } from './report/bounded.js';
+import { BoundedCounts, FirstN, RepeatDetector, WorstK } from './bounded.js';
 import type { RetabClient } from './retab/client.js';
 import { isRetryable, retryAfterOf } from './retab/errors.js';
 import type { DocumentScore, LastRun } from './retab/metrics.js';

@@ -4,9 +4,10 @@
  *
  * 1. Before each POST the experiment's newest runs are listed (the baseline, see run-adoption.ts):
  *    whatever is listed there, or was created before it by Retab's clock, is someone else's.
- * 2. The POST is sent again only when the previous attempt provably never reached Retab
- *    (connection refused, DNS). A refusal (4xx) fails at once.
- * 3. After an uncertain answer (reset or timeout after sending, 408, 429, 5xx, an unreadable 2xx)
+ * 2. The POST is sent again only when the previous attempt provably started nothing: it never
+ *    reached Retab (connection refused, DNS), or Retab's rate limiter turned it away (429, which
+ *    is answered before the request is handled). Any other refusal (4xx) fails at once.
+ * 3. After an uncertain answer (reset or timeout after sending, 408, 5xx, an unreadable 2xx)
  *    the POST is never sent again. The runs list is read for a bounded while (it can lag); exactly
  *    one new run over that whole look is ours and is adopted. None, several, or a list that cannot
  *    be read: the start fails with a `StartUnknownError` saying what to check.
@@ -38,7 +39,7 @@ import type { Timing } from './timing.js';
 
 /** How an attempt to start a run failed, as far as "did it start a run?" goes. */
 export type StartFailureKind =
-  /** The request never reached the server (e.g. connection refused): sending it again is safe. */
+  /** The request never reached the server (connection refused), or was turned away by the rate limiter (429): sending it again is safe. */
   | 'not_sent'
   /** The server answered and refused (400, 401, 403, 404, 409, 422): no run was started. */
   | 'rejected'
@@ -47,13 +48,16 @@ export type StartFailureKind =
   /** The server answered 2xx, so a run was started, but its body cannot be read: find it, never send again. */
   | 'started_unreadable';
 
-const UNCERTAIN_STATUSES = new Set([408, 429]);
+const UNCERTAIN_STATUSES = new Set([408]);
+/** A rate limiter answers before the request is handled: nothing was started, and several experiments started at once may well meet one. */
+const THROTTLED = 429;
 
 export function classifyStartFailure(error: unknown): StartFailureKind {
   if (error instanceof RetabConnectionError) return error.neverSent ? 'not_sent' : 'uncertain';
   // The proxy answered instead of Retab: nothing was sent; a refusal is final, a proxy's 5xx may pass.
   if (error instanceof RetabProxyError) return error.retryable ? 'not_sent' : 'rejected';
   if (error instanceof RetabTimeoutError) return 'uncertain';
+  if (error instanceof RetabApiError && error.status === THROTTLED) return 'not_sent';
   if (error instanceof RetabApiError) return error.status >= 500 || UNCERTAIN_STATUSES.has(error.status) ? 'uncertain' : 'rejected';
   if (error instanceof RetabResponseError) return error.status >= 200 && error.status < 300 ? 'started_unreadable' : 'uncertain';
   // Not an HTTP failure: a bug. The request may have gone out, so treat it as refused rather than resend it.
@@ -158,7 +162,8 @@ class RunStarter {
         this.lastError = error;
         if (kind === 'rejected') return this.failed(error);
         if (kind === 'not_sent') {
-          await this.backOff(error, 'The request never reached Retab; sending it again', 0);
+          const what = error instanceof RetabApiError ? 'Retab turned the request away (rate limit); sending it again' : 'The request never reached Retab; sending it again';
+          await this.backOff(error, what, 0);
           continue;
         }
         this.uncertain = { criteria: baseline ? this.criteria(baseline, failedAt) : null, error, failedAt, seen: new Map() };

@@ -5,7 +5,7 @@
  */
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { PollRecord, PollSchedule } from './poll-schedule.js';
-import { isRetryable, RetabApiError, retryAfterOf } from './retab/errors.js';
+import { isMalformed, isRetryable, MALFORMED_ANSWER_LIMIT, RetabApiError, retryAfterOf } from './retab/errors.js';
 import { isTerminal, type ExperimentRun } from './retab/run.js';
 import type { Timing } from './timing.js';
 
@@ -39,6 +39,7 @@ export async function waitForRun(options: WaitOptions): Promise<WaitOutcome> {
   let polls = 0;
   let failedAttempts = 0;
   let notFoundInARow = 0;
+  let malformedInARow = 0;
   let lastError: Error | null = null;
   let deadlineSignal: AbortSignal | null = null;
   let stopDeadline = () => {};
@@ -59,6 +60,7 @@ export async function waitForRun(options: WaitOptions): Promise<WaitOutcome> {
       stopDeadline();
       failedAttempts = 0;
       notFoundInARow = 0;
+      malformedInARow = 0;
       lastError = null;
       options.onRun?.(run, elapsed());
       if (isTerminal(run.status)) return { kind: 'finished', run, polls, elapsedMs: elapsed() };
@@ -72,7 +74,9 @@ export async function waitForRun(options: WaitOptions): Promise<WaitOutcome> {
       if (now() >= deadline || deadlineSignal?.aborted) return { kind: 'timed_out', run, polls, elapsedMs: elapsed(), lastError: lastError ?? error };
       const notFound = error instanceof RetabApiError && error.status === 404;
       notFoundInARow = notFound ? notFoundInARow + 1 : 0;
-      const retry = notFound ? notFoundInARow < notFoundLimit : isRetryable(error);
+      malformedInARow = isMalformed(error) ? malformedInARow + 1 : 0;
+      // An answer about another run, or with an id or status that cannot be one, is retried a few times, then an API error.
+      const retry = notFound ? notFoundInARow < notFoundLimit : isMalformed(error) ? malformedInARow < MALFORMED_ANSWER_LIMIT : isRetryable(error);
       if (!retry) return { kind: 'failed', run, polls, elapsedMs: elapsed(), error };
       lastError = error;
       failedAttempts += 1;

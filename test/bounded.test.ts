@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BoundedCounts, FirstN, RepeatDetector, WorstK } from '../src/report/bounded.js';
+import { BoundedCounts, FirstN, RepeatDetector, WorstK } from '../src/bounded.js';
 import { compareDocuments } from '../src/run-details.js';
 
 describe('WorstK', () => {

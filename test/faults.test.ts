@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run, type Dependencies } from '../src/main.js';
 import { startSimulator } from './simulator/retab-simulator.js';
@@ -491,6 +491,49 @@ describe('404', () => {
   });
 });
 
+describe('an answer about another run, or with an id or status that cannot be one, is malformed', () => {
+  const otherRun = (id: string, status = 'completed') =>
+    JSON.stringify({ id, lifecycle: { status }, score: 0.95, error_count: 0, total_document_count: 4, completed_document_count: 4 });
+
+  it('GET …/runs/r1 answering for r2 once: asked again, and r1 is what is gated', async () => {
+    sim.fault({ path: `/v1/workflows/experiments/runs/${QUICK_RUN}`, status: 200, body: otherRun('exprun_other') });
+    const result = await gate();
+    expectReported(result, 'completed', true);
+    expect(result.reads.map((read) => read.status)).toEqual([200, 200]);
+    expect(retries(result)[0]).toContain('describes run exprun_other, not run exprun_quick');
+    expect(result.outputs.score).toBe('0.9');
+  });
+
+  it('three such answers in a row: api_error after three reads, long before the timeout', async () => {
+    sim.fault({ path: `/v1/workflows/experiments/runs/${QUICK_RUN}`, status: 200, body: otherRun('exprun_other'), times: Infinity });
+    const result = await gate({ timeout: '10s' });
+    expectReported(result, 'api_error', false);
+    expect(result.reads).toHaveLength(3);
+    expect(result.elapsedMs).toBeLessThan(3_000);
+    expect(result.failed).toContain('could not read run exprun_quick');
+    expect(result.failed).toContain('describes run exprun_other, not run exprun_quick');
+  });
+
+  it('a status that is not a lifecycle status is malformed too, and never reaches the log', async () => {
+    sim.fault({ path: `/v1/workflows/experiments/runs/${QUICK_RUN}`, status: 200, body: otherRun(QUICK_RUN, 'running\n::error::forged'), times: Infinity });
+    const result = await gate();
+    expectReported(result, 'api_error', false);
+    expect(result.reads).toHaveLength(3);
+    expect(result.failed).toContain('gives a status that is not a lifecycle status');
+    expect(result.log()).not.toContain('forged');
+  });
+
+  it('a cancel answer for another run is asked again, then reported as not cancelled', async () => {
+    sim.fault({ path: /\/cancel$/, method: 'POST', status: 200, body: JSON.stringify({ id: 'exprun_other', lifecycle: { status: 'cancelled' } }), times: Infinity });
+    const { io, recording } = recordingIO(simulatorInputs(sim, { experiment_id: 'exp_forever', timeout: '3s' }));
+    await run({ io, env: {}, random: RANDOM, backoff: BACKOFF, requestTimeoutMs: 2_000 });
+    expect(recording.outputs.status).toBe('timed_out');
+    expect(sim.cancelRequests()).toHaveLength(3);
+    expect(recording.summary).toContain('Could not cancel run exprun\\_started\\_1');
+    expect(recording.warnings.join('\n')).toContain('describes run exprun_other, not run exprun_started_1');
+  });
+});
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -498,3 +541,24 @@ async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+describe('a password in a proxy variable is a secret too', () => {
+  it('is masked, and taken out of a message that names the proxy', async () => {
+    const proxy = 'http://ci:Pr0xy%40Secret@proxy.internal:3128';
+    /** A dispatcher that fails the way a proxy refusing the tunnel could be reported, naming the proxy in full. */
+    class NamingProxy extends Agent {
+      override dispatch(_options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+        const error = Object.assign(new Error(`proxy ${proxy} (user ci, password Pr0xy@Secret) refused CONNECT`), { code: undefined });
+        queueMicrotask(() => handler.onError?.(error));
+        return true;
+      }
+    }
+    const { io, recording } = recordingIO(simulatorInputs(sim, { run_id: QUICK_RUN, timeout: '1s' }));
+    await run({ io, env: { HTTPS_PROXY: proxy }, dispatcher: new NamingProxy(), random: RANDOM, backoff: BACKOFF, requestTimeoutMs: 2_000 });
+    expect(recording.outputs.status).toBe('timed_out');
+    expect(recording.secrets).toEqual(expect.arrayContaining(['Pr0xy%40Secret', 'Pr0xy@Secret']));
+    const everything = [recording.log(), recording.summary ?? '', JSON.stringify(recording.outputs)].join('\n');
+    expect(everything).toContain('refused CONNECT');
+    expect(everything).not.toContain('Pr0xy');
+  });
+});

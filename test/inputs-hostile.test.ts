@@ -210,7 +210,26 @@ describe('base_url', () => {
     const message = result.ok ? '' : result.errors.map((error) => error.message).join('\n');
     expect(message).toContain('Input `base_url`: got "https://***@retab.example"');
     expect(message).not.toContain('hunter2');
-    expect(withoutCredentials('https://a:b@c@host/x@y')).toBe('https://***@host/x@y');
+    // Everything up to the last `@` is hidden: a password may hold `/` or `@` when the URL is malformed.
+    expect(withoutCredentials('https://a:b@c@host/x@y')).toBe('https://***@y');
+  });
+
+  it.each([
+    ['one slash', 'https:/admin:hunter2@retab.example'],
+    ['backslashes', 'https:\\\\admin:hunter2@retab.example'],
+    ['a backslash and a slash', 'https:\\/admin:hunter2@retab.example'],
+    ['no scheme', 'admin:hunter2@retab.example'],
+    ['no scheme, leading slashes', '//admin:hunter2@retab.example'],
+    ['a password holding a slash', 'https://admin:hun/ter2@retab.example'],
+    ['a password holding a question mark', 'https://admin:hun?ter2@retab.example'],
+    ['another scheme', 'ftp://admin:hunter2@retab.example'],
+  ])('a password in a malformed base_url is not echoed either: %s', (_name, baseUrl) => {
+    const result = parseSettings(rawInputs({ run_id: 'exprun_1', base_url: baseUrl }), 'rt_test_x', {});
+    expect(result.ok).toBe(false);
+    const message = result.ok ? '' : result.errors.map((error) => error.message).join('\n');
+    expect(message).toContain('Input `base_url`');
+    expect(message).toContain('***@retab.example');
+    expect(message).not.toMatch(/hunter2|hun\/ter2|ter2/);
   });
 });
 

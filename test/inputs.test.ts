@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { keyEnvironment, parseSettings, resolveApiKey, type RawInputs } from '../src/inputs.js';
+import { parseSettings, resolveApiKey, type RawInputs } from '../src/inputs.js';
+import { keyEnvironment } from '../src/retab/keys.js';
 import { rawInputs } from './support/raw-inputs.js';
 
 const KEY = 'rt_test_abc123';

@@ -11,6 +11,7 @@ type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
 const KEY = 'rt_test_Zq9xLeakCanary0123456789';
 const DEBUG_ENV = { ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1' };
+const TOKEN = 'ghs_TokenLeakCanary0123456789abcdef';
 
 let sim: Simulator;
 beforeEach(async () => {
@@ -55,6 +56,29 @@ const cases: Case[] = [
     status: 'timed_out',
   },
   { name: 'a redirect to another origin', setup: () => sim.fault({ path: '/v1/', status: 302, headers: { location: `http://127.0.0.1:1/?key=${KEY}` } }), status: 'api_error' },
+  {
+    name: 'a 400 that sends the key back JSON-escaped (\\u0072t_test_…)',
+    setup: () => sim.fault({ path: '/v1/', status: 400, headers: { 'content-type': 'application/json' }, body: `{"detail":"bad key \\u0072${KEY.slice(1)}"}` }),
+    status: 'api_error',
+  },
+  {
+    name: 'the key in x-request-id, quoted by the retry line',
+    setup: () => sim.fault({ path: '/v1/', status: 503, headers: { 'x-request-id': KEY }, body: '{"detail":"busy"}' }),
+    status: 'completed',
+  },
+  {
+    name: 'the key in a field of a 200 body (the run error message)',
+    setup: () =>
+      sim.fault({ path: '/v1/', status: 200, times: Infinity, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'exprun_leak', lifecycle: { status: 'error', message: `refused Bearer ${KEY}` } }) }),
+    status: 'error',
+  },
+  {
+    name: 'the GitHub token in a field of a 200 body',
+    inputs: { github_token: TOKEN },
+    setup: () =>
+      sim.fault({ path: '/v1/', status: 200, times: Infinity, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'exprun_leak', lifecycle: { status: 'error', message: `token ${TOKEN}` } }) }),
+    status: 'error',
+  },
   { name: 'bad inputs besides the key', inputs: { threshold: 'lots', timeout: 'forever' }, status: 'input_error' },
   { name: 'a key with a space in it', key: 'rt_test_Space Canary42', status: 'input_error' },
 ];
@@ -73,12 +97,13 @@ describe('with ACTIONS_STEP_DEBUG=true, the key appears only in ::add-mask::', (
 
     const stdout = result.stdout
       .split('\n')
-      .filter((line) => line !== `::add-mask::${key}`)
+      .filter((line) => line !== `::add-mask::${key}` && line !== `::add-mask::${TOKEN}`)
       .join('\n');
     for (const [where, text] of Object.entries({ stdout, stderr: result.stderr, outputs: JSON.stringify(result.outputs), summary: result.summary })) {
       expect(text, where).not.toContain(key);
       // A key cut short for an excerpt is a leak too.
       expect(text, where).not.toContain(key.slice(0, 16));
+      expect(text, where).not.toContain(TOKEN.slice(4, 16));
     }
     // Debug lines carry method, path, status, latency and request id: never headers.
     const debugLines = stdout.split('\n').filter((line) => line.startsWith('::debug::'));

@@ -82,7 +82,7 @@ describe('the summary with details', () => {
     expect(text).toContain('| &lt;b&gt;x&lt;/b&gt;\\|0.pdf | 0.5 | 0.6 | ▼ −0.1 |');
     expect(text).toContain('…and 95 more scored documents.');
     expect(text).toContain('#### Errored documents (40 of 100)');
-    expect(text).toContain('- **d0**: \\[link\\]\\(http://evil.example\\) \\# h');
+    expect(text).toContain('- **d0**: \\[link\\]\\(http\\[:\\]//evil.example\\) \\# h');
     expect(text).toContain('- …and 35 more');
     expect(text).not.toMatch(/<b>|\]\(http/);
   });

@@ -36,7 +36,7 @@ describe('classifyStartFailure', () => {
     ['502', apiError(502), 'uncertain'],
     ['500', apiError(500), 'uncertain'],
     ['501', apiError(501), 'uncertain'],
-    ['429', apiError(429), 'uncertain'],
+    ['429 (turned away by the rate limiter)', apiError(429), 'not_sent'],
     ['408', apiError(408), 'uncertain'],
     ['404', apiError(404), 'rejected'],
     ['401', apiError(401), 'rejected'],
@@ -223,12 +223,20 @@ describe('startRun', () => {
     expect(h.calls.filter((call) => call === 'POST' || call === 'LIST')).toEqual(['LIST', 'POST', 'LIST', 'POST', 'LIST', 'POST']);
   });
 
+  it('after a 429, waits as Retry-After says, lists again and sends the POST again: the rate limiter started nothing', async () => {
+    const h = harness({ posts: [apiError(429, 5_000), run('r1', T0)] });
+    const started = h.now();
+    const outcome = await startRun(h.options);
+    expect(outcome).toMatchObject({ kind: 'started', adopted: false, attempts: 2 });
+    expect(h.calls.filter((call) => call === 'POST' || call === 'LIST')).toEqual(['LIST', 'POST', 'LIST', 'POST']);
+    expect(h.now() - started).toBeGreaterThanOrEqual(5_000);
+  });
+
   // Seen: the live server marks API-created runs `manual_run`; the action did not recognise its run and POSTed again.
   it.each([
     ['a reset after sending', reset()],
     ['a 502', apiError(502)],
     ['a 501 (not worth retrying, still uncertain)', apiError(501)],
-    ['a 429', apiError(429, 5_000)],
     ['a request timeout', new RetabTimeoutError(30_000, POST)],
     ['a 202 whose body cannot be read', unreadable202()],
   ])('after %s, adopts the one new run (trigger manual_run) and never sends the POST again', async (_name, error) => {

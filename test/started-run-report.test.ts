@@ -35,7 +35,7 @@ describe('the summary of a started run', () => {
   it('says which workflow run started it, escaping the workflow name', () => {
     const summary = renderSummary({ ...base, startedBy: { ...startedByFromEnv(ENV), workflow: '<img src=x> [evil](http://e) **b**' } });
     expect(summary).toContain(
-      'Run exprun\\_9 was started by this workflow: [&lt;img src=x&gt; \\[evil\\]\\(http://e\\) \\*\\*b\\*\\* #42](https://github.com/acme/invoices/actions/runs/987654321) at commit 0123456.',
+      'Run exprun\\_9 was started by this workflow: [&lt;img src=x&gt; \\[evil\\]\\(http\\[:\\]//e\\) \\*\\*b\\*\\* #42](https://github.com/acme/invoices/actions/runs/987654321) at commit 0123456.',
     );
     expect(summary).not.toContain('<img');
   });

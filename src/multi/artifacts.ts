@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { MAX_COMMENT_CHARS, runLink } from '../comment/render.js';
+import { boundedJson } from '../api-text.js';
 import type { GateResult } from '../gate-result.js';
 import type { ArtifactContent } from '../report/artifacts.js';
 import { buildJsonReport, REPORT_VERSION } from '../report/json-report.js';
@@ -15,17 +16,30 @@ export function stepResult(many: ManyResult): GateResult {
   return { ...many.headline.result, passed: many.passed };
 }
 
+/** The report of 50 experiments may be larger than one's, but still bounded. */
+export const MAX_MANY_REPORT_BYTES = 16 * 1024 * 1024;
+
 export function manyArtifacts(many: ManyResult): ArtifactContent {
   return {
-    report: {
-      version: REPORT_VERSION,
-      passed: many.passed,
-      stopped_by: many.stoppedBy,
-      experiments: many.experiments.map((outcome) => ({ name: outcome.name, line: outcome.line, experiment_id: outcome.experimentId, ...buildJsonReport(outcome.result) })),
-    },
+    reportText: manyReportText(many),
     markerKey: markerKey(many),
     renderComment: (marker, env) => renderManyComment(many, marker, runLink(env)),
   };
+}
+
+/** Every experiment's report in one file: strings cut shorter until it fits, else the per-document lists left out. */
+export function manyReportText(many: ManyResult, maxBytes = MAX_MANY_REPORT_BYTES): string {
+  const report = (slim: boolean) => ({
+    version: REPORT_VERSION,
+    passed: many.passed,
+    stopped_by: many.stoppedBy,
+    experiments: many.experiments.map((outcome) => {
+      const full = { name: outcome.name, line: outcome.line, experiment_id: outcome.experimentId, ...buildJsonReport(outcome.result) };
+      return slim ? { ...full, metrics: null, results: null } : full;
+    }),
+    ...(slim ? { cut: 'the report was too large: the per-document lists were left out' } : {}),
+  });
+  return boundedJson(report(false), maxBytes, 2) ?? boundedJson(report(true), maxBytes, 2) ?? JSON.stringify({ version: REPORT_VERSION, passed: many.passed, cut: 'the report was too large' });
 }
 
 /**

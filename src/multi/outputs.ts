@@ -4,7 +4,8 @@
  * the figures of the headline experiment (the first to fail, else the first line).
  */
 import { cutToFit } from '../report/markdown.js';
-import { buildOutputs, type OutputName } from '../report/outputs.js';
+import { boundedJson } from '../api-text.js';
+import { buildOutputs, MAX_OUTPUT_BYTES, type OutputName } from '../report/outputs.js';
 import type { ExperimentOutcome, ManyResult } from './gate-many.js';
 
 /** A failure's message in `results`: long enough to read, bounded for 50 experiments. */
@@ -33,8 +34,14 @@ export function buildManyOutputs(many: ManyResult): Record<OutputName | 'results
   return {
     ...buildOutputs(many.headline.result),
     passed: String(many.passed),
-    results: JSON.stringify(many.experiments.map(experimentJson)),
+    results: resultsJson(many),
   };
+}
+
+/** Valid JSON whatever its size, within the outputs' cap: its strings are cut, then the messages left out. */
+function resultsJson(many: ManyResult): string {
+  const rows = many.experiments.map(experimentJson);
+  return boundedJson(rows, MAX_OUTPUT_BYTES) ?? boundedJson(rows.map((row) => ({ ...row, failures: [] })), MAX_OUTPUT_BYTES) ?? '[]';
 }
 
 export function experimentJson(outcome: ExperimentOutcome): ExperimentResultJson {

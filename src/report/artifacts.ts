@@ -33,7 +33,8 @@ export interface ArtifactOptions {
  * `result` then stands for the step (its verdict), and these give the rest.
  */
 export interface ArtifactContent {
-  report: Record<string, unknown>;
+  /** The JSON report's text, bounded (see `reportText`). */
+  reportText: string;
   /** Tells the step's comment apart from other gates' (see `commentMarker`). */
   markerKey: string;
   renderComment(marker: string, env: Env): string;
@@ -46,7 +47,7 @@ export async function publishArtifacts(result: GateResult, options: ArtifactOpti
 
 async function writeReport(result: GateResult, { io, env }: ArtifactOptions, content?: ArtifactContent): Promise<void> {
   try {
-    const path = await writeJsonReport(result, env, content?.report);
+    const path = await writeJsonReport(result, env, content?.reportText);
     io.setOutput('report_path', path);
     io.info(`Full report written to ${path}`);
   } catch (error) {

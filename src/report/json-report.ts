@@ -6,11 +6,14 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { boundedJson, cutText } from '../api-text.js';
 import { errorsOf, type GateResult } from '../gate-result.js';
 import type { ErrorCount } from '../verdict.js';
 import type { Env } from '../inputs.js';
 
 export const REPORT_VERSION = 1;
+/** The most the report file may hold; far above what the bounded lists produce (see `DETAIL_LIMITS`). */
+export const MAX_REPORT_BYTES = 2 * 1024 * 1024;
 
 export function buildJsonReport(result: GateResult): Record<string, unknown> {
   return {
@@ -37,10 +40,23 @@ function errorsReport(errors: ErrorCount | null): Record<string, unknown> | null
 }
 
 /** Writes the report into a new directory under RUNNER_TEMP (else the system's temp directory); returns its path. */
-export async function writeJsonReport(result: GateResult, env: Env, report: Record<string, unknown> = buildJsonReport(result)): Promise<string> {
+export async function writeJsonReport(result: GateResult, env: Env, text: string = reportText(result)): Promise<string> {
   const base = env.RUNNER_TEMP?.trim() || tmpdir();
   const dir = await mkdtemp(join(base, 'retab-gate-'));
   const path = join(dir, 'retab-gate-report.json');
-  await writeFile(path, `${JSON.stringify(report, null, 2)}\n`, 'utf8');
+  await writeFile(path, `${text}\n`, 'utf8');
   return path;
+}
+
+/**
+ * The report as JSON text of at most `maxBytes`: its strings are cut shorter until it fits, and if
+ * even that is not enough, the per-document lists are dropped (the verdict and the run remain).
+ */
+export function reportText(result: GateResult, maxBytes = MAX_REPORT_BYTES): string {
+  const report = buildJsonReport(result);
+  const text = boundedJson(report, maxBytes, 2);
+  if (text !== null) return text;
+  const failures = result.failures.slice(0, 20).map((failure) => ({ ...failure, message: cutText(failure.message, 300) }));
+  const slim = { ...report, failures, metrics: null, results: null, cut: 'the report was too large: the per-document lists were left out' };
+  return boundedJson(slim, maxBytes, 2) ?? JSON.stringify({ version: REPORT_VERSION, passed: result.passed, status: result.status, cut: slim.cut });
 }

@@ -1,21 +1,38 @@
 /** Strings from the API are data: escape them before they reach Markdown or HTML. */
+import { withoutInvisible } from '../api-text.js';
 
-const MARKDOWN_SPECIAL = /[\\`*_{}[\]()#+!|~<>&"'-]/g;
-const HTML_ENTITIES: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' };
+const MARKDOWN_SPECIAL = /[\\`*_{}[\]()#+!|~<>&"'$-]/g;
+/**
+ * `$` opens GitHub's math (`$\color{green}{\text{passed}}$` would render as a verdict); a backslash
+ * does not reliably stop it outside math, the entity does.
+ */
+const HTML_ENTITIES: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;', $: '&#36;' };
 
 /** GitHub links `@someone` (and notifies them) and `#123` on its own: a zero-width space after the sign stops it. */
 const GITHUB_REFERENCE = /([@#])(?=[\p{L}\p{N}_-])/gu;
 const ZERO_WIDTH_SPACE = '\u200b';
 
 /**
+ * GitHub turns `scheme://…` and `www.…` into links by itself, escaped or not. Breaking the marker
+ * the way security write-ups "defang" addresses, `https[:]//evil.example` and `www[.]evil.example`,
+ * leaves the text readable and visibly not a link, and survives copy and paste, where an invisible
+ * break would not show and a code span would change how every name looks.
+ */
+const URL_SCHEME = /:\/\//g;
+const WWW = /www\./gi;
+
+/**
  * Text that renders as itself in GitHub Markdown, on one line, in a table cell or a paragraph:
- * no HTML, no links, no emphasis, no mentions, no line breaks. Long text is cut to `maxLength`
- * characters.
+ * no HTML, no links, no emphasis, no mentions, no line breaks, and none of the invisible
+ * characters (bidi overrides, zero-width spaces) that can make it read other than it is. Long text
+ * is cut to `maxLength` characters.
  */
 export function escapeMarkdown(text: string, maxLength = 500): string {
   // eslint-disable-next-line no-control-regex
-  const flat = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
+  const flat = withoutInvisible(text).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
   return cutToFit(flat, maxLength, '…')
+    .replace(URL_SCHEME, '[:]//')
+    .replace(WWW, (www) => `${www.slice(0, 3)}[.]`)
     .replace(GITHUB_REFERENCE, `$1${ZERO_WIDTH_SPACE}`)
     .replace(MARKDOWN_SPECIAL, (char) => HTML_ENTITIES[char] ?? `\\${char}`);
 }

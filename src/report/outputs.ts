@@ -1,5 +1,14 @@
 /** The step's outputs, as strings, from the gate result. Empty when a figure is unknown. */
+import { boundedJson, cutText } from '../api-text.js';
 import { errorsOf, type GateResult } from '../gate-result.js';
+
+/**
+ * The most one output may hold. GitHub allows about 1 MB of outputs per job, shared by every step;
+ * the `run` JSON is far below this by construction (the client cuts every API string), and the
+ * others are figures, ids and statuses held to strict patterns.
+ */
+export const MAX_OUTPUT_BYTES = 64 * 1024;
+const MAX_SHORT_OUTPUT = 1024;
 
 export const OUTPUT_NAMES = [
   'passed',
@@ -18,6 +27,12 @@ export const OUTPUT_NAMES = [
 export type OutputName = (typeof OUTPUT_NAMES)[number];
 
 export function buildOutputs(result: GateResult): Record<OutputName, string> {
+  const outputs = uncutOutputs(result);
+  for (const name of OUTPUT_NAMES) if (name !== 'run') outputs[name] = cutText(outputs[name], MAX_SHORT_OUTPUT);
+  return outputs;
+}
+
+function uncutOutputs(result: GateResult): Record<OutputName, string> {
   const run = result.run;
   const errors = errorsOf(result);
   return {
@@ -31,7 +46,8 @@ export function buildOutputs(result: GateResult): Record<OutputName, string> {
     run_id: run?.id ?? result.runId ?? '',
     total_document_count: figure(run?.total_document_count),
     completed_document_count: figure(run?.completed_document_count),
-    run: run ? JSON.stringify(run) : '',
+    // Valid JSON whatever its size: its strings are cut, never the JSON text.
+    run: run ? (boundedJson(run, MAX_OUTPUT_BYTES) ?? '') : '',
     prior_score: figure(result.comparison?.prior_score),
     // Rounded so that 0.83 − 0.79 reads 0.04, not 0.039999999999999925.
     score_delta: figure(roundedDelta(result.comparison?.delta ?? null)),

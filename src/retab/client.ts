@@ -1,18 +1,22 @@
 /**
  * The Retab HTTP client: one method per endpoint this action uses. It sends the key only to
  * `baseUrl`, never follows redirects, bounds every request in time and every body in size, and
- * parses every answer through a schema.
+ * parses every answer through a schema. Every string of an answer (body fields and keys, the
+ * request id, error text) has the secrets taken out and is cut to a bound once, right after
+ * decoding, so nothing above the client ever holds more of it (see api-text.ts).
  */
 import type { Dispatcher } from 'undici';
 import { request } from './undici.js';
 import type { z } from 'zod';
-import { keyEnvironment, type Env } from '../inputs.js';
+import { cleanDecoded, cleanText, Redactor } from '../api-text.js';
+import type { Env } from '../env.js';
+import { keyEnvironment } from './keys.js';
 import { RetabApiError, RetabConnectionError, RetabProxyError, RetabResponseError, RetabTimeoutError, type RequestInfo } from './errors.js';
 import { describeProxy, proxyAgentFromEnv, proxyFor, refusedTunnelStatus } from './proxy.js';
 import { parseRetryAfter } from './retry-after.js';
 import { normalizeMetrics, rawMetricsSchema, rawUnavailableMetricsSchema, type MetricsSummary } from './metrics.js';
 import { MAX_RESULTS_PAGE_SIZE, normalizeResultsPage, rawResultsPageSchema, type ResultsPage } from './results.js';
-import { cancelAnswerSchema, describeIssues, normalizeRun, rawRunSchema, runListSchema, type ExperimentRun } from './run.js';
+import { cancelAnswerSchema, describeIssues, normalizeRun, rawRunSchema, runAnswerProblem, runListSchema, STATUS_PATTERN, type ExperimentRun, type RawRun } from './run.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** The runs list's largest page (`limit` 1–100). */
@@ -25,12 +29,14 @@ export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
  */
 export const METRICS_MAX_BODY_BYTES = 32 * 1024 * 1024;
 const USER_AGENT = 'retab-experiment-gate';
-/** A stack trace is for the debug log, and a few screens of it are enough. */
-const MAX_STACK_TRACE_CHARS = 16_000;
+/** A request id is quoted in messages; a longer one is not an id. */
+const MAX_REQUEST_ID = 128;
 
 export interface RetabClientOptions {
   baseUrl: URL;
   apiKey: string;
+  /** Other secrets (the GitHub token) to take out of every answer, besides the key. */
+  secrets?: readonly string[];
   /** Defaults to an agent that honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY as found in `env`. */
   dispatcher?: Dispatcher;
   /** Where the proxy variables are read from; `process.env` by default. */
@@ -51,6 +57,8 @@ interface SendOptions<T> {
   maxBodyBytes?: number;
   /** An answer some error statuses (below 500) carry as data rather than as a failure. */
   errorSchema?: z.ZodType<T>;
+  /** Why a well-shaped answer still cannot be used (see `runAnswerProblem`), or null. */
+  check?: (value: T) => string | null;
   /** Told the answer's `Date` header (null when absent). */
   onDate?: (date: string | null) => void;
 }
@@ -78,6 +86,7 @@ export class RetabClient {
   private readonly maxBodyBytes: number;
   private readonly debug: (line: string) => void;
   private readonly now: () => number;
+  private readonly redactor: Redactor;
 
   constructor(private readonly options: RetabClientOptions) {
     this.ownsDispatcher = options.dispatcher === undefined;
@@ -86,14 +95,16 @@ export class RetabClient {
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.debug = options.debug ?? (() => {});
     this.now = options.now ?? Date.now;
+    this.redactor = new Redactor([options.apiKey, ...(options.secrets ?? [])]);
   }
 
   /** `GET /v1/workflows/experiments/runs/{run_id}` */
   async getRun(runId: string, signal?: AbortSignal): Promise<ExperimentRun> {
-    const raw = await this.send('GET', `/v1/workflows/experiments/runs/${encodeURIComponent(runId)}`, rawRunSchema, { signal });
-    // The stack trace helps whoever debugs the block, not the reader of the summary: debug log only.
+    const raw = await this.send('GET', `/v1/workflows/experiments/runs/${encodeURIComponent(runId)}`, rawRunSchema, { signal, check: (run) => runProblem(run, runId) });
+    // The stack trace helps whoever debugs the block, not the reader of the summary: debug log only
+    // (cleaned and cut like every string of an answer).
     const stackTrace = raw.lifecycle.details?.stack_trace;
-    if (stackTrace) this.debug(`Run ${raw.id} error stack trace:\n${this.redact(stackTrace).slice(0, MAX_STACK_TRACE_CHARS)}`);
+    if (stackTrace) this.debug(`Run ${raw.id} error stack trace:\n${stackTrace}`);
     return normalizeRun(raw);
   }
 
@@ -115,32 +126,41 @@ export class RetabClient {
     const limit = Math.min(MAX_RESULTS_PAGE_SIZE, Math.max(1, options.limit ?? MAX_RESULTS_PAGE_SIZE));
     const query = new URLSearchParams({ run_id: runId, limit: String(limit) });
     if (options.after) query.set('after', options.after);
-    const raw = await this.send('GET', `/v1/workflows/experiments/results?${query}`, rawResultsPageSchema, { signal: options.signal });
+    const raw = await this.send('GET', `/v1/workflows/experiments/results?${query}`, rawResultsPageSchema, {
+      signal: options.signal,
+      check: (page) => (page.data.some((item) => !STATUS_PATTERN.test(item.lifecycle.status)) ? 'gives a document status that is not a lifecycle status' : null),
+    });
     return normalizeResultsPage(raw);
   }
 
   /** `POST /v1/workflows/experiments/runs`: starts a new run. Not idempotent: see start-run.ts before retrying it. */
   async startRun(experimentId: string, workflowId: string | null, signal?: AbortSignal): Promise<ExperimentRun> {
     const body = workflowId === null ? { experiment_id: experimentId } : { experiment_id: experimentId, workflow_id: workflowId };
-    const raw = await this.send('POST', '/v1/workflows/experiments/runs', rawRunSchema, { signal, body });
+    const raw = await this.send('POST', '/v1/workflows/experiments/runs', rawRunSchema, { signal, body, check: (run) => runProblem(run, null) });
     return normalizeRun(raw);
   }
 
   /**
    * `GET /v1/workflows/experiments/runs?experiment_id=…&order=desc&limit=…`: the experiment's newest
    * runs (first page only, `limit` at most 100, the API's maximum), with the answer's `Date` header:
-   * Retab's clock, which start-run.ts compares with the runs' creation times.
+   * Retab's clock, which start-run.ts compares with the runs' creation times. A run in the list with
+   * an id or status that cannot be one makes the whole list malformed: one of them may be ours.
    */
   async listRecentRuns(experimentId: string, limit: number, signal?: AbortSignal): Promise<RunList> {
     const query = new URLSearchParams({ experiment_id: experimentId, order: 'desc', limit: String(Math.min(MAX_RUNS_PAGE_SIZE, Math.max(1, limit))) });
     let date: string | null = null;
-    const page = await this.send('GET', `/v1/workflows/experiments/runs?${query}`, runListSchema, { signal, onDate: (value) => (date = value) });
+    const check = (list: { data: RawRun[] }) => list.data.map((run) => runProblem(run, null)).find((problem) => problem !== null) ?? null;
+    const page = await this.send('GET', `/v1/workflows/experiments/runs?${query}`, runListSchema, { signal, check, onDate: (value) => (date = value) });
     return { runs: page.data.map(normalizeRun), serverDateMs: parseHttpDate(date) };
   }
 
   /** `POST /v1/workflows/experiments/runs/{run_id}/cancel`: answers the run's lifecycle status after the cancel. */
   async cancelRun(runId: string, signal?: AbortSignal): Promise<{ id: string; status: string }> {
-    const answer = await this.send('POST', `/v1/workflows/experiments/runs/${encodeURIComponent(runId)}/cancel`, cancelAnswerSchema, { signal, body: {} });
+    const answer = await this.send('POST', `/v1/workflows/experiments/runs/${encodeURIComponent(runId)}/cancel`, cancelAnswerSchema, {
+      signal,
+      body: {},
+      check: (cancelled) => runAnswerProblem({ id: cancelled.id, status: cancelled.lifecycle.status }, runId),
+    });
     return { id: answer.id, status: answer.lifecycle.status };
   }
 
@@ -153,13 +173,13 @@ export class RetabClient {
     const url = this.urlFor(path);
     const info: RequestInfo = { method, path: url.pathname + url.search };
     const answer = await this.exchange(url, info, options);
-    const value = this.decode(answer, info, schema, options.errorSchema);
+    const value = this.decode(answer, info, schema, options);
     options.onDate?.(answer.date);
     return value;
   }
 
   /** Sends the request and reads the body; every way this can fail becomes a typed error (see `failure`). */
-  private async exchange(url: URL, info: RequestInfo, options: SendOptions<unknown>): Promise<Answer> {
+  private async exchange<T>(url: URL, info: RequestInfo, options: SendOptions<T>): Promise<Answer> {
     const { method } = info;
     const { signal, body } = options;
     const timeout = AbortSignal.timeout(this.requestTimeoutMs);
@@ -186,7 +206,7 @@ export class RetabClient {
     }
 
     const status = response.statusCode;
-    const requestId = headerValue(response.headers['x-request-id']);
+    const requestId = this.headerText(response.headers['x-request-id']);
     const answered = `${method} ${info.path} -> ${status} in ${this.now() - started} ms${requestId ? ` (request id ${requestId})` : ''}`;
     try {
       const text = await this.readBody(response, info, requestId, options.maxBodyBytes ?? this.maxBodyBytes);
@@ -203,30 +223,58 @@ export class RetabClient {
     }
   }
 
-  /** The answer's status and body as a value of `schema`, or the typed error that says why not. */
-  private decode<T>(answer: Answer, info: RequestInfo, schema: z.ZodType<T>, errorSchema?: z.ZodType<T>): T {
+  /**
+   * The answer's status and body as a value of `schema`, or the typed error that says why not. The
+   * body is decoded first and cleaned after (see `cleanBody`): a secret sent back JSON-escaped
+   * (`\u0072t_test_…`) is only recognisable once decoded.
+   */
+  private decode<T>(answer: Answer, info: RequestInfo, schema: z.ZodType<T>, options: SendOptions<T>): T {
     const { status, requestId, text } = answer;
+    const body = this.cleanBody(text);
     if (status < 200 || status >= 300) {
       // Some error statuses carry an answer the caller treats as data (e.g. `stale_metrics`).
-      const data = errorSchema && status < 500 ? parseJson(text, errorSchema) : null;
-      if (data) return data.value;
+      const data = options.errorSchema && status < 500 && body ? options.errorSchema.safeParse(body.json) : null;
+      if (data?.success) return data.data;
       // `Retry-After` is a time on the server's wall clock, not on the injected one.
       const retryAfterMs = parseRetryAfter(answer.retryAfter, Date.now());
-      throw new RetabApiError(status, requestId, errorDetail(this.redact(text), status), info, retryAfterMs, this.hintFor(status));
+      const detail = (body && errorDetail(body.json)) ?? textDetail(this.clean(text), status);
+      throw new RetabApiError(status, requestId, detail, info, retryAfterMs, this.hintFor(status));
     }
+    if (!body) {
+      // A Python server's `NaN`/`Infinity` is JSON to it but not to anyone else: not a transient page, so not retried.
+      if (isJsonWithNonFinite(text)) throw new RetabResponseError('unexpected_shape', status, requestId, info, 'holds NaN or Infinity where a number should be');
+      throw new RetabResponseError('not_json', status, requestId, info, `is not JSON: ${excerpt(this.clean(text))}`);
+    }
+    const parsed = schema.safeParse(body.json);
+    if (!parsed.success) {
+      throw new RetabResponseError('unexpected_shape', status, requestId, info, `does not have the expected shape: ${describeIssues(parsed.error)}`);
+    }
+    const problem = options.check?.(parsed.data) ?? null;
+    if (problem) throw new RetabResponseError('malformed', status, requestId, info, problem);
+    return parsed.data;
+  }
+
+  /** The body as JSON with every string (and key) cleaned, or null when it is not JSON. */
+  private cleanBody(text: string): { json: unknown } | null {
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      // A Python server's `NaN`/`Infinity` is JSON to it but not to anyone else: not a transient page, so not retried.
-      if (isJsonWithNonFinite(text)) throw new RetabResponseError('unexpected_shape', status, requestId, info, 'holds NaN or Infinity where a number should be');
-      throw new RetabResponseError('not_json', status, requestId, info, `is not JSON: ${excerpt(this.redact(text))}`);
+      return null;
     }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      throw new RetabResponseError('unexpected_shape', status, requestId, info, `does not have the expected shape: ${describeIssues(parsed.error)}`);
-    }
-    return parsed.data;
+    return { json: cleanDecoded(json, (value) => this.clean(value)) };
+  }
+
+  /** A string from an answer: without the secrets, cut to `MAX_API_TEXT`. */
+  private clean(text: string): string {
+    return cleanText(text, this.redactor);
+  }
+
+  /** A header quoted in messages (the request id): cleaned, on one line, short. */
+  private headerText(value: string | string[] | undefined): string | null {
+    const raw = headerValue(value);
+    // eslint-disable-next-line no-control-regex
+    return raw === null ? null : cleanText(raw, this.redactor, MAX_REQUEST_ID).replace(/[\u0000-\u001f\u007f]/g, ' ');
   }
 
   /** `path` under `baseUrl`; anything that would leave its origin is a bug, refused before the key is sent. */
@@ -270,11 +318,6 @@ export class RetabClient {
     return new RetabConnectionError(code, info, url.origin, error);
   }
 
-  /** A server or gateway that echoes the request back must not put the key into an error message. */
-  private redact(text: string): string {
-    return this.options.apiKey ? text.split(this.options.apiKey).join('***') : text;
-  }
-
   private hintFor(status: number): string {
     if (status === 401 || status === 403) {
       const kind = keyEnvironment(this.options.apiKey);
@@ -285,15 +328,6 @@ export class RetabClient {
     if (status === 400 || status === 422) return 'Check `run_id` and the other inputs';
     if (status === 429) return 'Retab is rate limiting this key';
     return '';
-  }
-}
-
-function parseJson<T>(text: string, schema: z.ZodType<T>): { value: T } | null {
-  try {
-    const parsed = schema.safeParse(JSON.parse(text));
-    return parsed.success ? { value: parsed.data } : null;
-  } catch {
-    return null;
   }
 }
 
@@ -324,6 +358,10 @@ function headerValue(value: string | string[] | undefined): string | null {
   return value ?? null;
 }
 
+function runProblem(run: RawRun, expectedId: string | null): string | null {
+  return runAnswerProblem({ id: run.id, status: run.lifecycle.status }, expectedId);
+}
+
 function errorCode(error: unknown): string {
   let current: unknown = error;
   for (let depth = 0; current && depth < 5; depth++) {
@@ -334,23 +372,26 @@ function errorCode(error: unknown): string {
   return error instanceof Error ? error.message : 'unknown error';
 }
 
-/** Retab's error bodies: `{"detail": "…"}`, `{"detail": {"message": …}}` or FastAPI's `{"detail": [{"loc","msg"}]}`. */
-function errorDetail(text: string, status: number): string {
-  try {
-    const body = JSON.parse(text) as { detail?: unknown; message?: unknown };
-    const detail = body.detail ?? body.message;
-    if (typeof detail === 'string') return excerpt(detail);
-    if (Array.isArray(detail)) {
-      return excerpt(
-        detail
-          .map((item: { loc?: unknown[]; msg?: string }) => `${(item.loc ?? []).join('.')}: ${item.msg ?? ''}`)
-          .join('; '),
-      );
-    }
-    if (detail && typeof detail === 'object' && 'message' in detail) return excerpt(String((detail as { message: unknown }).message));
-  } catch {
-    // Not JSON: a gateway page or plain text.
+/** Retab's error bodies: `{"detail": "…"}`, `{"detail": {"message": …}}` or FastAPI's `{"detail": [{"loc","msg"}]}`; null for another shape. */
+function errorDetail(body: unknown): string | null {
+  if (!body || typeof body !== 'object') return null;
+  const { detail: given, message } = body as { detail?: unknown; message?: unknown };
+  const detail = given ?? message;
+  if (typeof detail === 'string') return excerpt(detail);
+  if (Array.isArray(detail)) {
+    return excerpt(
+      detail
+        .slice(0, 10)
+        .map((item: { loc?: unknown; msg?: unknown }) => `${Array.isArray(item?.loc) ? item.loc.slice(0, 10).join('.') : ''}: ${typeof item?.msg === 'string' ? item.msg : ''}`)
+        .join('; '),
+    );
   }
+  if (detail && typeof detail === 'object' && 'message' in detail) return excerpt(String((detail as { message: unknown }).message));
+  return null;
+}
+
+/** A body that is not one of Retab's error shapes: a gateway page or plain text, already cleaned. */
+function textDetail(text: string, status: number): string {
   return text.trim() ? excerpt(text) : `empty body (HTTP ${status})`;
 }
 

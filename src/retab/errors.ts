@@ -119,7 +119,11 @@ export class RetabTimeoutError extends RetabError {
   }
 }
 
-export type ResponseProblem = 'not_json' | 'truncated' | 'too_large' | 'unexpected_shape';
+/** `malformed`: JSON of the right shape whose id or status breaks the strict patterns, or that is about another run. */
+export type ResponseProblem = 'not_json' | 'truncated' | 'too_large' | 'unexpected_shape' | 'malformed';
+
+/** Malformed answers in a row before the read gives up on them (`api_error`) rather than waiting for the timeout. */
+export const MALFORMED_ANSWER_LIMIT = 3;
 
 /** An answer whose body cannot be used. */
 export class RetabResponseError extends RetabError {
@@ -137,13 +141,19 @@ export class RetabResponseError extends RetabError {
       request,
     );
     // A gateway's HTML page or a cut-off body is transient; a body that is JSON of the wrong shape is not.
-    this.retryable = problem === 'not_json' || problem === 'truncated';
+    // A malformed answer may be a glitch (a cache serving another run's answer): retried a few times.
+    this.retryable = problem === 'not_json' || problem === 'truncated' || problem === 'malformed';
   }
 }
 
 /** Whether `error` is worth another try; only a Retab error can say so. */
 export function isRetryable(error: unknown): error is RetabError {
   return error instanceof RetabError && error.retryable;
+}
+
+/** An answer whose id or status cannot be trusted (see `MALFORMED_ANSWER_LIMIT`). */
+export function isMalformed(error: unknown): error is RetabResponseError {
+  return error instanceof RetabResponseError && error.problem === 'malformed';
 }
 
 /** How long the server asked us to wait (`Retry-After`), or null when it did not say. */

@@ -8,7 +8,7 @@
  * `NO_PROXY` to reach a local server directly while a proxy is set.
  */
 import { EnvHttpProxyAgent } from './undici.js';
-import type { Env } from '../inputs.js';
+import type { Env } from '../env.js';
 
 export interface ProxySettings {
   httpProxy: string | undefined;

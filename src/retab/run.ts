@@ -6,6 +6,11 @@
  */
 import { z } from 'zod';
 
+/** A run id as Retab writes them (`exprun_…`); the `run_id` input is held to the same pattern. */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+/** A lifecycle status: one short lower-case word (`queued`, `running`, `completed`). */
+export const STATUS_PATTERN = /^[a-z][a-z0-9_]{0,31}$/;
+
 export const TERMINAL_STATUSES = ['completed', 'error', 'cancelled'] as const;
 export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
 
@@ -121,6 +126,18 @@ export const runListSchema = z.object({ data: z.array(rawRunSchema) });
 
 /** The answer to `POST …/runs/{run_id}/cancel`. */
 export const cancelAnswerSchema = z.object({ id: z.string().min(1), lifecycle: z.object({ status: z.string().min(1) }) });
+
+/**
+ * Why an answer about a run cannot be used, or null: its id or status does not have the shape of
+ * one (text that could carry a workflow command or a link never passes), or it describes another
+ * run than the one asked for.
+ */
+export function runAnswerProblem(answer: { id: string; status: string }, expectedId: string | null): string | null {
+  if (!RUN_ID_PATTERN.test(answer.id)) return 'gives an id that is not a run id';
+  if (expectedId !== null && answer.id !== expectedId) return `describes run ${answer.id}, not run ${expectedId}`;
+  if (!STATUS_PATTERN.test(answer.status)) return 'gives a status that is not a lifecycle status';
+  return null;
+}
 
 export function isTerminal(status: string): status is TerminalStatus {
   return (TERMINAL_STATUSES as readonly string[]).includes(status);

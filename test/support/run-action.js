@@ -95,7 +95,11 @@ export async function runAction(options) {
     stderr: output.stderr,
     outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
     summary: await readFile(summaryFile, 'utf8'),
+    /** @type {string | null} the JSON report file's text, read back before the directory is removed */
+    report: null,
   };
+  const reportPath = result.outputs.report_path;
+  if (reportPath) result.report = await readFile(reportPath, 'utf8').catch(() => null);
   await rm(dir, { recursive: true, force: true });
   return result;
 }

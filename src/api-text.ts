@@ -1,0 +1,198 @@
+/**
+ * Text the action did not write (Retab's answers, and whatever is built from them) is data. Before
+ * it reaches the log, an output, the summary, the comment or the report, the secrets are taken
+ * out of it, it is cut to a bound, and in the log it cannot become a workflow command.
+ */
+
+/** The longest string kept from an answer, in UTF-16 units: a long error message, not a novel. */
+export const MAX_API_TEXT = 2_000;
+/** The longest message written to the log in one go. */
+export const MAX_LOG_TEXT = 16_000;
+
+const REDACTED = '***';
+/** A run of this many characters of a secret's random part is redacted too: an echo cut short or split across fields. */
+const FRAGMENT = 8;
+/** The longest form one character of a secret can take below (`&#x000HH;`). */
+const LONGEST_ENCODED_CHAR = 9;
+
+/**
+ * Removes the secrets (the API key, the GitHub token) from text: written plainly, percent-encoded
+ * (`%72t_test_…`), as HTML character references (`&#114;`), as escapes left in the text
+ * (`\x72`, `\u0072`), any mix of these, and any run of at least `FRAGMENT` characters of a secret's
+ * random part (a secret cut short, or split across two fields). Decoded JSON escapes are caught
+ * because the client redacts after decoding.
+ */
+export class Redactor {
+  private readonly patterns: RegExp[];
+  private readonly fragments = new Set<string>();
+  /** How far past a cut a secret that starts before it can reach, in its longest form. */
+  readonly reach: number;
+
+  constructor(secrets: readonly string[]) {
+    const kept = [...new Set(secrets.filter((secret) => secret.length > 0))];
+    this.patterns = kept.map((secret) => new RegExp([...secret].map(encodedForms).join(''), 'g'));
+    this.reach = Math.max(0, ...kept.map((secret) => secret.length * LONGEST_ENCODED_CHAR));
+    for (const secret of kept) {
+      const random = secret.slice(publicPrefix(secret).length);
+      if (random.length < FRAGMENT + 4) continue;
+      for (let i = 0; i + FRAGMENT <= random.length; i++) this.fragments.add(random.slice(i, i + FRAGMENT));
+    }
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const pattern of this.patterns) out = out.replace(pattern, REDACTED);
+    return this.fragments.size > 0 && out.length >= FRAGMENT ? this.withoutFragments(out) : out;
+  }
+
+  /** Every run of text covered by fragments of a secret becomes one `***`. */
+  private withoutFragments(text: string): string {
+    const ranges: Array<[number, number]> = [];
+    for (let i = 0; i + FRAGMENT <= text.length; i++) {
+      if (!this.fragments.has(text.slice(i, i + FRAGMENT))) continue;
+      const last = ranges.at(-1);
+      if (last && i <= last[1]) last[1] = i + FRAGMENT;
+      else ranges.push([i, i + FRAGMENT]);
+    }
+    if (ranges.length === 0) return text;
+    let out = '';
+    let from = 0;
+    for (const [start, end] of ranges) {
+      out += text.slice(from, start) + REDACTED;
+      from = end;
+    }
+    return out + text.slice(from);
+  }
+}
+
+/** `rt_test_`, `rt_live_`, `sk_retab_`, `ghp_`, `github_pat_`: the part of a secret everybody knows. */
+function publicPrefix(secret: string): string {
+  return /^[a-z]+(?:_[a-z]+)*_/.exec(secret)?.[0] ?? '';
+}
+
+/** A regex matching one character of a secret as itself or in any of the encodings above. */
+function encodedForms(char: string): string {
+  const code = char.codePointAt(0) ?? 0;
+  const literal = char.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+  if (code > 0xff) return literal;
+  const hex = [...code.toString(16).padStart(2, '0')].map((digit) => (/[a-f]/.test(digit) ? `[${digit}${digit.toUpperCase()}]` : digit)).join('');
+  return `(?:${literal}|%${hex}|&#0{0,3}${code};|&#[xX]0{0,3}${hex};|\\\\x${hex}|\\\\u00${hex})`;
+}
+
+/**
+ * `text` cut to at most `max` UTF-16 units, the cut marked with `note` and never splitting a
+ * surrogate pair.
+ */
+export function cutText(text: string, max: number, note = '…'): string {
+  if (text.length <= max) return text;
+  let end = Math.max(0, max - note.length);
+  const last = text.charCodeAt(end - 1);
+  if (end > 0 && last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return text.slice(0, end) + note;
+}
+
+/**
+ * One string from an answer: secrets out, then cut to `max`. Only a prefix long enough to hold
+ * any secret that starts before the cut is searched, so a 20 MB string costs no more than a short
+ * one, and a secret straddling the cut is still removed whole.
+ */
+export function cleanText(text: string, redactor: Redactor, max = MAX_API_TEXT): string {
+  const window = max + redactor.reach;
+  return cutText(redactor.redact(text.length > window ? text.slice(0, window) : text), max);
+}
+
+/**
+ * Applies `clean` to every string of a decoded JSON value (object keys included), in place, and
+ * returns the value (a string is returned cleaned). Also used on the gate's own result, in place. Walked with a stack of its own, not by
+ * recursion, so no nesting however deep can overflow the call stack.
+ */
+export function cleanDecoded(value: unknown, clean: (text: string) => string): unknown {
+  if (typeof value === 'string') return clean(value);
+  const stack: Array<Record<string, unknown> | unknown[]> = [];
+  // A value the action built itself may share an object, or hold a cycle: each object is cleaned once.
+  const seen = new WeakSet<object>();
+  const visit = (item: unknown, set: (cleaned: unknown) => void) => {
+    if (typeof item === 'string') {
+      const cleaned = clean(item);
+      if (cleaned !== item) set(cleaned);
+    } else if (item !== null && typeof item === 'object' && !seen.has(item)) {
+      seen.add(item);
+      stack.push(item as Record<string, unknown>);
+    }
+  };
+  visit(value, () => {});
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    if (Array.isArray(node)) {
+      const array = node;
+      for (let i = 0; i < array.length; i++) visit(array[i], (cleaned) => (array[i] = cleaned));
+      continue;
+    }
+    const object = node;
+    for (const key of Object.keys(object)) {
+      const cleanKey = clean(key);
+      if (cleanKey !== key) {
+        const item = object[key];
+        delete object[key];
+        setOwn(object, cleanKey, item);
+      }
+      visit(object[cleanKey], (cleaned) => setOwn(object, cleanKey, cleaned));
+    }
+  }
+  return value;
+}
+
+/** An own property, even for a key such as `__proto__` that plain assignment would treat specially. */
+function setOwn(node: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(node, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** Unicode format characters: bidi overrides and isolates, zero-width spaces and joiners, the BOM, soft hyphens. */
+const FORMAT_CHARACTERS = /\p{Cf}/gu;
+
+/** Text without the invisible characters that can reorder or hide what a reader sees. */
+export function withoutInvisible(text: string): string {
+  return text.replace(FORMAT_CHARACTERS, '');
+}
+
+/**
+ * Everything the runner (or a reader) could take for a line break, except `\n` (`\r` ends a line
+ * for the runner just as `\n` does), and the other control characters: ESC and the 8-bit CSI
+ * start terminal escape sequences, which the log viewer renders (colours, hidden text).
+ */
+// eslint-disable-next-line no-control-regex
+const OTHER_BREAKS = /\r\n?|[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * A message for the runner's log that cannot be read as a workflow command: the runner takes any
+ * line that starts (after blanks) with `::` as a command, and `##[` anywhere in a line as the old
+ * form of one. Line breaks other than `\n` become spaces, so text cannot start a line the caller
+ * did not start; a line that would still start with `::` gets a space inside it, and `##[` becomes
+ * `## [`. Terminal escapes, invisible characters are removed and the message is cut to `max`.
+ */
+export function inertLog(message: string, max = MAX_LOG_TEXT): string {
+  return cutText(withoutInvisible(message), max)
+    .replace(OTHER_BREAKS, ' ')
+    .split('\n')
+    .map((line) => {
+      const defused = line.replace(/##\[/g, '## [');
+      return /^\s*::/.test(defused) ? defused.replace('::', ': :') : defused;
+    })
+    .join('\n');
+}
+
+/** Each string cut to the first of these lengths that lets the whole JSON fit. */
+const JSON_STRING_STEPS = [MAX_API_TEXT, 300, 60];
+
+/**
+ * `value` as JSON text of at most `maxBytes` UTF-8 bytes, its strings cut shorter and shorter until
+ * it fits; null when even the shortest does not. `value` itself is not changed.
+ */
+export function boundedJson(value: unknown, maxBytes: number, indent?: number): string | null {
+  const whole = JSON.stringify(value, null, indent);
+  if (Buffer.byteLength(whole) <= maxBytes) return whole;
+  for (const max of JSON_STRING_STEPS) {
+    const text = JSON.stringify(cleanDecoded(JSON.parse(whole), (item) => cutText(item, max)), null, indent);
+    if (Buffer.byteLength(text) <= maxBytes) return text;
+  }
+  return null;
+}
