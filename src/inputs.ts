@@ -34,6 +34,10 @@ export interface Settings {
   githubToken: string;
   /** With `experiments`: stop (and cancel) the other experiments on the first failure. */
   failFast: boolean;
+  /** The `name` input: tells this gate's pull request comment from other gates', or `null`. */
+  gateName: string | null;
+  /** The `matrix` input: the job leg's matrix values as the runner wrote them (`toJSON(matrix)`). */
+  matrix: string;
   /** Inputs accepted with a correction the user should hear about (e.g. a trailing `/v1` trimmed from `base_url`). */
   warnings?: string[];
 }
@@ -57,6 +61,8 @@ export const INPUT_NAMES = [
   'github_token',
   'experiments',
   'fail_fast',
+  'name',
+  'matrix',
 ] as const;
 export type InputName = (typeof INPUT_NAMES)[number];
 export type RawInputs = Record<InputName, string>;
@@ -250,6 +256,16 @@ export function parseCommentMode(raw: string): Parsed<CommentMode> {
   return no('expected "false" (no comment), "true" (comment on every pull request run) or "on-failure" (only when the gate fails)');
 }
 
+const MAX_GATE_NAME = 100;
+
+/** A gate's name goes into the comment's marker and footer: one short line of visible text. */
+export const parseGateName = emptyIsNull((raw): Parsed<string> => {
+  // Control characters, format characters such as bidi overrides and zero-width ones (which would
+  // hide what the name says), and lone surrogates.
+  if (raw.length <= MAX_GATE_NAME && !/[\p{Cc}\p{Cf}\p{Cs}\u2028\u2029]/u.test(raw)) return ok(raw);
+  return no(`expected empty or a short name for this gate, on one line and at most ${MAX_GATE_NAME} characters, e.g. "invoices"`);
+});
+
 // A secret goes into a header: anything but printable ASCII would corrupt it or inject another.
 const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
 const notPrintable = (what: string) => `${what} is printable ASCII without spaces; check the secret for stray characters or line breaks`;
@@ -290,10 +306,13 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
     comment: inputSchema(parseCommentMode),
     github_token: inputSchema(parseGithubToken),
     fail_fast: inputSchema(parseFailFast),
+    name: inputSchema(parseGateName),
+    // The runner fills it in from the job's matrix: whatever it wrote tells the leg apart.
+    matrix: inputSchema((value): Parsed<string> => ok(value)),
   });
   const crossErrors = targetErrors(raw);
   // The report inputs are optional: a caller that predates them still parses.
-  const optional: Partial<RawInputs> = { max_score_drop: '', baseline_run_id: '', comment: '', github_token: '', experiments: '', fail_fast: '' };
+  const optional: Partial<RawInputs> = { max_score_drop: '', baseline_run_id: '', comment: '', github_token: '', experiments: '', fail_fast: '', name: '', matrix: '' };
   const result = schema.safeParse({ ...optional, ...raw, ...unusedInputs(raw), api_key: apiKey });
   if (result.success && crossErrors.length === 0) {
     const v = result.data;
@@ -314,6 +333,8 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
         comment: v.comment,
         githubToken: v.github_token,
         failFast: v.fail_fast,
+        gateName: v.name,
+        matrix: v.matrix,
         warnings: baseUrl.warning ? [baseUrl.warning] : [],
       },
     };

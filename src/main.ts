@@ -172,7 +172,7 @@ async function gateOne(raw: RawInputs, apiKey: string, deps: Dependencies, signa
     summary: renderSummary(result),
     verdictLine: result.passed ? 'The run passed the gate.' : `The run did not pass the gate (status ${result.status}; failed: ${result.failures.map((failure) => failure.rule).join(', ')}).`,
     problems: result.failures.map((failure) => failure.message),
-    comment: parsed.ok ? { mode: parsed.settings.comment, token: parsed.settings.githubToken } : null,
+    comment: parsed.ok ? { mode: parsed.settings.comment, token: parsed.settings.githubToken, name: parsed.settings.gateName, matrix: parsed.settings.matrix } : null,
   };
 }
 
@@ -204,7 +204,7 @@ async function gateSeveral(raw: RawInputs, apiKey: string, deps: Dependencies, s
         ? `All ${many.experiments.length} experiments passed the gate.`
         : `${failed.length} of ${many.experiments.length} experiments did not pass the gate: ${failed.map((outcome) => `${outcome.name} (${outcome.result.failures.map((failure) => failure.rule).join(', ')})`).join('; ')}.`,
       problems: failed.flatMap((outcome) => outcome.result.failures.map((failure) => `${outcome.name}: ${failure.message}`)),
-      comment: { mode: step.comment, token: step.githubToken },
+      comment: { mode: step.comment, token: step.githubToken, name: step.gateName, matrix: step.matrix },
       content: manyArtifacts(many),
     };
   } finally {

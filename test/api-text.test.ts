@@ -171,7 +171,7 @@ describe('Markdown: API text never becomes a link or a mention, and shows no inv
   });
 
   it('the pull request comment carries the same escaping', () => {
-    const comment = renderComment(resultWithRun('see https://evil.example/login or www.evil.example \u202eexe.fdp'), '<!-- marker -->', {});
+    const comment = renderComment(resultWithRun('see https://evil.example/login or www.evil.example \u202eexe.fdp'), { marker: '<!-- marker -->', label: '' }, {});
     expect(comment).not.toMatch(/[a-z]+:\/\/evil|www\.evil|\u202e/i);
     expect(comment).toContain('https\\[:\\]//evil.example/login');
   });

@@ -157,6 +157,19 @@ describe('parseSettings', () => {
     expect(error?.message).not.toContain('rt_test_secret');
   });
 
+  it('reads the gate `name` (trimmed, empty for none) and passes the `matrix` values on as the runner wrote them', () => {
+    const named = parse({ name: ' invoices ', matrix: '{\n  "os": "ubuntu-latest"\n}' });
+    expect(named.ok && [named.settings.gateName, named.settings.matrix]).toEqual(['invoices', '{\n  "os": "ubuntu-latest"\n}']);
+    const unnamed = parse({ name: '' });
+    expect(unnamed.ok && unnamed.settings.gateName).toBeNull();
+  });
+
+  it.each(['x'.repeat(101), 'two\nlines', 'invoices\u202e', 'zero\u200bwidth'])('rejects the gate name %j, naming the input', (name) => {
+    const [error] = errorsOf(parse({ name }));
+    expect(error?.input).toBe('name');
+    expect(error?.message).toContain('at most 100 characters');
+  });
+
   it('reports every bad input at once', () => {
     const errors = errorsOf(parse({ run_id: '', threshold: '2', timeout: 'x' }));
     expect(errors.map((error) => error.input).sort()).toEqual(['run_id', 'threshold', 'timeout']);

@@ -85,10 +85,10 @@ describe('the report, end to end on the built action', () => {
     const env = await pullRequestEnv(7);
     const first = await runAction({ inputs: gateInputs('exprun_improved', { comment: 'true', github_token: TOKEN }), env });
     expect(first.exitCode).toBe(0);
-    expect(first.stdout).toMatch(/Pull request comment created: https:\/\/github\.example\/octo\/repo\/pull\/7#issuecomment-\d+/);
+    expect(first.stdout).toMatch(/Pull request comment created as github-actions\[bot\]: https:\/\/github\.example\/octo\/repo\/pull\/7#issuecomment-\d+/);
     const ours = () => github.comments.filter((c) => c.issue === 'octo/repo#7' && c.body.startsWith('<!-- retab-experiment-gate'));
     expect(ours()).toHaveLength(1);
-    expect(ours()[0]?.body).toContain('workflow=CI job=gate experiment%3Aexp_abc -->');
+    expect(ours()[0]?.body.split('\n')[0]).toBe('<!-- retab-experiment-gate workflow=CI job=gate matrix= step= name= -->');
     expect(ours()[0]?.body).toContain('[Workflow run 123](https://github.example/octo/repo/actions/runs/123)');
 
     const second = await runAction({ inputs: gateInputs('exprun_regressed', { comment: 'true', github_token: TOKEN, max_score_drop: '0.02' }), env });
@@ -96,7 +96,7 @@ describe('the report, end to end on the built action', () => {
     expect(second.stdout).toContain('Pull request comment updated');
     expect(ours()).toHaveLength(1);
     expect(ours()[0]?.body).toContain('failed (score regressed)');
-    expect(github.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    expect(github.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/comments'))).toHaveLength(1);
     expect(github.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
     // The token went only to the GitHub API, and never into the log.
     expect(github.requests.every((r) => r.authorization === `token ${TOKEN}`)).toBe(true);

@@ -133,7 +133,7 @@ describe('size limits whatever the input', () => {
 
   it('keeps the comment within its limit, cut between whole characters', () => {
     for (const max of [300, 301, 302, 303]) {
-      const body = renderComment(result({ passed: false, failures: [{ rule: 'run_error', message: '😀'.repeat(2_000) }] }), '<!-- m -->', {}, max);
+      const body = renderComment(result({ passed: false, failures: [{ rule: 'run_error', message: '😀'.repeat(2_000) }] }), { marker: '<!-- m -->', label: '' }, {}, max);
       expect(body.length).toBeLessThanOrEqual(max);
       expect(body).toMatch(/see the job summary\)$/);
       expect(body).not.toMatch(LONE_SURROGATE);

@@ -1,20 +1,21 @@
 /**
- * Writes the pull request comment: finds this gate's earlier comment by its marker and updates it,
- * or creates one. Best-effort: any failure is a warning, never a failed step (a fork's pull request
- * gets a read-only token, and GitHub answers 403). `@actions/github` is loaded only here, only
- * when a comment is to be written.
+ * Writes the pull request comment: learns which account the token writes as, finds that account's
+ * earlier comment carrying this gate's marker and updates it, or creates one. Best-effort: any
+ * failure is a warning, never a failed step (a fork's pull request gets a read-only token, and
+ * GitHub answers 403). `@actions/github` is loaded only here, only when a comment is to be written.
  */
 import type { CommentPlan } from './plan.js';
+import { isGateComment, readIdentity, type IssueComment, type TokenIdentity } from './ownership.js';
 import { messageOf } from '../errors.js';
 
-export interface IssueComment {
-  id: number;
-  body?: string | null;
-  html_url?: string;
-}
+export type { IssueComment, TokenIdentity } from './ownership.js';
 
-/** The few GitHub REST calls the comment needs. */
+/** The few GitHub calls the comment needs. */
 export interface CommentsApi {
+  /** GraphQL `viewer { login databaseId }`: the account of any kind of token, the job's own included. */
+  viewer(): Promise<TokenIdentity>;
+  /** REST `GET /user`: the account of a personal token; GitHub refuses it (403) for an installation token. */
+  authenticatedUser(): Promise<TokenIdentity>;
   /** The comments of the pull request, page by page. */
   listComments(owner: string, repo: string, issueNumber: number): AsyncIterable<IssueComment[]>;
   createComment(owner: string, repo: string, issueNumber: number, body: string): Promise<IssueComment>;
@@ -22,38 +23,92 @@ export interface CommentsApi {
 }
 
 export type CommentOutcome =
-  | { kind: 'created' | 'updated'; id: number; url: string | null }
+  | { kind: 'created' | 'updated'; id: number; url: string | null; author: string }
   | { kind: 'skipped'; reason: string }
   | { kind: 'failed'; message: string };
 
-export async function publishComment(api: CommentsApi, plan: Extract<CommentPlan, { write: true }>, body: string): Promise<CommentOutcome> {
+type WritePlan = Extract<CommentPlan, { write: true }>;
+
+export async function publishComment(api: CommentsApi, plan: WritePlan, body: string): Promise<CommentOutcome> {
   const { owner, repo, issueNumber } = plan;
+  let identity: TokenIdentity;
   try {
-    const existing = await findComment(api, plan);
+    identity = await tokenIdentity(api);
+  } catch (error) {
+    return {
+      kind: 'failed',
+      message: `${describeGithubError(error, plan)}. The gate only ever updates a comment its own token wrote, and could not tell which account that is, so it wrote none.`,
+    };
+  }
+  try {
+    const existing = await findComment(api, plan, identity);
     if (existing) {
       const updated = await api.updateComment(owner, repo, existing.id, body);
-      return { kind: 'updated', id: updated.id, url: updated.html_url ?? null };
+      return { kind: 'updated', id: updated.id, url: updated.html_url ?? null, author: identity.login };
     }
     if (!plan.create) return { kind: 'skipped', reason: 'the gate passed and there is no earlier comment to update (`comment: on-failure`)' };
     const created = await api.createComment(owner, repo, issueNumber, body);
-    return { kind: 'created', id: created.id, url: created.html_url ?? null };
+    return { kind: 'created', id: created.id, url: created.html_url ?? null, author: identity.login };
   } catch (error) {
     return { kind: 'failed', message: describeGithubError(error, plan) };
   }
 }
 
-async function findComment(api: CommentsApi, plan: Extract<CommentPlan, { write: true }>): Promise<IssueComment | null> {
+/**
+ * The account the token writes as. GraphQL `viewer` first: it answers for every kind of token, the
+ * job's `GITHUB_TOKEN` (an installation token of the github-actions app, seen as
+ * `github-actions[bot]`) included, in one request; marocchino/sticky-pull-request-comment finds its
+ * comment the same way (src/comment.ts, `viewer { login }`), and GitHub App tokens, refused by
+ * `GET /user` ("Resource not accessible by integration"), get their `<app-slug>[bot]` account and its
+ * `databaseId` from it. (peter-evans/find-comment instead leaves the author to the user, as its
+ * `comment-author` input.) `GET /user` (which works with classic and fine-grained personal tokens)
+ * is the fallback when GraphQL does not answer. A refused token (401) is not asked twice.
+ */
+export async function tokenIdentity(api: CommentsApi): Promise<TokenIdentity> {
+  try {
+    return await api.viewer();
+  } catch (error) {
+    if (statusOf(error) === 401) throw error;
+    try {
+      return await api.authenticatedUser();
+    } catch (fallback) {
+      throw new IdentityError(`GraphQL \`viewer\`: ${briefly(error)}; \`GET /user\`: ${briefly(fallback)}`, statusOf(fallback));
+    }
+  }
+}
+
+class IdentityError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+  ) {
+    super(`could not tell which account the \`github_token\` writes as (${message})`);
+  }
+}
+
+function briefly(error: unknown): string {
+  const status = statusOf(error);
+  return `${typeof status === 'number' ? `HTTP ${status} ` : ''}${messageOf(error)}`.trim();
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+async function findComment(api: CommentsApi, plan: WritePlan, identity: TokenIdentity): Promise<IssueComment | null> {
   for await (const page of api.listComments(plan.owner, plan.repo, plan.issueNumber)) {
-    const found = page.find((comment) => comment.body?.startsWith(plan.marker));
+    const found = page.find((comment) => isGateComment(comment, plan.marker, identity));
     if (found) return found;
   }
   return null;
 }
 
-function describeGithubError(error: unknown, plan: Extract<CommentPlan, { write: true }>): string {
-  const status = (error as { status?: unknown }).status;
-  const message = messageOf(error);
+function describeGithubError(error: unknown, plan: WritePlan): string {
   const where = `pull request #${plan.issueNumber} of ${plan.owner}/${plan.repo}`;
+  if (error instanceof IdentityError) return `Could not comment on ${where}: ${error.message}`;
+  const status = statusOf(error);
+  const message = messageOf(error);
   if (status === 403) {
     return `Could not comment on ${where} (HTTP 403): the token cannot write comments. A pull request from a fork gets a read-only token; otherwise give the job \`permissions: pull-requests: write\`. ${message}`;
   }
@@ -61,11 +116,26 @@ function describeGithubError(error: unknown, plan: Extract<CommentPlan, { write:
   return `Could not comment on ${where}${typeof status === 'number' ? ` (HTTP ${status})` : ''}: ${message}`;
 }
 
-/** The GitHub REST API through `@actions/github`, imported now and not before. `baseUrl` is GITHUB_API_URL (GHES). */
+/** The GitHub API through `@actions/github`, imported now and not before. `baseUrl` is GITHUB_API_URL (GHES). */
 export async function githubCommentsApi(token: string, baseUrl: string): Promise<CommentsApi> {
   const { getOctokit } = await import('@actions/github');
+  // Octokit sends the token in the Authorization header only, and redacts it in the errors it throws.
   const octokit = getOctokit(token, { baseUrl });
+  const identity = (login: unknown, id: unknown, call: string) => {
+    const found = readIdentity(login, id);
+    if (!found) throw new Error(`${call} did not name an account (a login and a numeric id)`);
+    return found;
+  };
   return {
+    async viewer() {
+      // On GHES, Octokit turns the `/api/v3` base into `/api/graphql`.
+      const data = await octokit.graphql<{ viewer?: { login?: unknown; databaseId?: unknown } }>('query { viewer { login databaseId } }');
+      return identity(data.viewer?.login, data.viewer?.databaseId, 'GraphQL `viewer`');
+    },
+    async authenticatedUser() {
+      const { data } = await octokit.rest.users.getAuthenticated();
+      return identity(data.login, data.id, '`GET /user`');
+    },
     async *listComments(owner, repo, issueNumber) {
       const pages = octokit.paginate.iterator(octokit.rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100 });
       for await (const page of pages) yield page.data;

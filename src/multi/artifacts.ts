@@ -1,9 +1,8 @@
 /**
  * The JSON report and the pull request comment of a step with several experiments: one report
- * holding every experiment's, one comment per step (found again by the experiments it gates).
+ * holding every experiment's, and one comment for the step (the gate's marker, see comment/plan.ts).
  */
-import { createHash } from 'node:crypto';
-import { MAX_COMMENT_CHARS, runLink } from '../comment/render.js';
+import { footerLine, MAX_COMMENT_CHARS } from '../comment/render.js';
 import { boundedJson } from '../api-text.js';
 import type { GateResult } from '../gate-result.js';
 import type { ArtifactContent } from '../report/artifacts.js';
@@ -22,8 +21,7 @@ export const MAX_MANY_REPORT_BYTES = 16 * 1024 * 1024;
 export function manyArtifacts(many: ManyResult): ArtifactContent {
   return {
     reportText: manyReportText(many),
-    markerKey: markerKey(many),
-    renderComment: (marker, env) => renderManyComment(many, marker, runLink(env)),
+    renderComment: (head, env) => renderManyComment(many, head.marker, footerLine(head.label, env)),
   };
 }
 
@@ -40,16 +38,6 @@ export function manyReportText(many: ManyResult, maxBytes = MAX_MANY_REPORT_BYTE
     ...(slim ? { cut: 'the report was too large: the per-document lists were left out' } : {}),
   });
   return boundedJson(report(false), maxBytes, 2) ?? boundedJson(report(true), maxBytes, 2) ?? JSON.stringify({ version: REPORT_VERSION, passed: many.passed, cut: 'the report was too large' });
-}
-
-/**
- * The same experiments give the same comment on every run of the step; another set (another step
- * of the job) gets its own. A `run:` line counts by its place, since its run id changes every
- * time. Hashed: fifty ids would make a long marker.
- */
-export function markerKey(many: ManyResult): string {
-  const targets = many.experiments.map((outcome) => outcome.experimentId ?? `run-line:${outcome.line}`).sort();
-  return `experiments:${createHash('sha256').update(targets.join('\n')).digest('hex').slice(0, 16)}`;
 }
 
 export function renderManyComment(many: ManyResult, marker: string, footer: string, maxChars = MAX_COMMENT_CHARS): string {

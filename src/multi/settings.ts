@@ -17,7 +17,7 @@ export interface PlannedExperiment {
 export interface ManySettings {
   experiments: PlannedExperiment[];
   /** The step's own settings, shared by every line: timeout, key, base URL, comment, fail_fast. */
-  step: Pick<Settings, 'apiKey' | 'baseUrl' | 'timeoutMs' | 'comment' | 'githubToken' | 'failFast' | 'cancelOnAbort'>;
+  step: Pick<Settings, 'apiKey' | 'baseUrl' | 'timeoutMs' | 'comment' | 'githubToken' | 'failFast' | 'cancelOnAbort' | 'gateName' | 'matrix'>;
 }
 
 export type ManySettingsResult = { ok: true; many: ManySettings } | { ok: false; errors: InputError[] };
@@ -50,8 +50,8 @@ export function parseManySettings(raw: RawInputs, apiKey: string, env: Env): Man
   errors.push(...stepErrors.values());
   const first = experiments[0];
   if (errors.length > 0 || !first) return { ok: false, errors };
-  const { apiKey: key, baseUrl, timeoutMs, comment, githubToken, failFast, cancelOnAbort } = first.settings;
-  return { ok: true, many: { experiments, step: { apiKey: key, baseUrl, timeoutMs, comment, githubToken, failFast, cancelOnAbort } } };
+  const { apiKey: key, baseUrl, timeoutMs, comment, githubToken, failFast, cancelOnAbort, gateName, matrix } = first.settings;
+  return { ok: true, many: { experiments, step: { apiKey: key, baseUrl, timeoutMs, comment, githubToken, failFast, cancelOnAbort, gateName, matrix } } };
 }
 
 /** The inputs as this line sees them: the step's, with the line's target and settings on top. */

@@ -5,8 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { publishComment, githubCommentsApi, type CommentsApi } from '../comment/publish.js';
-import { planComment } from '../comment/plan.js';
-import { renderComment } from '../comment/render.js';
+import { gateLabel, planComment, type GateInputs } from '../comment/plan.js';
+import { renderComment, type CommentHead } from '../comment/render.js';
 import type { GateResult } from '../gate-result.js';
 import type { CommentMode, Env } from '../inputs.js';
 import { writeJsonReport } from './json-report.js';
@@ -23,9 +23,15 @@ export interface ArtifactOptions {
   io: ArtifactIO;
   env: Env;
   /** Absent when the inputs could not be parsed: then no comment is written. */
-  comment: { mode: CommentMode; token: string } | null;
+  comment: CommentSettings | null;
   /** The GitHub API for the comment; by default `@actions/github`, loaded on first use. */
   commentsApi?: (token: string, baseUrl: string) => Promise<CommentsApi>;
+}
+
+/** The comment's inputs: `comment`, `github_token`, and the gate's `name` and `matrix`. */
+export interface CommentSettings extends GateInputs {
+  mode: CommentMode;
+  token: string;
 }
 
 /**
@@ -35,14 +41,18 @@ export interface ArtifactOptions {
 export interface ArtifactContent {
   /** The JSON report's text, bounded (see `reportText`). */
   reportText: string;
-  /** Tells the step's comment apart from other gates' (see `commentMarker`). */
-  markerKey: string;
-  renderComment(marker: string, env: Env): string;
+  renderComment(head: CommentHead, env: Env): string;
 }
 
 export async function publishArtifacts(result: GateResult, options: ArtifactOptions, content?: ArtifactContent): Promise<void> {
   await writeReport(result, options, content);
-  if (options.comment) await writeComment(result, options.comment, options, content);
+  if (!options.comment) return;
+  try {
+    await writeComment(result, options.comment, options, content);
+  } catch (error) {
+    // Best-effort to the end: a bug in planning or rendering the comment is a warning, not a failed step.
+    options.io.warning(`Could not write the pull request comment: ${messageOf(error)}`);
+  }
 }
 
 async function writeReport(result: GateResult, { io, env }: ArtifactOptions, content?: ArtifactContent): Promise<void> {
@@ -56,10 +66,10 @@ async function writeReport(result: GateResult, { io, env }: ArtifactOptions, con
   }
 }
 
-async function writeComment(result: GateResult, comment: { mode: CommentMode; token: string }, options: ArtifactOptions, content?: ArtifactContent): Promise<void> {
+async function writeComment(result: GateResult, comment: CommentSettings, options: ArtifactOptions, content?: ArtifactContent): Promise<void> {
   const { io, env } = options;
   if (comment.mode === 'false') return;
-  const plan = planComment(comment.mode, result, env, await readEventPayload(env, io), content?.markerKey);
+  const plan = planComment(comment.mode, result, env, await readEventPayload(env, io), comment);
   if (!plan.write) {
     io.info(`No pull request comment: ${plan.reason}.`);
     return;
@@ -72,14 +82,15 @@ async function writeComment(result: GateResult, comment: { mode: CommentMode; to
   let outcome;
   try {
     const api = await (options.commentsApi ?? githubCommentsApi)(comment.token, baseUrl);
-    outcome = await publishComment(api, plan, content ? content.renderComment(plan.marker, env) : renderComment(result, plan.marker, env));
+    const head = { marker: plan.marker, label: gateLabel(plan.gate) };
+    outcome = await publishComment(api, plan, content ? content.renderComment(head, env) : renderComment(result, head, env));
   } catch (error) {
     outcome = { kind: 'failed' as const, message: `Could not comment on pull request #${plan.issueNumber}: ${messageOf(error)}` };
   }
   switch (outcome.kind) {
     case 'created':
     case 'updated':
-      io.info(`Pull request comment ${outcome.kind}${outcome.url ? `: ${outcome.url}` : ` (id ${outcome.id})`}`);
+      io.info(`Pull request comment ${outcome.kind} as ${outcome.author}${outcome.url ? `: ${outcome.url}` : ` (id ${outcome.id})`}`);
       return;
     case 'skipped':
       io.info(`No pull request comment: ${outcome.reason}.`);

@@ -1,24 +1,42 @@
 // @ts-check
 /**
- * A fake GitHub REST API on 127.0.0.1: just the issue-comment calls the pull request comment uses
- * (list with Link pagination, create, update), a token check, and read-only tokens that get 403 on
- * writes the way a fork's pull request does.
+ * A fake GitHub API on 127.0.0.1: the issue-comment calls the pull request comment uses (list with
+ * Link pagination, create, update), who a token is (`GET /user`, GraphQL `viewer`), a token check,
+ * and read-only tokens that get 403 on writes the way a fork's pull request does.
+ *
+ * Tokens are of two kinds, as on GitHub. An installation token (the job's `GITHUB_TOKEN`, or a
+ * GitHub App's) writes as the app's bot; `GET /user` refuses it with 403 "Resource not accessible
+ * by integration", while GraphQL `viewer` answers with the bot. A personal token (classic or
+ * fine-grained) writes as its user, who both calls name. Every comment keeps its author.
  */
 import { createServer } from 'node:http';
 
 /**
- * @typedef {{ id: number, issue: string, body: string, user: { login: string, type: string }, html_url: string }} StoredComment
- * @typedef {{ method: string, path: string, authorization: string | undefined }} GithubRequest
+ * @typedef {{ login: string, id: number, type: 'User' | 'Bot' }} Account
+ * @typedef {{ id: number, issue: string, body: string, user: Account, html_url: string }} StoredComment
+ * @typedef {{ method: string, path: string, authorization: string | undefined, body: string }} GithubRequest
+ * @typedef {{ account: Account, kind: 'installation' | 'personal', write: boolean }} TokenGrant
  */
+
+/** The job's `GITHUB_TOKEN` writes as the github-actions app's bot account. */
+export const GITHUB_ACTIONS_BOT = /** @type {Account} */ ({ login: 'github-actions[bot]', id: 41898282, type: 'Bot' });
+/** Someone else: the author of comments added with `addComment`. */
+export const SOMEONE = /** @type {Account} */ ({ login: 'someone', id: 5001, type: 'User' });
 
 /**
  * @param {object} [options]
- * @param {string[]} [options.tokens] tokens that may write
- * @param {string[]} [options.readOnlyTokens] tokens that may only read (a fork's pull request)
+ * @param {string[]} [options.tokens] installation tokens that may write (as github-actions[bot])
+ * @param {string[]} [options.readOnlyTokens] installation tokens that may only read (a fork's pull request)
+ * @param {Record<string, Account>} [options.personalTokens] personal tokens, each writing as its user
+ * @param {boolean} [options.graphql] whether `POST /graphql` is served (true by default)
  */
 export async function startGithubSimulator(options = {}) {
-  const writers = new Set(options.tokens ?? ['ghs_simulator_token']);
-  const readers = new Set(options.readOnlyTokens ?? ['ghs_fork_read_only']);
+  /** @type {Map<string, TokenGrant>} */
+  const grants = new Map();
+  for (const token of options.tokens ?? ['ghs_simulator_token']) grants.set(token, { account: GITHUB_ACTIONS_BOT, kind: 'installation', write: true });
+  for (const token of options.readOnlyTokens ?? ['ghs_fork_read_only']) grants.set(token, { account: GITHUB_ACTIONS_BOT, kind: 'installation', write: false });
+  for (const [token, account] of Object.entries(options.personalTokens ?? {})) grants.set(token, { account, kind: 'personal', write: true });
+  const serveGraphql = options.graphql ?? true;
   /** @type {StoredComment[]} */
   const comments = [];
   /** @type {GithubRequest[]} */
@@ -27,20 +45,35 @@ export async function startGithubSimulator(options = {}) {
 
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, authorization: req.headers.authorization });
     const chunks = [];
     for await (const chunk of req) chunks.push(chunk);
     const text = Buffer.concat(chunks).toString('utf8');
+    requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, authorization: req.headers.authorization, body: text });
     /** @param {number} status @param {unknown} body @param {Record<string, string>} [headers] */
     const send = (status, body, headers = {}) => {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
       res.end(JSON.stringify(body));
     };
+    /** @param {string} docs */
+    const refuse = (docs) => send(403, { message: 'Resource not accessible by integration', documentation_url: `https://docs.github.com/rest/${docs}`, status: '403' });
     const token = /^(?:token|Bearer) (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
-    if (!writers.has(token) && !readers.has(token)) return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
+    const grant = grants.get(token);
+    if (!grant) return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
     const origin = `http://${req.headers.host}`;
-    const base = url.pathname.replace(/^\/api\/v3/, ''); // GHES serves the API under /api/v3
 
+    // GHES serves GraphQL at /api/graphql and REST under /api/v3.
+    if ((url.pathname === '/graphql' || url.pathname === '/api/graphql') && req.method === 'POST') {
+      if (!serveGraphql) return send(404, { message: 'Not Found', status: '404' });
+      const query = String(JSON.parse(text).query ?? '');
+      if (!/\bviewer\s*\{/.test(query)) return send(200, { errors: [{ message: 'the simulator answers only `viewer`' }] });
+      return send(200, { data: { viewer: { login: grant.account.login, databaseId: grant.account.id } } });
+    }
+    const base = url.pathname.replace(/^\/api\/v3/, '');
+
+    if (base === '/user' && req.method === 'GET') {
+      if (grant.kind === 'installation') return refuse('users/users#get-the-authenticated-user');
+      return send(200, { ...grant.account, html_url: `https://github.example/${grant.account.login}` });
+    }
     const list = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(base);
     if (list && req.method === 'GET') {
       const issue = `${list[1]}/${list[2]}#${list[3]}`;
@@ -58,18 +91,19 @@ export async function startGithubSimulator(options = {}) {
       return send(200, slice, headers);
     }
     if (list && req.method === 'POST') {
-      if (!writers.has(token)) return send(403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/issues/comments#create-an-issue-comment', status: '403' });
+      if (!grant.write) return refuse('issues/comments#create-an-issue-comment');
       const issue = `${list[1]}/${list[2]}#${list[3]}`;
       const id = nextId++;
-      const comment = { id, issue, body: JSON.parse(text).body, user: { login: 'github-actions[bot]', type: 'Bot' }, html_url: `https://github.example/${list[1]}/${list[2]}/pull/${list[3]}#issuecomment-${id}` };
+      const comment = { id, issue, body: JSON.parse(text).body, user: grant.account, html_url: `https://github.example/${list[1]}/${list[2]}/pull/${list[3]}#issuecomment-${id}` };
       comments.push(comment);
       return send(201, comment);
     }
     const update = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(base);
     if (update && req.method === 'PATCH') {
-      if (!writers.has(token)) return send(403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/issues/comments#update-an-issue-comment', status: '403' });
+      if (!grant.write) return refuse('issues/comments#update-an-issue-comment');
       const comment = comments.find((c) => c.id === Number(update[3]));
       if (!comment) return send(404, { message: 'Not Found', status: '404' });
+      // GitHub lets a repository's maintainers edit anyone's comment; the gate must not rely on a refusal.
       comment.body = JSON.parse(text).body;
       return send(200, comment);
     }
@@ -83,10 +117,15 @@ export async function startGithubSimulator(options = {}) {
     url: `http://127.0.0.1:${port}`,
     comments,
     requests,
-    /** Someone else's comment on a pull request. @param {string} issue `owner/repo#number` @param {string} body */
-    addComment(issue, body) {
+    /**
+     * A comment on a pull request by someone else (by default), e.g. one that copies the gate's marker.
+     * @param {string} issue `owner/repo#number` @param {string} body @param {Account} [user]
+     */
+    addComment(issue, body, user = SOMEONE) {
       const id = nextId++;
-      comments.push({ id, issue, body, user: { login: 'someone', type: 'User' }, html_url: `https://github.example/${issue}#issuecomment-${id}` });
+      const comment = { id, issue, body, user, html_url: `https://github.example/${issue}#issuecomment-${id}` };
+      comments.push(comment);
+      return comment;
     },
     async close() {
       server.closeAllConnections();

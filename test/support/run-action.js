@@ -13,14 +13,23 @@ import { parse } from 'yaml';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ACTION_ENTRY = join(ROOT, 'dist', 'index.js');
 
-/** @returns {Promise<Record<string, string>>} action.yml's input defaults, as the runner would pass them */
-export async function actionDefaults() {
+/**
+ * action.yml's input defaults, as the runner would pass them.
+ * @param {{ matrix?: unknown }} [job] the job's matrix values (none: not a matrix job)
+ * @returns {Promise<Record<string, string>>}
+ */
+export async function actionDefaults(job = {}) {
   const action = parse(await readFile(join(ROOT, 'action.yml'), 'utf8'));
   /** @type {Record<string, string>} */
   const defaults = {};
   for (const [name, spec] of Object.entries(action.inputs ?? {})) defaults[name] = spec.default === undefined ? '' : String(spec.default);
-  // The runner evaluates expressions in defaults; the only one used is the job's token, empty here.
-  for (const [name, value] of Object.entries(defaults)) defaults[name] = value.replace(/\$\{\{\s*github\.token\s*\}\}/g, '');
+  // The runner evaluates the expressions in defaults: the job's token (empty here), and the matrix,
+  // which `toJSON` writes pretty-printed with two spaces, as `null` outside a matrix job.
+  for (const [name, value] of Object.entries(defaults)) {
+    defaults[name] = value
+      .replace(/\$\{\{\s*github\.token\s*\}\}/g, '')
+      .replace(/\$\{\{\s*toJSON\(matrix\)\s*\}\}/g, () => JSON.stringify(job.matrix ?? null, null, 2));
+  }
   return defaults;
 }
 
@@ -54,6 +63,7 @@ export function parseOutputFile(/** @type {string} */ text) {
  * @param {object} options
  * @param {Record<string, string>} options.inputs inputs given in the workflow's `with:`
  * @param {Record<string, string | undefined>} [options.env] extra environment
+ * @param {unknown} [options.matrix] the job leg's matrix values, for action.yml's `toJSON(matrix)` default
  * @param {(child: import('node:child_process').ChildProcess, output: { stdout: string }) => void} [options.onStart]
  * @param {string} [options.node] the node binary (this one by default)
  * @param {string[]} [options.nodeArgs] arguments for node before the entry (e.g. `--import` a probe)
@@ -65,7 +75,7 @@ export async function runAction(options) {
   const summaryFile = join(dir, 'summary');
   await writeFile(outputFile, '');
   await writeFile(summaryFile, '');
-  const inputs = { ...(await actionDefaults()), ...options.inputs };
+  const inputs = { ...(await actionDefaults({ matrix: options.matrix })), ...options.inputs };
   /** @type {Record<string, string | undefined>} */
   const env = {
     PATH: process.env.PATH,
