@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * Prints the job summary the built action writes for a simulated run, as Markdown, and (with
- * `--memory`) the action's peak RSS: `node scripts/report-example.js [run_id] [--memory]`.
+ * `--memory`) the action's peak RSS: `node scripts/report-example.js [run_id] [--memory] [--confidence=95%]`.
  * docs/report.md holds its output for `exprun_improved` and `exprun_regressed`.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -14,12 +14,13 @@ import { ROOT, runAction } from '../test/support/run-action.js';
 const args = process.argv.slice(2);
 const runId = args.find((arg) => !arg.startsWith('--')) ?? 'exprun_improved';
 const measure = args.includes('--memory');
+const confidence = args.find((arg) => arg.startsWith('--confidence='))?.slice('--confidence='.length) ?? '';
 const simulator = await startSimulator();
 const dir = await mkdtemp(join(tmpdir(), 'retab-report-example-'));
 const probe = join(dir, 'maxrss');
 try {
   const result = await runAction({
-    inputs: { run_id: runId, threshold: '0.8', max_errors: '2', max_score_drop: '0.02', api_key: simulator.apiKey, base_url: simulator.url, poll_interval: '100ms' },
+    inputs: { run_id: runId, threshold: '0.8', max_errors: '2', max_score_drop: '0.02', confidence, api_key: simulator.apiKey, base_url: simulator.url, poll_interval: '100ms' },
     env: measure ? { MEMORY_PROBE_FILE: probe } : {},
     nodeArgs: measure ? ['--import', pathToFileURL(join(ROOT, 'test', 'support', 'memory-probe.js')).href] : [],
   });

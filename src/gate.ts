@@ -15,15 +15,18 @@ import type { Env, RunTarget, Settings } from './inputs.js';
 import { defaultSchedule, fixedSchedule } from './poll-schedule.js';
 import { progressLine, shouldLogProgress, type LoggedProgress } from './progress.js';
 import type { RetabClient } from './retab/client.js';
+import { powerWarning } from './comparison-statistics.js';
 import { withRunDetails } from './regression.js';
+import type { ExperimentRun } from './retab/run.js';
 import { readRunDetails, type RunDetails } from './run-details.js';
+import { readTrend } from './trend.js';
 import { startRun } from './start-run.js';
 import type { ResultsCount } from './verdict.js';
 import { waitForRun, type WaitOutcome } from './wait.js';
 import type { Timing } from './timing.js';
 
 /** The Retab calls the flow makes. */
-export type GateClient = Pick<RetabClient, 'getRun' | 'startRun' | 'listRecentRuns' | 'cancelRun' | 'getMetricsSummary' | 'getResultsPage'>;
+export type GateClient = Pick<RetabClient, 'getRun' | 'startRun' | 'listRecentRuns' | 'cancelRun' | 'getMetricsSummary' | 'getResultsPage' | 'getTargetMetrics'>;
 
 export interface GateLog {
   info(message: string): void;
@@ -63,9 +66,11 @@ export async function gate(settings: Settings, options: GateOptions): Promise<Ga
   const outcome = await waitFor(runId, settings, deadline, options);
   // The metrics and per-document results, once the run has finished (best-effort), read before
   // the verdict: a run without `error_count` is judged on the errored documents they count.
-  const details = outcome.kind === 'finished' ? await readDetails(runId, settings, deadline, options) : null;
+  const details = outcome.kind === 'finished' ? await readDetails(outcome.run, settings, deadline, options) : null;
   const result = resultFromWait(outcome, { runId, threshold: settings.threshold, maxErrors: settings.maxErrors, timeoutMs: settings.timeoutMs }, resultsCount(details));
-  const reported = withRunDetails(result, details, settings.maxScoreDrop);
+  const reported = withRunDetails(result, details, { maxScoreDrop: settings.maxScoreDrop, onMissingComparison: settings.onMissingComparison, confidence: settings.confidence });
+  const warning = powerWarning(reported.comparison?.statistics, settings.maxScoreDrop);
+  if (warning) options.log.warning(warning);
   if (target.kind === 'run') return reported;
 
   // Only a run this action started is ever cancelled.
@@ -148,21 +153,28 @@ export function detailsBudgetMs(remainingMs: number): number {
   return Math.min(MAX_DETAILS_MS, Math.max(MIN_DETAILS_MS, remainingMs));
 }
 
-async function readDetails(runId: string, settings: Settings, deadline: number, options: GateOptions): Promise<RunDetails> {
+async function readDetails(run: ExperimentRun, settings: Settings, deadline: number, options: GateOptions): Promise<RunDetails> {
   const { log } = options;
+  const runId = run.id;
   const budgetMs = detailsBudgetMs(deadline - options.now());
   const budget = new AbortController();
   const timer = setTimeout(() => budget.abort(new Error(`reading the report took longer than ${formatDuration(budgetMs)}`)), budgetMs);
   // Not `options.backoff`: the details keep their own shorter retry timings.
+  const signal = AbortSignal.any([options.signal, budget.signal]);
   const details = await readRunDetails(options.client, {
     runId,
     baselineRunId: settings.baselineRunId,
-    signal: AbortSignal.any([options.signal, budget.signal]),
+    signal,
     sleep: options.sleep,
     random: options.random,
     debug: (line) => log.debug(line),
-  }).finally(() => clearTimeout(timer));
+  })
+    .then(async (read) => ({ ...read, trend: await readTrend(async (id, limit, s) => (await options.client.listRecentRuns(id, limit, s)).runs, run, signal) }))
+    .finally(() => clearTimeout(timer));
   for (const part of [details.metrics, details.results]) if (part.state !== 'ok') log.warning(part.message);
+  if (details.fields?.state === 'ok' && details.fields.problem) log.warning(details.fields.problem);
+  // The trend is a picture, not a figure the verdict needs: why it is missing goes in its summary row.
+  if (details.trend?.state === 'failed') log.debug(details.trend.message);
   return details;
 }
 

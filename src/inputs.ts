@@ -29,6 +29,10 @@ export interface Settings {
   maxScoreDrop: number | null;
   /** The run to compare with, or `null` for Retab's choice (the previous completed run). */
   baselineRunId: string | null;
+  /** With `max_score_drop`, whether a comparison that cannot be made warns (the default) or fails. */
+  onMissingComparison: 'warn' | 'fail';
+  /** The level at which `max_score_drop` needs the drop shown (e.g. 0.95), or `null` for point estimates. */
+  confidence: number | null;
   /** When to write the pull request comment. */
   comment: CommentMode;
   githubToken: string;
@@ -57,6 +61,8 @@ export const INPUT_NAMES = [
   'cancel_on_abort',
   'max_score_drop',
   'baseline_run_id',
+  'on_missing_comparison',
+  'confidence',
   'comment',
   'github_token',
   'experiments',
@@ -249,6 +255,20 @@ export const parseMaxScoreDrop = emptyIsNull((raw): Parsed<number> => {
   return no('expected empty (no regression gate) or the largest fall from the prior run\'s score that still passes, from 0 to 1 (e.g. "0.02") or a percentage (e.g. "2%")');
 });
 
+/** A confidence level from 50 % to 99.9 %: below that an interval says little, above it needs absurd numbers of documents. */
+export const parseConfidence = emptyIsNull((raw): Parsed<number> => {
+  const fraction = readFraction(raw);
+  if (fraction && fraction.value >= 0.5 && fraction.value <= 0.999) return ok(fraction.value);
+  return no('expected empty (the rules use point estimates) or a confidence level from 0.5 to 0.999, e.g. "0.95" or "95%"');
+});
+
+export function parseOnMissingComparison(raw: string): Parsed<'warn' | 'fail'> {
+  const value = raw.toLowerCase();
+  if (value === '' || value === 'warn') return ok('warn');
+  if (value === 'fail') return ok('fail');
+  return no('expected "warn" (a comparison with the prior run that cannot be made leaves a note; the default) or "fail" (it fails the `max_score_drop` rule)');
+}
+
 export function parseCommentMode(raw: string): Parsed<CommentMode> {
   const value = raw.toLowerCase();
   if (value === '' || value === 'false') return ok('false');
@@ -303,6 +323,8 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
     cancel_on_abort: inputSchema(parseCancelOnAbort),
     max_score_drop: inputSchema(parseMaxScoreDrop),
     baseline_run_id: inputSchema(parseBaselineRunId),
+    on_missing_comparison: inputSchema(parseOnMissingComparison),
+    confidence: inputSchema(parseConfidence),
     comment: inputSchema(parseCommentMode),
     github_token: inputSchema(parseGithubToken),
     fail_fast: inputSchema(parseFailFast),
@@ -312,7 +334,7 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
   });
   const crossErrors = targetErrors(raw);
   // The report inputs are optional: a caller that predates them still parses.
-  const optional: Partial<RawInputs> = { max_score_drop: '', baseline_run_id: '', comment: '', github_token: '', experiments: '', fail_fast: '', name: '', matrix: '' };
+  const optional: Partial<RawInputs> = { max_score_drop: '', baseline_run_id: '', on_missing_comparison: '', confidence: '', comment: '', github_token: '', experiments: '', fail_fast: '', name: '', matrix: '' };
   const result = schema.safeParse({ ...optional, ...raw, ...unusedInputs(raw), api_key: apiKey });
   if (result.success && crossErrors.length === 0) {
     const v = result.data;
@@ -330,6 +352,8 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
         pollIntervalMs: v.poll_interval,
         maxScoreDrop: v.max_score_drop,
         baselineRunId: v.baseline_run_id,
+        onMissingComparison: v.on_missing_comparison,
+        confidence: v.confidence,
         comment: v.comment,
         githubToken: v.github_token,
         failFast: v.fail_fast,

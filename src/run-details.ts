@@ -9,9 +9,13 @@ import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { BoundedCounts, FirstN, RepeatDetector, WorstK } from './bounded.js';
 import type { RetabClient } from './retab/client.js';
 import { isRetryable, retryAfterOf } from './retab/errors.js';
+import { readFieldDetails, type FieldDetails, type FieldUnavailable } from './field-details.js';
 import type { DocumentScore, LastRun } from './retab/metrics.js';
+import { readAggregate, type Aggregate } from './retab/targets.js';
+import type { Trend, TrendUnavailable } from './trend.js';
 import { formatScore } from './verdict.js';
 import type { DocumentResult, ResultsPage } from './retab/results.js';
+import { Moments, type Sample } from './statistics.js';
 import type { Timing } from './timing.js';
 import { messageOf } from './errors.js';
 
@@ -52,6 +56,10 @@ export interface MetricsDetails {
   unscored_document_count: number;
   /** The lowest-scoring documents, worst first, at most `DETAIL_LIMITS.worstDocuments`. */
   worst_documents: WorstDocument[];
+  /** The documents' scores as n, mean and spread (kept as sums while reading), or null when none has one. */
+  document_scores: Sample | null;
+  /** score − prior_score of the documents scored in both runs, the same way; null when none was. */
+  paired_changes: Sample | null;
 }
 
 export interface ResultsDetails {
@@ -70,6 +78,10 @@ export interface RunDetails {
   requested_prior_run_id: string | null;
   metrics: MetricsDetails | Unavailable;
   results: ResultsDetails | Unavailable;
+  /** What changed field by field (see field-details.ts); absent when the metrics could not be read. */
+  fields?: FieldDetails | FieldUnavailable | null;
+  /** The experiment's recent completed runs (see trend.ts); absent when not read. */
+  trend?: Trend | TrendUnavailable | null;
 }
 
 export interface ReadDetailsOptions extends Pick<Timing, 'sleep' | 'random'> {
@@ -91,38 +103,61 @@ const DETAIL_BACKOFF: BackoffOptions = { baseMs: 500, capMs: 5_000 };
 /** The details are best-effort: a longer `Retry-After` than this is not worth holding the step for. */
 const MAX_DETAIL_RETRY_WAIT_MS = 10_000;
 
-type DetailsClient = Pick<RetabClient, 'getMetricsSummary' | 'getResultsPage'>;
+type DetailsClient = Pick<RetabClient, 'getMetricsSummary' | 'getResultsPage' | 'getTargetMetrics'>;
 
 export async function readRunDetails(client: DetailsClient, options: ReadDetailsOptions): Promise<RunDetails> {
   const limits = options.limits ?? DETAIL_LIMITS;
   const results = await readResults(client, options, limits.erroredDocuments);
-  const metrics = await readMetrics(client, options, limits.worstDocuments, results.state === 'ok' ? results.errored_documents : []);
-  return { requested_prior_run_id: options.baselineRunId, metrics, results };
+  const { metrics, aggregate } = await readMetrics(client, options, limits.worstDocuments, results.state === 'ok' ? results.errored_documents : []);
+  const fields =
+    metrics.state === 'ok'
+      ? await readFieldDetails(aggregate, {
+          runId: options.runId,
+          baselineRunId: options.baselineRunId,
+          signal: options.signal,
+          // One retry at most: a field is worth less than the time budget it would take.
+          getTarget: (runId, path, target) => withRetries({ ...options, retries: 1 }, () => client.getTargetMetrics(runId, path, target)),
+        })
+      : null;
+  return { requested_prior_run_id: options.baselineRunId, metrics, results, fields };
 }
 
-async function readMetrics(client: DetailsClient, options: ReadDetailsOptions, worstLimit: number, errored: ErroredDocument[]): Promise<MetricsDetails | Unavailable> {
+async function readMetrics(
+  client: DetailsClient,
+  options: ReadDetailsOptions,
+  worstLimit: number,
+  errored: ErroredDocument[],
+): Promise<{ metrics: MetricsDetails | Unavailable; aggregate: Aggregate | null }> {
   let summary;
   try {
     summary = await withRetries(options, () => client.getMetricsSummary(options.runId, { priorRunId: options.baselineRunId, signal: options.signal }));
   } catch (error) {
-    return { state: 'failed', message: `could not read the metrics of run ${options.runId}: ${messageOf(error)}` };
+    return { metrics: { state: 'failed', message: `could not read the metrics of run ${options.runId}: ${messageOf(error)}` }, aggregate: null };
   }
   if (summary.kind !== 'summary') {
     const reasons = summary.stale_reasons.length > 0 ? ` (${summary.stale_reasons.slice(0, 5).join('; ')})` : '';
     const what = summary.kind === 'no_metrics' ? 'has no metrics yet' : 'has stale metrics';
-    return { state: summary.kind, message: `run ${options.runId} ${what}${summary.message ? `: ${summary.message}` : ''}${reasons}${lastRunNote(summary.last_run)}` };
+    return { metrics: { state: summary.kind, message: `run ${options.runId} ${what}${summary.message ? `: ${summary.message}` : ''}${reasons}${lastRunNote(summary.last_run)}` }, aggregate: null };
   }
   // The whole list came in one body; keep only what the report shows, and name the errored documents.
   const worst = new WorstK<DocumentScore & { score: number }>(worstLimit, compareDocuments);
   const wanted = new Map(errored.filter((doc) => doc.document_id).map((doc) => [doc.document_id as string, doc]));
+  // Sums, not lists: the statistics need n, the mean and the spread, whatever the number of documents.
+  const scores = new Moments();
+  const changes = new Moments();
   let unscored = 0;
   for (const doc of summary.documents) {
     const named = wanted.get(doc.id);
     if (named && doc.filename) named.filename = doc.filename;
-    if (doc.score === null) unscored += 1;
-    else worst.add(doc as DocumentScore & { score: number });
+    if (doc.score === null) {
+      unscored += 1;
+      continue;
+    }
+    worst.add(doc as DocumentScore & { score: number });
+    scores.add(doc.score);
+    if (doc.prior_score !== null) changes.add(doc.score - doc.prior_score);
   }
-  return {
+  const metrics: MetricsDetails = {
     state: 'ok',
     score: summary.score,
     prior_score: summary.prior_score,
@@ -132,7 +167,10 @@ async function readMetrics(client: DetailsClient, options: ReadDetailsOptions, w
     listed_document_count: summary.documents.length,
     unscored_document_count: unscored,
     worst_documents: worst.sorted().map((doc) => ({ id: doc.id, filename: doc.filename, score: doc.score, prior_score: doc.prior_score })),
+    document_scores: scores.sample(),
+    paired_changes: changes.sample(),
   };
+  return { metrics, aggregate: readAggregate(summary.aggregate) };
 }
 
 /** With stale metrics, the run they were last computed for: "; last computed for run exprun_1 (score 0.83, 2026-05-01T09:30:00Z)". */

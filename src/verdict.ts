@@ -20,6 +20,7 @@ export type Rule =
   | 'too_many_errors'
   | 'errors_unknown'
   | 'score_regressed'
+  | 'comparison_unavailable'
   | 'input_error';
 
 export interface Failure {

@@ -42,6 +42,8 @@ function largeResult(index: number, passed: boolean): GateResult {
         total_document_count: DOCUMENTS,
         listed_document_count: DOCUMENTS,
         unscored_document_count: errors,
+        document_scores: null,
+        paired_changes: null,
         worst_documents: Array.from({ length: DETAIL_LIMITS.worstDocuments }, (_, i) => ({ id: `expdoc_${i}`, filename: hostile(400), score: 0.1, prior_score: 0.2 })),
       },
       results: {
@@ -53,7 +55,21 @@ function largeResult(index: number, passed: boolean): GateResult {
         pages: 500,
       },
     },
-    comparison: { score: 0.87, prior_score: 0.88, prior_run_id: 'exprun_prior', delta: -0.01, max_score_drop: null, applied: false, note: null },
+    comparison: {
+      score: 0.87,
+      prior_score: 0.88,
+      prior_run_id: 'exprun_prior',
+      delta: -0.01,
+      measure: 'the metrics summary score',
+      max_score_drop: null,
+      on_missing_comparison: 'warn',
+      confidence: null,
+      basis: null,
+      statistics: null,
+      applied: false,
+      note: null,
+      remarks: [],
+    },
   };
 }
 

@@ -187,8 +187,9 @@ describe("the real API's shapes and quirks, as Retab's SDK reads them", () => {
   it('the metrics are asked for with include_prior=true, as the SDK does', async () => {
     await scenario('exprun_pass');
     const metrics = sim.requests.filter((r) => r.path.startsWith('/v1/workflows/experiments/metrics'));
-    expect(metrics).toHaveLength(1);
-    expect(new URL(metrics[0]?.path ?? '', 'http://x').searchParams.get('include_prior')).toBe('true');
+    // One summary, then the field-by-field reads (view=by_target): every one asks for the prior.
+    expect(metrics.filter((r) => r.path.includes('view=summary'))).toHaveLength(1);
+    for (const request of metrics) expect(new URL(request.path, 'http://x').searchParams.get('include_prior')).toBe('true');
   });
 
   it('stale_metrics in a 200 is read as such, its last run named in the warning and the summary', async () => {
@@ -541,6 +542,43 @@ async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+describe('the regression gate compares like with like, and fails on request when it cannot compare', () => {
+  /** A metrics summary whose own score (over the documents with a result) is not the run's score. */
+  const summary = (score: number, prior: number) =>
+    JSON.stringify({
+      kind: 'summary', run_id: QUICK_RUN, score, prior_score: prior, prior_run_id: 'exprun_1', scored_document_count: 2, total_document_count: 4,
+      documents: [{ id: 'd1', score, prior_score: prior }, { id: 'd2', score, prior_score: prior }, { id: 'd3', score: null, prior_score: null }],
+    });
+  const metricsAnswer = (body: string) => sim.fault({ path: '/v1/workflows/experiments/metrics', status: 200, headers: { 'content-type': 'application/json' }, body });
+
+  it("never subtracts the summary's prior score from the run's own score", async () => {
+    // The run's 0.9 against the prior 0.86 would pass; the same measure fell 0.06 (0.8 against 0.86).
+    metricsAnswer(summary(0.8, 0.86));
+    const fell = await gate({ max_score_drop: '0.02' });
+    expectReported(fell, 'completed', false);
+    expect(fell.outputs).toMatchObject({ score: '0.9', prior_score: '0.86', score_delta: '-0.06' });
+    // And the other way: the run's 0.9 against the prior 0.95 would fail; the same measure held (0.94 against 0.95).
+    metricsAnswer(summary(0.94, 0.95));
+    const held = await gate({ max_score_drop: '0.02' });
+    expectReported(held, 'completed', true);
+    expect(held.outputs.score_delta).toBe('-0.01');
+  });
+
+  it.each([
+    ['stale metrics', { status: 409, body: JSON.stringify({ kind: 'stale_metrics', error: 'stale_metrics', stale_reasons: ['documents_changed'], message: 'stale' }) }],
+    ['no prior run', { status: 200, body: JSON.stringify({ kind: 'summary', score: 0.9, prior_score: null, documents: [] }) }],
+    ['a failed read', { status: 401, body: JSON.stringify({ detail: 'Invalid API key' }) }],
+  ])('%s: a warning by default, a failure with on_missing_comparison: fail', async (_name, answer) => {
+    const fault = { path: '/v1/workflows/experiments/metrics', headers: { 'content-type': 'application/json' }, ...answer };
+    sim.fault(fault);
+    expectReported(await gate({ max_score_drop: '0.02' }), 'completed', true);
+    sim.fault(fault);
+    const strict = await gate({ max_score_drop: '0.02', on_missing_comparison: 'fail' });
+    expectReported(strict, 'completed', false);
+    expect(strict.failed).toMatch(/the regression gate \(`max_score_drop`\) was not applied: .*\(`on_missing_comparison: fail`\)/);
+  });
+});
 
 describe('a password in a proxy variable is a secret too', () => {
   it('is masked, and taken out of a message that names the proxy', async () => {

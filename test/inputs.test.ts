@@ -113,6 +113,38 @@ describe('parseSettings', () => {
     expect(result.ok && result.settings.pollIntervalMs).toBe(ms);
   });
 
+  it.each([
+    ['', 'warn'],
+    ['warn', 'warn'],
+    ['FAIL', 'fail'],
+  ])('reads on_missing_comparison %j', (on_missing_comparison, mode) => {
+    const result = parse({ on_missing_comparison });
+    expect(result.ok && result.settings.onMissingComparison).toBe(mode);
+  });
+
+  it.each([
+    ['', null],
+    ['0.95', 0.95],
+    ['95%', 0.95],
+    ['99.5%', 0.995],
+    ['0.5', 0.5],
+  ])('reads confidence %j', (confidence, level) => {
+    const result = parse({ confidence });
+    expect(result.ok && result.settings.confidence).toBe(level);
+  });
+
+  it.each(['1', '100%', '0.4', '95', 'high', '0.9999'])('rejects confidence %j, saying what is accepted', (confidence) => {
+    const [error] = errorsOf(parse({ confidence }));
+    expect(error?.input).toBe('confidence');
+    expect(error?.message).toContain('"95%"');
+  });
+
+  it('rejects on_missing_comparison "strict", saying what is accepted', () => {
+    const [error] = errorsOf(parse({ on_missing_comparison: 'strict' }));
+    expect(error?.input).toBe('on_missing_comparison');
+    expect(error?.message).toMatch(/"strict".*"warn".*"fail"/);
+  });
+
   it.each(['10ms', '11m', 'often'])('rejects poll_interval %j', (poll_interval) => {
     const [error] = errorsOf(parse({ poll_interval }));
     expect(error?.input).toBe('poll_interval');

@@ -53,8 +53,10 @@ describe('the report, end to end on the built action', () => {
     const result = await runAction({ inputs: gateInputs('exprun_regressed', { max_score_drop: '0.02' }) });
     expect(result.exitCode).toBe(1);
     expect(result.outputs).toMatchObject({ passed: 'false', score: '0.8', prior_score: '0.86', score_delta: '-0.06' });
-    expect(result.summary).toContain('| Change | **▼ −0.06** | ≥ −0.02 ❌ |');
-    expect(result.stdout).toContain('::error::score 0.8 fell 0.06 below the prior score 0.86 (run exprun_pass); at most 0.02 allowed (`max_score_drop`)');
+    expect(result.summary).toContain('| Change | **▼ −0.06** (0.8 against 0.86, scored documents only) | ≥ −0.02 ❌ |');
+    expect(result.stdout).toContain('::error::score 0.8 fell 0.06 below the prior score 0.86 (run exprun_pass); at most 0.02 allowed (`max_score_drop`; scores of the documents that produced a result)');
+    expect(result.summary).toContain('Against the prior run, the 8 lowest-scoring of 10 fields, the largest move first:');
+    expect(result.summary).toMatch(/\| Weakest field \| Score \|/);
     // runAction removes its RUNNER_TEMP afterwards; the path it gave must have been under it.
     expect(result.outputs.report_path).toMatch(/retab-gate-[^/]+\/retab-gate-[^/]+\/retab-gate-report\.json$/);
   });
@@ -67,7 +69,7 @@ describe('the report, end to end on the built action', () => {
     const reportPath = result.outputs.report_path ?? '';
     expect(reportPath.startsWith(runnerTemp)).toBe(true);
     const report = JSON.parse(await readFile(reportPath, 'utf8'));
-    expect(report).toMatchObject({ version: 1, passed: true, comparison: { prior_score: 0.87, prior_run_id: 'exprun_pass' }, results: { document_count: 30, errored_document_count: 2 } });
+    expect(report).toMatchObject({ version: 1, passed: true, comparison: { score: 0.9073, prior_score: 0.8662, prior_run_id: 'exprun_pass' }, results: { document_count: 30, errored_document_count: 2 } });
     expect(report.metrics.worst_documents).toHaveLength(28);
     expect(result.summary).toContain('#### Errored documents (2 of 30)');
   });
@@ -75,9 +77,54 @@ describe('the report, end to end on the built action', () => {
   it('says so and passes on the run alone when metrics are unavailable', async () => {
     const result = await runAction({ inputs: gateInputs('exprun_stale', { max_score_drop: '0.02' }) });
     expect(result.exitCode).toBe(0);
-    expect(result.summary).toContain('Per\\-document scores and the prior run are not shown: run exprun\\_stale has stale metrics');
+    expect(result.summary).toContain('Per\\-document scores and the prior run are not shown, and the figures are point estimates without error bars: run exprun\\_stale has stale metrics');
     expect(result.summary).toContain('the regression gate \\(\\`max\\_score\\_drop\\`\\) was not applied');
     expect(result.stdout).toContain('::warning::run exprun_stale has stale metrics');
+  });
+
+  it('with confidence, passes a drop that may be noise and still fails a clear one, with the intervals as outputs', async () => {
+    const pointOnly = await runAction({ inputs: gateInputs('exprun_noisy', { max_score_drop: '0.02' }) });
+    expect(pointOnly.exitCode).toBe(1);
+    const noisy = await runAction({ inputs: gateInputs('exprun_noisy', { max_score_drop: '0.02', confidence: '95%' }) });
+    expect(noisy.exitCode).toBe(0);
+    expect(noisy.outputs).toMatchObject({ passed: 'true', score_delta: '-0.03' });
+    expect(Number(noisy.outputs.score_delta_ci_low)).toBeLessThan(-0.02);
+    expect(Number(noisy.outputs.score_delta_ci_high)).toBeGreaterThan(-0.02);
+    expect(noisy.summary).toContain('the drop may be noise, so the regression gate passes');
+    expect(noisy.stdout).toContain('::warning::This experiment has too few documents for `max_score_drop` 0.02');
+
+    const clear = await runAction({ inputs: gateInputs('exprun_regressed', { max_score_drop: '0.02', confidence: '0.95' }) });
+    expect(clear.exitCode).toBe(1);
+    expect(Number(clear.outputs.score_delta_ci_high)).toBeLessThan(-0.02);
+    expect(Number(clear.outputs.score_ci_low)).toBeLessThan(0.8);
+    expect(Number(clear.outputs.score_ci_high)).toBeGreaterThan(0.8);
+    expect(clear.stdout).toMatch(/::error::the score fell: the mean change over the 30 documents scored in both runs is −0\.06 \(95 %25 CI/); // the runner decodes %25 back to %
+  });
+
+  it("draws the experiment's recent completed runs as a trend, this run last", async () => {
+    const result = await runAction({ inputs: gateInputs('exprun_trend') });
+    expect(result.exitCode).toBe(0);
+    // exp_trend: 0.91, 0.9, 0.91, 0.89, 0.88, (an errored run), 0.87, then this run, 0.84.
+    expect(result.summary).toContain('| Trend | 0.91 █▇█▆▅▄▁ 0.84 (7 completed runs, oldest first; lowest 0.84, highest 0.91) |  |');
+  });
+
+  it('says how many documents were paired when the prior run scored other documents', async () => {
+    const runnerTemp = join(dir, 'runner-temp-paired');
+    await import('node:fs/promises').then((fs) => fs.mkdir(runnerTemp, { recursive: true }));
+    const result = await runAction({ inputs: gateInputs('exprun_half_paired', { max_score_drop: '0.02', confidence: '95%' }), env: { RUNNER_TEMP: runnerTemp } });
+    const report = JSON.parse(await readFile(result.outputs.report_path ?? '', 'utf8'));
+    const paired = report.comparison?.statistics?.paired_document_count;
+    expect(paired).toBeGreaterThan(5);
+    expect(paired).toBeLessThan(35);
+    expect(result.summary).toContain(`${paired} documents in both runs; ${40 - paired} scored in this run only`);
+  });
+
+  it('fails the max_score_drop rule when metrics are unavailable and on_missing_comparison is fail', async () => {
+    const result = await runAction({ inputs: gateInputs('exprun_stale', { max_score_drop: '0.02', on_missing_comparison: 'fail' }) });
+    expect(result.exitCode).toBe(1);
+    expect(result.outputs).toMatchObject({ passed: 'false', status: 'completed', prior_score: '', score_delta: '' });
+    expect(result.summary.split('\n')[0]).toBe('### ❌ Retab experiment gate: failed (no comparison with the prior run)');
+    expect(result.stdout).toContain('::error::the regression gate (`max_score_drop`) was not applied: run exprun_stale has stale metrics');
   });
 
   it('creates one pull request comment, then updates it on the next run, never duplicating it', async () => {

@@ -91,6 +91,9 @@ describe('the backoff floor: no retry is immediate', () => {
       getResultsPage: async () => {
         throw rateLimited();
       },
+      getTargetMetrics: async () => {
+        throw rateLimited();
+      },
     };
     await readRunDetails(client, { runId: makeRun().id, baselineRunId: null, signal: new AbortController().signal, sleep: clock.sleep, random: () => 0, retries: 3 });
     expect(clock.sleeps).toHaveLength(6);

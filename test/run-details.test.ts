@@ -42,7 +42,7 @@ describe('readRunDetails against the simulator', () => {
     expect(details.results.errored_documents).toHaveLength(2);
     // The errored documents are named from the metrics' filenames.
     expect(details.results.errored_documents[0]?.filename).toMatch(/^invoice-\d{5}\.pdf$/);
-    expect(details.metrics).toMatchObject({ score: 0.8, prior_score: 0.82, prior_run_id: 'exprun_1', scored_document_count: 2_338, listed_document_count: 2_345, unscored_document_count: 7 });
+    expect(details.metrics).toMatchObject({ score: 0.8001, prior_score: 0.8201, prior_run_id: 'exprun_1', scored_document_count: 2_338, listed_document_count: 2_345, unscored_document_count: 7 });
     const scores = details.metrics.worst_documents.map((d) => d.score);
     expect(scores).toHaveLength(3);
     expect(scores).toEqual([...scores].sort((a, b) => a - b));

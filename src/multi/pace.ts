@@ -130,6 +130,7 @@ export function sharedClient(client: GateClient, pace: SharedPace, limiter: Limi
     listRecentRuns: through((...args: Parameters<GateClient['listRecentRuns']>) => client.listRecentRuns(...args)),
     getMetricsSummary: through((...args: Parameters<GateClient['getMetricsSummary']>) => client.getMetricsSummary(...args)),
     getResultsPage: through((...args: Parameters<GateClient['getResultsPage']>) => client.getResultsPage(...args)),
+    getTargetMetrics: through((...args: Parameters<GateClient['getTargetMetrics']>) => client.getTargetMetrics(...args)),
     cancelRun: (...args: Parameters<GateClient['cancelRun']>) => client.cancelRun(...args),
   };
 }

@@ -3,7 +3,11 @@
  * documents, the worst documents and the errored ones. Every list is capped ("and N more") and
  * every string from the API escaped and cut, so the text is bounded however large the run.
  */
+import { formatLevel, powerWarning, type ComparisonStatistics } from '../comparison-statistics.js';
+import type { FieldChange, FieldDetails, FieldUnavailable } from '../field-details.js';
 import type { GateResult } from '../gate-result.js';
+import type { Comparison } from '../regression.js';
+import type { Interval } from '../statistics.js';
 import type { ErroredDocument, MetricsDetails, ResultsDetails, WorstDocument } from '../run-details.js';
 import { formatScore } from '../verdict.js';
 import { escapeMarkdown as md, markdownTable } from './markdown.js';
@@ -24,21 +28,69 @@ export function formatChange(delta: number): string {
   return rounded > 0 ? `▲ +${formatScore(rounded)}` : `▼ −${formatScore(-rounded)}`;
 }
 
-/** Rows for the figures table, after the score: the prior score and the change. */
+/** `0.8442 ± 0.0637 (95 % CI 0.7805–0.9078, 12 documents)`; the change's bounds carry their sign. */
+function intervalText(interval: Interval, signed: boolean, documents: string): string {
+  const half = (interval.high - interval.low) / 2;
+  const value = signed ? formatChangeFigure(interval.mean) : formatScore(interval.mean);
+  const bounds = signed ? `${formatChangeFigure(interval.low)} to ${formatChangeFigure(interval.high)}` : `${formatScore(interval.low)}–${formatScore(interval.high)}`;
+  return `${value} ± ${formatScore(half)} (${formatLevel(interval.level)} CI ${bounds}, ${documents})`;
+}
+
+/** −0.06, +0.01, 0. */
+function formatChangeFigure(value: number): string {
+  const rounded = Number(value.toFixed(4));
+  return rounded < 0 ? `−${formatScore(-rounded)}` : rounded > 0 ? `+${formatScore(rounded)}` : '0';
+}
+
+function regressed(result: GateResult): boolean {
+  return result.failures.some((f) => f.rule === 'score_regressed');
+}
+
+/** Rows for the figures table, after the score: its error bars, the prior score, the change and its error bars, the power. */
 export function comparisonRows(result: GateResult): SummaryRow[] {
   const comparison = result.comparison;
   if (!comparison) return [];
+  const statistics = comparison.statistics;
   const rows: SummaryRow[] = [];
+  if (statistics?.score_interval) {
+    const n = statistics.score_interval.n;
+    rows.push([`Score, ${formatLevel(statistics.level)} CI`, intervalText(statistics.score_interval, false, `mean of ${n} ${n === 1 ? 'document' : 'documents'}`), '']);
+  }
   if (comparison.prior_score !== null) {
     const against = comparison.prior_run_id ? ` (run ${md(comparison.prior_run_id, 200)})` : '';
     rows.push(['Prior score', `${formatScore(comparison.prior_score)}${against}`, '']);
   }
+  const maxDrop = comparison.max_score_drop;
   if (comparison.delta !== null) {
-    const maxDrop = comparison.max_score_drop;
-    const gate = maxDrop === null ? '' : `≥ −${formatScore(maxDrop)}${result.failures.some((f) => f.rule === 'score_regressed') ? ' ❌' : ' ✅'}`;
-    rows.push(['Change', `**${formatChange(comparison.delta)}**`, gate]);
+    const gate = maxDrop === null || comparison.basis !== 'point' ? '' : `≥ −${formatScore(maxDrop)}${regressed(result) ? ' ❌' : ' ✅'}`;
+    // Which measure: the summary's score over the documents with a result, for both runs (like with like).
+    const measured = comparison.score !== null && comparison.prior_score !== null ? ` (${formatScore(comparison.score)} against ${formatScore(comparison.prior_score)}, scored documents only)` : '';
+    rows.push(['Change', `**${formatChange(comparison.delta)}**${measured}`, gate]);
+  }
+  if (statistics?.change_interval) rows.push(changeIntervalRow(result, comparison, statistics, statistics.change_interval));
+  const power = statistics?.power;
+  if (power) {
+    rows.push(['Smallest drop caught 4 times in 5', `${formatScore(power.detectable_drop)} (${statistics.paired_document_count} paired documents, ${formatLevel(power.level)} interval rule)`, power.underpowered ? '⚠️ too few documents' : '']);
   }
   return rows;
+}
+
+function changeIntervalRow(result: GateResult, comparison: Comparison, statistics: ComparisonStatistics, interval: Interval): SummaryRow {
+  const unpaired = statistics.unpaired_document_count;
+  const documents = `${interval.n} documents in both runs${unpaired > 0 ? `; ${unpaired} scored in this run only` : ''}`;
+  const maxDrop = comparison.max_score_drop;
+  const gate = maxDrop !== null && comparison.basis === 'interval' ? `upper bound ≥ −${formatScore(maxDrop)}${regressed(result) ? ' ❌' : ' ✅'}` : '';
+  return [`Change, ${formatLevel(statistics.level)} CI (paired)`, intervalText(interval, true, documents), gate];
+}
+
+/** A row for the figures table: the experiment's recent completed runs as a sparkline, oldest first. */
+export function trendRows(result: GateResult): SummaryRow[] {
+  const trend = result.details?.trend;
+  if (!trend) return [];
+  if (trend.state !== 'ok') return [['Trend', `— (${md(trend.message, 300)})`, '']];
+  const first = trend.points[0]?.score ?? 0;
+  const last = trend.points.at(-1)?.score ?? 0;
+  return [['Trend', `${formatScore(first)} ${trend.sparkline} ${formatScore(last)} (${trend.points.length} completed runs, oldest first; lowest ${formatScore(trend.min)}, highest ${formatScore(trend.max)})`, '']];
 }
 
 /** A row for the figures table, after the documents: how many documents have a score. */
@@ -56,19 +108,69 @@ export function detailSections(result: GateResult, options: DetailOptions = {}):
   const lines = noteLines(result);
   const details = result.details;
   if (details?.metrics.state === 'ok') lines.push(...worstSection(details.metrics, limit));
+  if (details?.fields) lines.push(...fieldSections(details.fields, limit));
   if (details?.results.state === 'ok') lines.push(...erroredSection(details.results, limit));
   return lines;
+}
+
+/** What changed field by field, the weakest fields (or labels), the largest confusions; what could not be read. */
+function fieldSections(fields: FieldDetails | FieldUnavailable, limit: number): string[] {
+  if (fields.state !== 'ok') return ['> [!NOTE]', `> ${md(`Field-by-field figures are not shown: ${fields.message}.`, 1_000)}`, ''];
+  const rows = Math.min(limit, 10);
+  const lines: string[] = [];
+  if (fields.kind === 'fields') {
+    lines.push('#### Fields', '');
+    if (fields.changes.length > 0) {
+      lines.push(`Against the prior run, the ${fields.reads.asked} lowest-scoring of ${fields.count} fields, the largest move first:`, '');
+      lines.push(...markdownTable(['Field', 'Score', 'Prior', 'Change'], fields.changes.slice(0, rows).map(fieldChangeRow)));
+    }
+    lines.push(...markdownTable(['Weakest field', 'Score'], fields.weakest.slice(0, rows).map((field) => [md(field.path, 120), formatScore(field.score)])));
+  } else {
+    lines.push('#### Labels', '');
+    if (fields.weakest.length > 0) lines.push(...markdownTable(['Weakest label', 'Agreement'], fields.weakest.slice(0, rows).map((label) => [md(label.path, 120), formatScore(label.score)])));
+    if (fields.flows.length > 0) lines.push(...markdownTable(['Confused', 'Taken for', 'Share'], fields.flows.slice(0, rows).map((flow) => [md(flow.source, 120), md(flow.target, 120), formatScore(flow.score)])));
+  }
+  const { failed, skipped, asked } = fields.reads;
+  const missing: string[] = [];
+  if (failed > 0) missing.push(`${failed} of ${asked} fields could not be read against the prior run (${fields.problem ?? 'no reason given'})`);
+  if (skipped > 0) missing.push(`${skipped} fields were not read: the report's time budget ran out`);
+  for (const line of missing) lines.push('> [!NOTE]', `> ${md(`${line}.`, 1_000)}`, '');
+  return lines;
+}
+
+function fieldChangeRow(field: FieldChange): string[] {
+  return [
+    md(field.path, 120),
+    field.score === null ? '—' : formatScore(field.score),
+    field.prior_score === null ? '—' : formatScore(field.prior_score),
+    field.change === null ? 'unknown' : formatChange(field.change),
+  ];
 }
 
 /** Why parts of the report are missing, one Markdown note each. */
 function noteLines(result: GateResult): string[] {
   const details = result.details;
   const notes: string[] = [];
-  if (details && details.metrics.state !== 'ok') notes.push(`Per-document scores and the prior run are not shown: ${details.metrics.message}`);
+  if (details && details.metrics.state !== 'ok') {
+    notes.push(`Per-document scores and the prior run are not shown, and the figures are point estimates without error bars: ${details.metrics.message}`);
+  }
   if (details && details.results.state !== 'ok') notes.push(`Per-document results are not shown: ${details.results.message}`);
-  if (result.comparison?.note) notes.push(result.comparison.note);
-  return notes.flatMap((note) => ['> [!NOTE]', `> ${md(note, 1_000)}`, '']);
+  const comparison = result.comparison;
+  if (comparison?.note) notes.push(comparison.note);
+  const statistics = comparison?.statistics;
+  if (statistics && !statistics.score_interval) notes.push('Fewer than 2 documents have a score: the score has no error bars.');
+  // With `confidence`, the rule's own remark says this already.
+  const ruleSaysSo = comparison?.confidence !== null && comparison?.basis === 'point';
+  if (statistics && statistics.score_interval && !statistics.change_interval && comparison?.prior_score !== null && !ruleSaysSo) {
+    notes.push('Fewer than 2 documents have a score in both runs: the change is a point estimate, without error bars.');
+  }
+  notes.push(...(comparison?.remarks ?? []));
+  const lines = notes.flatMap((note) => ['> [!NOTE]', `> ${md(note, 1_000)}`, '']);
+  const warning = powerWarning(comparison?.statistics, comparison?.max_score_drop ?? null);
+  if (warning) lines.push('> [!WARNING]', `> ${md(warning, 1_000)}`, '');
+  return lines;
 }
+
 
 function worstSection(metrics: MetricsDetails, limit: number): string[] {
   if (metrics.worst_documents.length === 0) return [];

@@ -22,7 +22,13 @@ export function buildJsonReport(result: GateResult): Record<string, unknown> {
     status: result.status,
     failures: result.failures,
     run_id: result.run?.id ?? result.runId,
-    criteria: { threshold: result.threshold, max_errors: result.maxErrors, max_score_drop: result.comparison?.max_score_drop ?? null },
+    criteria: {
+      threshold: result.threshold,
+      max_errors: result.maxErrors,
+      max_score_drop: result.comparison?.max_score_drop ?? null,
+      confidence: result.comparison?.confidence ?? null,
+      on_missing_comparison: result.comparison?.on_missing_comparison ?? null,
+    },
     waited_ms: result.waitedMs,
     run: result.run,
     // The error count the verdict used: `error_count` as the run gave it, else counted in the results, else unknown.
@@ -30,6 +36,8 @@ export function buildJsonReport(result: GateResult): Record<string, unknown> {
     comparison: result.comparison ?? null,
     metrics: result.details?.metrics ?? null,
     results: result.details?.results ?? null,
+    fields: result.details?.fields ?? null,
+    trend: result.details?.trend ?? null,
     requested_prior_run_id: result.details?.requested_prior_run_id ?? null,
   };
 }

@@ -23,6 +23,10 @@ export const OUTPUT_NAMES = [
   'run',
   'prior_score',
   'score_delta',
+  'score_ci_low',
+  'score_ci_high',
+  'score_delta_ci_low',
+  'score_delta_ci_high',
 ] as const;
 export type OutputName = (typeof OUTPUT_NAMES)[number];
 
@@ -34,6 +38,7 @@ export function buildOutputs(result: GateResult): Record<OutputName, string> {
 
 function uncutOutputs(result: GateResult): Record<OutputName, string> {
   const run = result.run;
+  const statistics = result.comparison?.statistics;
   const errors = errorsOf(result);
   return {
     passed: String(result.passed),
@@ -51,6 +56,11 @@ function uncutOutputs(result: GateResult): Record<OutputName, string> {
     prior_score: figure(result.comparison?.prior_score),
     // Rounded so that 0.83 − 0.79 reads 0.04, not 0.039999999999999925.
     score_delta: figure(roundedDelta(result.comparison?.delta ?? null)),
+    // The intervals at `confidence` (95 % when it is empty), from the per-document scores.
+    score_ci_low: figure(roundedDelta(statistics?.score_interval?.low ?? null)),
+    score_ci_high: figure(roundedDelta(statistics?.score_interval?.high ?? null)),
+    score_delta_ci_low: figure(roundedDelta(statistics?.change_interval?.low ?? null)),
+    score_delta_ci_high: figure(roundedDelta(statistics?.change_interval?.high ?? null)),
   };
 }
 

@@ -9,7 +9,7 @@ import type { StartedBy } from '../github-context.js';
 import { errorsOf, type GateResult } from '../gate-result.js';
 import type { ExperimentRun } from '../retab/run.js';
 import { errorWhere, formatScore, type Rule } from '../verdict.js';
-import { comparisonRows, detailSections, scoredRow, type DetailOptions, type SummaryRow } from './details-summary.js';
+import { comparisonRows, detailSections, scoredRow, trendRows, type DetailOptions, type SummaryRow } from './details-summary.js';
 import { cutToFit, escapeMarkdown as md, markdownTable } from './markdown.js';
 
 const TITLE = 'Retab experiment gate';
@@ -58,6 +58,7 @@ const RULE_LABELS: Record<Rule, string> = {
   too_many_errors: 'too many errors',
   errors_unknown: 'error count unknown',
   score_regressed: 'score regressed',
+  comparison_unavailable: 'no comparison with the prior run',
   input_error: 'invalid input',
 };
 
@@ -81,6 +82,7 @@ function tableRows(result: GateResult): SummaryRow[] {
   const rows: SummaryRow[] = [];
   if (run || result.threshold !== null) rows.push(['Score', !run || run.score === null ? '—' : `**${formatScore(run.score)}**`, scoreGate(result)]);
   rows.push(...comparisonRows(result));
+  rows.push(...trendRows(result));
   if (run || result.maxErrors !== null) rows.push(['Errors', errorsText(result), errorsGate(result)]);
   if (!run) {
     if (result.runId) rows.push(['Run', md(result.runId), '']);

@@ -15,6 +15,7 @@ import { RetabApiError, RetabConnectionError, RetabProxyError, RetabResponseErro
 import { describeProxy, proxyAgentFromEnv, proxyFor, refusedTunnelStatus } from './proxy.js';
 import { parseRetryAfter } from './retry-after.js';
 import { normalizeMetrics, rawMetricsSchema, rawUnavailableMetricsSchema, type MetricsSummary } from './metrics.js';
+import { rawTargetSchema, type TargetScore } from './targets.js';
 import { MAX_RESULTS_PAGE_SIZE, normalizeResultsPage, rawResultsPageSchema, type ResultsPage } from './results.js';
 import { cancelAnswerSchema, describeIssues, normalizeRun, rawRunSchema, runAnswerProblem, runListSchema, STATUS_PATTERN, type ExperimentRun, type RawRun } from './run.js';
 
@@ -119,6 +120,15 @@ export class RetabClient {
       errorSchema: rawUnavailableMetricsSchema,
     });
     return normalizeMetrics(raw);
+  }
+
+  /** `GET /v1/workflows/experiments/metrics?run_id=…&view=by_target&target_path=…`: one field's score and the prior run's. */
+  async getTargetMetrics(runId: string, targetPath: string, options: { priorRunId?: string | null; signal?: AbortSignal } = {}): Promise<TargetScore> {
+    const query = new URLSearchParams({ run_id: runId, view: 'by_target', target_path: targetPath, include_prior: 'true' });
+    if (options.priorRunId) query.set('prior_run_id', options.priorRunId);
+    // The answer lists every document's value for the field: the metrics cap applies.
+    const raw = await this.send('GET', `/v1/workflows/experiments/metrics?${query}`, rawTargetSchema, { signal: options.signal, maxBodyBytes: this.options.metricsMaxBodyBytes ?? METRICS_MAX_BODY_BYTES });
+    return { score: raw.score ?? null, prior_score: raw.prior_score ?? null };
   }
 
   /** `GET /v1/workflows/experiments/results?run_id=…&limit=…&after=…`: one page of per-document results. */

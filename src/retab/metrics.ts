@@ -27,6 +27,9 @@ const summarySchema = z.object({
   documents: z.array(documentSchema).nullish(),
   scored_document_count: count,
   total_document_count: count,
+  block_type: text,
+  // Read field by field in targets.ts; kept raw here so that an unknown shape never fails the summary.
+  aggregate: z.unknown().optional(),
 });
 
 /** The run the stale metrics were computed for; only a detail of the answer, so an odd one is dropped. */
@@ -82,6 +85,9 @@ export type MetricsSummary =
       scored_document_count: number | null;
       total_document_count: number | null;
       documents: DocumentScore[];
+      block_type: string | null;
+      /** As Retab sent it; see targets.ts. */
+      aggregate: unknown;
     }
   | { kind: 'no_metrics' | 'stale_metrics'; message: string | null; stale_reasons: string[]; last_run: LastRun | null };
 
@@ -110,6 +116,8 @@ export function normalizeMetrics(raw: RawMetrics): MetricsSummary {
     prior_run_id: summary.prior_run_id ?? null,
     scored_document_count: summary.scored_document_count ?? null,
     total_document_count: summary.total_document_count ?? null,
+    block_type: summary.block_type ?? null,
+    aggregate: summary.aggregate ?? null,
     documents: (summary.documents ?? []).map((doc) => ({
       id: doc.id,
       filename: doc.filename ?? null,

@@ -25,6 +25,7 @@ export const SIMULATOR_KEY = 'rt_test_simulator_key';
  * @property {string} [experimentId]
  * @property {string} [workflowName]
  * @property {string} [blockId]
+ * @property {'extract' | 'classifier' | 'split'} [blockType] 'extract' by default: per-field figures; else per-label ones
  * @property {number} [nConsensus]
  * @property {(fraction: number) => number} [progress] share of documents done at a share of the running time
  * @property {string} [createdAt] ISO time of creation (runs started through the API get the real time)
@@ -38,6 +39,9 @@ export const SIMULATOR_KEY = 'rt_test_simulator_key';
  *   (`no_metrics` and `stale_metrics` in a 200, as the SDK reads them; `stale_metrics_409` as older notes had it)
  * @property {(index: number) => string} [filename]
  * @property {(index: number) => string} [errorMessage]
+ * @property {number} [pairNoise] from 0 to 1: how little a document's prior score follows its score (0.2 by default;
+ *   1 makes the per-document changes as noisy as the scores themselves)
+ * @property {number} [priorCoverage] the share of documents the prior run also scored (1 by default)
  * @typedef {object} ExperimentSpec what a new run of an experiment does, for `POST /v1/workflows/experiments/runs`
  * @property {string} id the experiment id
  * @property {string} [workflowId] the workflow it belongs to (`wf_abc123` when absent)
@@ -83,6 +87,11 @@ export const BUILT_IN_RUNS = /** @type {RunSpec[]} */ ([
   { id: 'exprun_forever', pendingMs: 0, runningMs: 24 * 3_600_000, total: 500, final: { status: 'completed', score: 0.9 } },
   { id: 'exprun_regressed', runningMs: 300, total: 30, final: { status: 'completed', score: 0.8, error_count: 0 }, documents: { priorScore: 0.86, priorRunId: 'exprun_pass' } },
   { id: 'exprun_improved', runningMs: 300, total: 30, final: { status: 'completed', score: 0.91, error_count: 2 }, documents: { priorScore: 0.87, priorRunId: 'exprun_pass' } },
+  // A drop of 0.03 whose per-document changes are as noisy as the scores: maybe noise at 95 %.
+  { id: 'exprun_noisy', runningMs: 300, total: 30, final: { status: 'completed', score: 0.84, error_count: 0 }, documents: { priorScore: 0.87, priorRunId: 'exprun_pass', pairNoise: 1 } },
+  // The prior run scored only about half of these documents.
+  { id: 'exprun_half_paired', runningMs: 300, total: 40, final: { status: 'completed', score: 0.85, error_count: 0 }, documents: { priorScore: 0.86, priorRunId: 'exprun_pass', priorCoverage: 0.5 } },
+  { id: 'exprun_classifier', runningMs: 200, total: 20, blockType: 'classifier', final: { status: 'completed', score: 0.86, error_count: 0 }, documents: { priorScore: 0.88, priorRunId: 'exprun_pass' } },
   { id: 'exprun_first', runningMs: 200, total: 12, final: { status: 'completed', score: 0.88, error_count: 0 }, documents: { priorScore: null, priorRunId: null } },
   { id: 'exprun_nometrics', runningMs: 200, total: 12, final: { status: 'completed', score: 0.88, error_count: 0 }, documents: { metrics: 'no_metrics' } },
   { id: 'exprun_stale', runningMs: 200, total: 12, final: { status: 'completed', score: 0.88, error_count: 0 }, documents: { metrics: 'stale_metrics' } },
@@ -117,6 +126,22 @@ export const BUILT_IN_RUNS = /** @type {RunSpec[]} */ ([
     workflowName: '<img src=x onerror=alert(1)> [click](https://evil.example) | **bold**',
     final: { status: 'error', message: '<script>alert("x")</script>\n# heading [link](http://evil.example)' },
   },
+]);
+
+/**
+ * Past completed runs (and one that errored) of experiment `exp_trend`, oldest first, for the
+ * trend; `exprun_trend` is its newest run, a drop of 0.03 that may be noise (like `exprun_noisy`).
+ */
+export const TREND_HISTORY = [0.91, 0.9, 0.91, 0.89, 0.88, null, 0.87];
+const TREND_RUNS = /** @type {RunSpec[]} */ ([
+  ...TREND_HISTORY.map((score, i) => ({
+    id: `exprun_trend_${i + 1}`,
+    experimentId: 'exp_trend',
+    createdAt: `2026-04-${String(10 + i).padStart(2, '0')}T09:00:00Z`,
+    total: 30,
+    final: score === null ? { status: /** @type {const} */ ('error'), message: 'Block failed' } : { status: /** @type {const} */ ('completed'), score, error_count: 0 },
+  })),
+  { id: 'exprun_trend', experimentId: 'exp_trend', createdAt: '2026-04-20T09:00:00Z', runningMs: 200, total: 30, final: { status: 'completed', score: 0.84, error_count: 0 }, documents: { priorScore: 0.87, priorRunId: 'exprun_trend_7', pairNoise: 1 } },
 ]);
 
 /** Experiments every simulator knows, for starting runs: the end-to-end tests and the demo use them. */
@@ -163,6 +188,12 @@ export async function startSimulator(options = {}) {
 
   const addRun = (/** @type {RunSpec} */ spec) => runs.set(spec.id, { ...spec, firstReadAt: null });
   for (const spec of [...BUILT_IN_RUNS, ...(options.runs ?? [])]) addRun(spec);
+  for (const spec of TREND_RUNS) {
+    addRun(spec);
+    // Past runs: finished long before anybody reads them (the newest, the gated one, runs on cue).
+    const run = runs.get(spec.id);
+    if (run && spec.id !== 'exprun_trend') run.firstReadAt = started - 3_600_000;
+  }
 
   const server = createServer((req, res) => {
     res.sendDate = dateHeader;
@@ -335,7 +366,8 @@ export async function startSimulator(options = {}) {
     const id = url.searchParams.get('run_id') ?? '';
     const run = runs.get(id);
     if (!run) return send(404, { detail: `Experiment run not found: ${id}` });
-    if (url.searchParams.get('view') !== 'summary') return send(422, { detail: [{ loc: ['query', 'view'], msg: 'only summary is simulated', type: 'value_error' }] });
+    const view = url.searchParams.get('view');
+    if (view !== 'summary' && view !== 'by_target') return send(422, { detail: [{ loc: ['query', 'view'], msg: 'only summary and by_target are simulated', type: 'value_error' }] });
     const docs = run.documents ?? {};
     const final = run.final;
     if (docs.metrics === 'stale_metrics' || docs.metrics === 'stale_metrics_409') {
@@ -364,26 +396,57 @@ export async function startSimulator(options = {}) {
       priorScore = other.final.status === 'completed' ? (other.final.score ?? null) : null;
       priorRunId = baseline;
     }
+    const runScore = final.score;
+    const blockType = run.blockType ?? 'extract';
+    if (view === 'by_target') {
+      const path = url.searchParams.get('target_path') ?? '';
+      const index = FIELDS.indexOf(path);
+      if (blockType !== 'extract' || index < 0) return send(404, { detail: `Target not found: ${path}` });
+      const { score, prior } = fieldScores(runScore, priorScore, index);
+      return send(200, { run_id: id, kind: 'by_target', target: path, score, prior_score: prior, confusion: null, documents: [] });
+    }
     const total = run.total ?? 12;
     const errors = final.error_count ?? 0;
-    const shift = priorScore === null ? 0 : priorScore - final.score;
+    const document = (/** @type {number} */ i) => {
+      const score = isErrored(i, total, errors) ? null : documentScore(runScore, i);
+      const prior = priorScore === null || score === null ? null : priorDocumentScore(priorScore, i, docs);
+      return { score, prior };
+    };
+    // The summary's scores are the means of the documents it lists, as Retab's are: a first pass
+    // adds them up (nothing is stored), the second writes the documents.
+    let sum = 0;
+    let scored = 0;
+    let priorSum = 0;
+    let priors = 0;
+    for (let i = 0; i < total; i++) {
+      const { score, prior } = document(i);
+      if (score !== null) {
+        sum += score;
+        scored += 1;
+      }
+      if (prior !== null) {
+        priorSum += prior;
+        priors += 1;
+      }
+    }
+    const summaryScore = scored > 0 ? round(sum / scored) : null;
+    const summaryPrior = priors > 0 ? round(priorSum / priors) : null;
     record.status = 200;
     res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId });
     if (run.bom) res.write('\uFEFF');
     res.write(
-      JSON.stringify({ experiment_id: run.experimentId ?? 'exp_abc', run_id: id, kind: 'summary', view: 'summary', block_type: 'extract', score: final.score, prior_score: priorScore, prior_run_id: priorRunId }).slice(0, -1) +
+      JSON.stringify({ experiment_id: run.experimentId ?? 'exp_abc', run_id: id, kind: 'summary', view: 'summary', block_type: blockType, score: summaryScore, prior_score: summaryPrior, prior_run_id: priorRunId }).slice(0, -1) +
         ',"documents":[',
     );
     for (let start = 0; start < total; start += 1000) {
       const chunk = [];
       for (let i = start; i < Math.min(total, start + 1000); i++) {
-        const score = isErrored(i, total, errors) ? null : documentScore(final.score, i);
-        const prior = priorScore === null || score === null ? null : clamp(round(score + shift + (hash(i, 2) - 0.5) * 0.1));
+        const { score, prior } = document(i);
         chunk.push(JSON.stringify({ id: documentId(i), filename: docs.filename ? docs.filename(i) : `invoice-${String(i + 1).padStart(5, '0')}.pdf`, score, prior_score: prior }));
       }
       res.write((start > 0 ? ',' : '') + chunk.join(','));
     }
-    res.end(`],"scored_document_count":${total - errors},"total_document_count":${total},"aggregate":{"likelihoods":{"vendor.name":0.78}}}`);
+    res.end(`],"scored_document_count":${scored},"total_document_count":${total},"aggregate":${JSON.stringify(aggregateOf(blockType, runScore, priorScore))}}`);
   }
 
   /** One cursor page of per-document results, generated from the index: nothing is stored. */
@@ -420,7 +483,7 @@ export async function startSimulator(options = {}) {
         document_id: documentId(i),
         lifecycle,
         timing: { created_at: '2026-05-02T11:00:00Z', completed_at: '2026-05-02T11:01:00Z' },
-        block_type: 'extract',
+        block_type: run.blockType ?? 'extract',
         artifact: null,
         attempt: 1,
       });
@@ -523,16 +586,53 @@ function hash(/** @type {number} */ i, /** @type {number} */ salt) {
   return ((x ^ (x >>> 15)) >>> 0) / 2 ** 32;
 }
 const round = (/** @type {number} */ n) => Number(n.toFixed(4));
-const clamp = (/** @type {number} */ n) => Math.min(1, Math.max(0, n));
 const documentId = (/** @type {number} */ i) => `expdoc_${String(i + 1).padStart(6, '0')}`;
 const resultId = (/** @type {number} */ i) => `expres_${String(i).padStart(6, '0')}`;
 /** `errors` documents spread over the run, the same ones in metrics and results. */
 export function isErrored(/** @type {number} */ i, /** @type {number} */ total, /** @type {number} */ errors) {
   return errors > 0 && ((i * 7919) % total) < errors;
 }
-/** Document scores spread around the run's score. */
+/**
+ * In [-1, 1], from an index: documents 2k and 2k+1 mirror each other, so the values of an even
+ * number of documents add up to 0 and the scores below average exactly to the run's.
+ */
+function mirrored(/** @type {number} */ i, /** @type {number} */ salt) {
+  const u = 2 * hash(i >> 1, salt) - 1;
+  return i % 2 === 0 ? u : -u;
+}
+/** Document scores spread around the run's score (never clamped: the spread shrinks near 0 and 1). */
 export function documentScore(/** @type {number} */ runScore, /** @type {number} */ i) {
-  return clamp(round(runScore + (hash(i, 1) - 0.5) * 0.3));
+  const spread = Math.min(0.15, runScore, 1 - runScore);
+  return round(runScore + spread * mirrored(i, 1));
+}
+/**
+ * A document's prior score: around the prior run's score, following the document's own score
+ * (a hard document is hard in both runs) but for a share `pairNoise` of independent noise. Null for
+ * the documents the prior run did not score (`priorCoverage`).
+ * @param {number} priorScore @param {number} i @param {DocumentsSpec} docs
+ */
+export function priorDocumentScore(priorScore, i, docs) {
+  if (hash(i, 3) >= (docs.priorCoverage ?? 1)) return null;
+  const noise = docs.pairNoise ?? 0.2;
+  const spread = Math.min(0.15, priorScore, 1 - priorScore);
+  return round(priorScore + spread * ((1 - noise) * mirrored(i, 1) + noise * mirrored(i, 2)));
+}
+/** The fields of the simulated extract block, for `aggregate.likelihoods` and `view=by_target`. */
+export const FIELDS = ['vendor.name', 'invoice_number', 'invoice_date', 'due_date', 'total_amount', 'currency', 'line_items.description', 'line_items.quantity', 'line_items.amount', 'buyer.address'];
+const clamp = (/** @type {number} */ n) => Math.min(1, Math.max(0, n));
+/** A field's score around the run's, and its prior around the prior run's (null without a prior run). */
+export function fieldScores(/** @type {number} */ runScore, /** @type {number | null} */ priorScore, /** @type {number} */ index) {
+  const score = clamp(round(runScore + (hash(index, 4) - 0.5) * 0.3));
+  const prior = priorScore === null ? null : clamp(round(score + (priorScore - runScore) + (hash(index, 5) - 0.5) * 0.12));
+  return { score, prior };
+}
+/** The summary's `aggregate`: per-field likelihoods for extract blocks; per-label agreement and confusion flows otherwise. */
+function aggregateOf(/** @type {string} */ blockType, /** @type {number} */ runScore, /** @type {number | null} */ priorScore) {
+  if (blockType === 'extract') return { likelihoods: Object.fromEntries(FIELDS.map((path, i) => [path, fieldScores(runScore, priorScore, i).score])) };
+  const labels = ['invoice', 'receipt', 'contract', 'purchase_order'];
+  const diag = Object.fromEntries(labels.map((label, i) => [label, clamp(round(runScore + (hash(i, 6) - 0.5) * 0.2))]));
+  const flows = labels.flatMap((source, i) => labels.map((target, j) => ({ source, target, score: i === j ? diag[source] : round(hash(i * 7 + j, 7) * 0.1) })));
+  return { diag, flows };
 }
 const DEFAULT_CREATED_AT = '2026-05-02T11:00:00Z';
 
@@ -609,7 +709,7 @@ export function renderRun(spec, elapsedMs, shape) {
       ...common,
       workflow_id: 'wf_abc123',
       workflow_version_id: 'draft_2026_05_18',
-      block_type: 'extract',
+      block_type: spec.blockType ?? 'extract',
       block_version_id: null,
       block_execution_fingerprint: '0ff93ddc7cefcb42',
       documents_fingerprint: 'ddd95baadce6045f',
@@ -621,7 +721,7 @@ export function renderRun(spec, elapsedMs, shape) {
   return {
     ...common,
     workflow: { workflow_id: 'wf_abc123', version_id: 'draft_2026_05_18', name_at_run_time: spec.workflowName ?? 'Invoice workflow', requested_version: 'draft' },
-    block_kind: 'extract',
+    block_kind: spec.blockType ?? 'extract',
     definition_fingerprint: '0ff93ddc7cefcb42',
     documents_fingerprint: 'ddd95baadce6045f',
   };

@@ -18,6 +18,8 @@ export function rawInputs(overrides: Partial<RawInputs> = {}): RawInputs {
     poll_interval: '',
     max_score_drop: '',
     baseline_run_id: '',
+    on_missing_comparison: 'warn',
+    confidence: '',
     comment: 'false',
     github_token: '',
     experiments: '',

@@ -1,0 +1,83 @@
+/**
+ * The error bars and the power of a comparison, from the sums kept while reading the metrics
+ * summary (see run-details.ts): the interval of the documents' mean score, the interval of the
+ * paired per-document change against the prior run, and the smallest true drop the interval rule
+ * would catch four times out of five. Pure; null where the per-document data is missing.
+ */
+import type { MetricsDetails } from './run-details.js';
+import { formatScore } from './verdict.js';
+import { POWER, detectableDrop, documentsNeeded, meanInterval, type Interval } from './statistics.js';
+
+/** The level of the intervals shown when `confidence` is empty (the rule then uses point estimates). */
+export const DEFAULT_LEVEL = 0.95;
+
+export interface Power {
+  /** The level of the interval rule the figure is for. */
+  level: number;
+  /** The probability of catching `detectable_drop`: 0.8. */
+  power: number;
+  /** The smallest true drop caught with that probability, with the paired documents there are. */
+  detectable_drop: number;
+  /** Whether that drop is more than twice `max_score_drop`: too few documents for the tolerance asked. */
+  underpowered: boolean;
+  /** How many paired documents (with the same spread) would catch a drop of twice `max_score_drop`; null when no number would. */
+  documents_needed: number | null;
+}
+
+export interface ComparisonStatistics {
+  /** The level of `score_interval` and `change_interval`. */
+  level: number;
+  /** The interval of the mean per-document score. */
+  score_interval: Interval | null;
+  /** The interval of the mean per-document change (score − prior score) over the documents scored in both runs. */
+  change_interval: Interval | null;
+  /** Documents scored in both runs, and documents scored in this run only. */
+  paired_document_count: number;
+  unpaired_document_count: number;
+  /** With `max_score_drop` and a paired interval. */
+  power: Power | null;
+}
+
+export function comparisonStatistics(metrics: MetricsDetails, level: number, maxScoreDrop: number | null): ComparisonStatistics {
+  const scores = metrics.document_scores;
+  const changes = metrics.paired_changes;
+  const changeInterval = changes ? meanInterval(changes, level) : null;
+  return {
+    level,
+    score_interval: scores ? meanInterval(scores, level) : null,
+    change_interval: changeInterval,
+    paired_document_count: changes?.n ?? 0,
+    unpaired_document_count: Math.max(0, (scores?.n ?? 0) - (changes?.n ?? 0)),
+    power: changes && changeInterval && maxScoreDrop !== null ? powerOf(changes, level, maxScoreDrop) : null,
+  };
+}
+
+function powerOf(changes: { n: number; sd: number }, level: number, maxScoreDrop: number): Power | null {
+  const drop = detectableDrop(changes, level, maxScoreDrop);
+  if (drop === null) return null;
+  const underpowered = drop > 2 * maxScoreDrop + 1e-12;
+  return {
+    level,
+    power: POWER,
+    detectable_drop: drop,
+    underpowered,
+    documents_needed: underpowered ? documentsNeeded(changes.sd, level, maxScoreDrop, 2 * maxScoreDrop) : null,
+  };
+}
+
+/** 95 %, 99.5 %: a level as people write it. */
+export function formatLevel(level: number): string {
+  return `${Number((level * 100).toFixed(2))} %`;
+}
+
+/** Too few documents for the tolerance asked: a warning, never a failure. */
+export function powerWarning(statistics: ComparisonStatistics | null | undefined, maxDrop: number | null): string | null {
+  const power = statistics?.power;
+  if (!power?.underpowered || maxDrop === null) return null;
+  const paired = statistics?.paired_document_count ?? 0;
+  const needed =
+    power.documents_needed === null
+      ? 'no number of documents would catch a drop of twice `max_score_drop`'
+      : `about ${power.documents_needed} documents scored in both runs (with the same spread) would catch a drop of ${formatScore(2 * maxDrop)}`;
+  return `This experiment has too few documents for \`max_score_drop\` ${formatScore(maxDrop)}: with ${paired} documents scored in both runs, only a true drop of ${formatScore(power.detectable_drop)} or more is caught 4 times out of 5 (${formatLevel(power.level)} interval rule); ${needed}.`;
+}

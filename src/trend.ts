@@ -1,0 +1,63 @@
+/**
+ * The trend: the experiment's recent completed runs (the runs list, newest first, one page), as a
+ * Unicode sparkline with the first and last scores, so a reviewer sees at a glance whether this
+ * run continues a slide. Plain text: it renders the same in the job summary and a comment.
+ */
+import { messageOf } from './errors.js';
+import type { ExperimentRun } from './retab/run.js';
+
+/** Runs asked for: one page of the runs list. */
+export const TREND_RUNS = 20;
+const BARS = '▁▂▃▄▅▆▇█';
+
+export interface TrendPoint {
+  id: string;
+  score: number;
+  created_at: string | null;
+}
+
+export interface Trend {
+  state: 'ok';
+  /** Completed runs with a score, oldest first, this run last when it completed. */
+  points: TrendPoint[];
+  sparkline: string;
+  min: number;
+  max: number;
+}
+
+export interface TrendUnavailable {
+  state: 'missing' | 'failed';
+  message: string;
+}
+
+/** One bar per value, scaled between the lowest and the highest; all the same height when they are equal. */
+export function sparkline(values: number[]): string {
+  if (values.length === 0) return '';
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  return values.map((value) => BARS[max === min ? 3 : Math.round(((value - min) / (max - min)) * (BARS.length - 1))]).join('');
+}
+
+/** The trend from the runs list (newest first) and the gated run, which the list may not show yet. */
+export function trendOf(recent: ExperimentRun[], current: ExperimentRun): Trend | TrendUnavailable {
+  // Only this experiment's: a list that ignored the filter must not draw someone else's runs.
+  const completed = recent.filter((run) => run.experiment_id === current.experiment_id && run.status === 'completed' && run.score !== null && run.id !== current.id);
+  const points: TrendPoint[] = completed.map((run) => ({ id: run.id, score: run.score as number, created_at: run.created_at })).reverse();
+  if (current.status === 'completed' && current.score !== null) points.push({ id: current.id, score: current.score, created_at: current.created_at });
+  if (points.length < 2) return { state: 'missing', message: 'fewer than 2 completed runs of the experiment have a score' };
+  const scores = points.map((point) => point.score);
+  return { state: 'ok', points, sparkline: sparkline(scores), min: Math.min(...scores), max: Math.max(...scores) };
+}
+
+export async function readTrend(
+  listRecentRuns: (experimentId: string, limit: number, signal: AbortSignal) => Promise<ExperimentRun[]>,
+  current: ExperimentRun,
+  signal: AbortSignal,
+): Promise<Trend | TrendUnavailable> {
+  if (!current.experiment_id) return { state: 'missing', message: 'the run does not say which experiment it belongs to' };
+  try {
+    return trendOf(await listRecentRuns(current.experiment_id, TREND_RUNS, signal), current);
+  } catch (error) {
+    return { state: 'failed', message: `could not list the recent runs of experiment ${JSON.stringify(current.experiment_id.slice(0, 200))}: ${messageOf(error)}` };
+  }
+}
