@@ -13,9 +13,11 @@
  *    own process), with its compile cache warm and cold, next to a bare `node` script doing one
  *    fetch of the same URL, alternating.
  *
+ * 4. Several experiments in one step (see bench-experiments.js).
+ *
  * Options: --seeds=1,2,3 (corpus seeds), --runs=N (runs per seed), --starts=N (timed starts of each),
  * --node=PATH (the node binary for part 3; also BENCH_NODE; by default this one), --no-simulation,
- * --no-realtime, --no-start.
+ * --no-realtime, --no-start, --no-experiments.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
@@ -26,6 +28,7 @@ import { pathToFileURL } from 'node:url';
 import { ACTION_ENTRY, ROOT, runAction } from '../test/support/run-action.js';
 import { startSimulator } from '../test/simulator/retab-simulator.js';
 import { generateCorpus, KINDS, RUN_KINDS, statusAt } from './bench-corpus.js';
+import { benchExperiments } from './bench-experiments.js';
 
 const args = Object.fromEntries(
   process.argv.slice(2).map((arg) => {
@@ -314,4 +317,5 @@ function sum(/** @type {number[]} */ xs) {
 const simulated = args['no-simulation'] === 'true' ? true : await simulation();
 const realTimed = args['no-realtime'] === 'true' ? true : await realTime();
 const started = args['no-start'] === 'true' ? true : await startTime();
-process.exitCode = simulated && realTimed && started ? 0 : 1;
+const several = args['no-experiments'] === 'true' ? true : await benchExperiments({ table });
+process.exitCode = simulated && realTimed && started && several ? 0 : 1;

@@ -7,8 +7,8 @@
 import { isMalformed, MALFORMED_ANSWER_LIMIT, RetabApiError } from './retab/errors.js';
 import { messageOf } from './errors.js';
 
-/** Why the wait gave up on the run. */
-export type CancelReason = 'timed_out' | 'interrupted';
+/** Why the wait gave up on the run; `fail_fast`: another experiment of the step failed first. */
+export type CancelReason = 'timed_out' | 'interrupted' | 'fail_fast';
 
 export type Cancellation =
   | { kind: 'cancelled'; runId: string; reason: CancelReason; status: string }
@@ -23,6 +23,26 @@ export const CANCEL_TIMEOUT_MS = 4_000;
 /** Whether a wait that ended this way gives up on the run; `null` when it does not (the run finished, or the API failed). */
 export function cancelReasonFor(outcomeKind: string): CancelReason | null {
   return outcomeKind === 'timed_out' || outcomeKind === 'interrupted' ? outcomeKind : null;
+}
+
+/**
+ * The abort reason of a stop that is not the job's cancellation (`fail_fast`): a run it leaves is
+ * cancelled with its reason, so the log and the summary say why.
+ */
+export class StopRequest extends Error {
+  override readonly name = 'StopRequest';
+  constructor(
+    readonly reason: CancelReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Like `cancelReasonFor`, with an interruption told apart by what aborted `signal`. */
+export function cancelReasonAfter(outcomeKind: string, signal: AbortSignal): CancelReason | null {
+  const reason = cancelReasonFor(outcomeKind);
+  return reason === 'interrupted' && signal.reason instanceof StopRequest ? signal.reason.reason : reason;
 }
 
 export interface CancelOptions {
@@ -53,10 +73,16 @@ export async function cancelStartedRun(options: CancelOptions): Promise<Cancella
   }
 }
 
+const BECAUSE: Record<CancelReason, string> = {
+  timed_out: 'the wait timed out',
+  interrupted: 'the job was cancelled',
+  fail_fast: 'another experiment failed first (`fail_fast`)',
+};
+
 /** One sentence for the log and the summary (where it is escaped). */
 export function describeCancellation(cancellation: Cancellation): string {
   const { runId } = cancellation;
-  const because = cancellation.reason === 'timed_out' ? 'the wait timed out' : 'the job was cancelled';
+  const because = BECAUSE[cancellation.reason];
   switch (cancellation.kind) {
     case 'cancelled':
       return `Cancelled run ${runId}, which this action started, because ${because} (its status is now ${cancellation.status}).`;

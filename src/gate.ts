@@ -7,7 +7,7 @@
  * collaborators. Expected failures (a refused start, a timeout, an API error) end up in the result.
  */
 import type { BackoffOptions } from './backoff.js';
-import { cancelReasonFor, cancelStartedRun, describeCancellation, type CancelReason, type Cancellation } from './cancel-run.js';
+import { cancelReasonAfter, cancelStartedRun, describeCancellation, type CancelReason, type Cancellation } from './cancel-run.js';
 import { formatDuration } from './duration.js';
 import { resultFromStartFailure, resultFromWait, type GateResult } from './gate-result.js';
 import { startedByFromEnv } from './github-context.js';
@@ -74,7 +74,7 @@ export async function gate(settings: Settings, options: GateOptions): Promise<Ga
   if (target.kind === 'run') return reported;
 
   // Only a run this action started is ever cancelled.
-  const reason = cancelReasonFor(outcome.kind);
+  const reason = cancelReasonAfter(outcome.kind, options.signal);
   const cancellation = reason ? await cancelRun(runId, reason, settings.cancelOnAbort, options) : undefined;
   return { ...reported, startedBy: startedByFromEnv(options.env), ...(cancellation ? { cancellation } : {}) };
 }
@@ -109,7 +109,7 @@ async function startExperimentRun(target: ExperimentTarget, settings: Settings, 
   }
 
   const result = resultFromStartFailure(start, { ...target, threshold: settings.threshold, maxErrors: settings.maxErrors, timeoutMs: settings.timeoutMs });
-  const reason = cancelReasonFor(start.kind);
+  const reason = cancelReasonAfter(start.kind, options.signal);
   // Only the one new run seen after an uncertain answer is known to be ours (see run-adoption.ts); never another.
   if (start.kind === 'failed' || !start.orphan || !reason) return { result };
   // An attempt that got no answer started a run after all: nobody will read it, so cancel it too.

@@ -36,6 +36,8 @@ export interface Settings {
   /** When to write the pull request comment. */
   comment: CommentMode;
   githubToken: string;
+  /** With `experiments`: stop (and cancel) the other experiments on the first failure. */
+  failFast: boolean;
   /** The `name` input: tells this gate's pull request comment from other gates', or `null`. */
   gateName: string | null;
   /** The `matrix` input: the job leg's matrix values as the runner wrote them (`toJSON(matrix)`). */
@@ -63,6 +65,8 @@ export const INPUT_NAMES = [
   'confidence',
   'comment',
   'github_token',
+  'experiments',
+  'fail_fast',
   'name',
   'matrix',
 ] as const;
@@ -120,6 +124,12 @@ function parseOptionalId(example: string): (raw: string) => Parsed<string | null
 
 export const parseBaselineRunId = emptyIsNull(idParser(`expected empty (compare with the previous completed run) or a run id ${ID_SHAPE}, e.g. "exprun_abc123"`));
 
+export function parseFailFast(raw: string): Parsed<boolean> {
+  if (raw === '' || /^false$/i.test(raw)) return ok(false);
+  if (/^true$/i.test(raw)) return ok(true);
+  return no('expected "false" (every experiment is waited for) or "true" (stop and cancel the others on the first failure)');
+}
+
 export function parseCancelOnAbort(raw: string): Parsed<boolean> {
   // Empty is the default, like the other optional inputs; the runner fills in action.yml's `true`.
   if (raw === '' || /^true$/i.test(raw)) return ok(true);
@@ -146,7 +156,7 @@ function targetErrors(raw: RawInputs): InputError[] {
       new InputError(
         'run_id',
         '',
-        'one of `run_id` (an existing run to wait for, e.g. "exprun_abc123") and `experiment_id` (an experiment to start a new run of, e.g. "exp_abc123") is required',
+        'one of `run_id` (an existing run to wait for, e.g. "exprun_abc123"), `experiments` (several, one per line) and `experiment_id` (an experiment to start a new run of, e.g. "exp_abc123") is required',
       ),
     ];
   }
@@ -317,13 +327,14 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
     confidence: inputSchema(parseConfidence),
     comment: inputSchema(parseCommentMode),
     github_token: inputSchema(parseGithubToken),
+    fail_fast: inputSchema(parseFailFast),
     name: inputSchema(parseGateName),
     // The runner fills it in from the job's matrix: whatever it wrote tells the leg apart.
     matrix: inputSchema((value): Parsed<string> => ok(value)),
   });
   const crossErrors = targetErrors(raw);
   // The report inputs are optional: a caller that predates them still parses.
-  const optional: Partial<RawInputs> = { max_score_drop: '', baseline_run_id: '', on_missing_comparison: '', confidence: '', comment: '', github_token: '', name: '', matrix: '' };
+  const optional: Partial<RawInputs> = { max_score_drop: '', baseline_run_id: '', on_missing_comparison: '', confidence: '', comment: '', github_token: '', experiments: '', fail_fast: '', name: '', matrix: '' };
   const result = schema.safeParse({ ...optional, ...raw, ...unusedInputs(raw), api_key: apiKey });
   if (result.success && crossErrors.length === 0) {
     const v = result.data;
@@ -345,6 +356,7 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
         confidence: v.confidence,
         comment: v.comment,
         githubToken: v.github_token,
+        failFast: v.fail_fast,
         gateName: v.name,
         matrix: v.matrix,
         warnings: baseUrl.warning ? [baseUrl.warning] : [],

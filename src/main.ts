@@ -1,6 +1,7 @@
 /**
- * The action's wiring: inputs → Retab client → gate (start, wait, details, verdict; see gate.ts) →
- * outputs, summary, report, comment → fail, once. Side effects come in through `Dependencies` so
+ * The action's wiring: inputs → Retab client → gate (start, wait, details, verdict; see gate.ts;
+ * with `experiments`, every line through it at once, see multi/) → outputs, summary, report,
+ * comment → fail, once. Side effects come in through `Dependencies` so
  * the whole flow can be driven without the runner, a network or real time.
  */
 import { setTimeout as delay } from 'node:timers/promises';
@@ -11,8 +12,13 @@ import { resultFromInputErrors, resultFromUnexpectedError, type GateResult } fro
 import { INPUT_NAMES, parseSettings, partialCriteria, resolveApiKey, type Env, type RawInputs, type Settings } from './inputs.js';
 import { listenForJobCancellation } from './job-cancellation.js';
 import { RetabClient } from './retab/client.js';
+import { manyArtifacts, stepResult } from './multi/artifacts.js';
+import { gateMany, type ManyResult } from './multi/gate-many.js';
+import { buildManyOutputs } from './multi/outputs.js';
+import { parseManySettings } from './multi/settings.js';
+import { renderManySummary } from './multi/summary.js';
 import { proxySettings } from './retab/proxy.js';
-import { publishArtifacts, type ArtifactOptions } from './report/artifacts.js';
+import { publishArtifacts, type ArtifactContent, type ArtifactOptions } from './report/artifacts.js';
 import { buildOutputs } from './report/outputs.js';
 import { renderSummary } from './report/summary.js';
 import type { Timing } from './timing.js';
@@ -115,38 +121,23 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
   const jobCancellation = deps.signal ? { signal: deps.signal, dispose: () => {} } : listenForJobCancellation(io);
   try {
     const raw = Object.fromEntries(INPUT_NAMES.map((name) => [name, io.getInput(name)])) as RawInputs;
-    const parsed = parseSettings(raw, apiKey, deps.env);
-    if (parsed.ok) for (const warning of parsed.settings.warnings ?? []) io.warning(warning);
-    const gated = parsed.ok ? await gateWithClient(parsed.settings, deps, jobCancellation.signal, secrets) : resultFromInputErrors(parsed.errors, partialCriteria(raw));
-    // Before anything is escaped for Markdown, where a secret would no longer be recognisable.
-    const result = cleanDecoded(gated, (text) => redactor.redact(text)) as GateResult;
+    const guard: SecretGuard = { secrets, redact: (text) => redactor.redact(text) };
+    const step = raw.experiments.trim() !== '' ? await gateSeveral(raw, apiKey, deps, jobCancellation.signal, guard) : await gateOne(raw, apiKey, deps, jobCancellation.signal, guard);
 
-    const problems = result.failures.map((failure) => failure.message);
+    const problems = [...step.problems];
+    // The gate's name and matrix values go into the comment's marker and footer: without the
+    // secrets, before the marker is made, so that the marker stays the same from run to run.
+    const comment = step.comment && { ...step.comment, name: step.comment.name === null ? null : guard.redact(step.comment.name), matrix: guard.redact(step.comment.matrix) };
     // The runner's output file could not be written: a later step would read nothing, so fail; but
     // the report and the comment are still written, each on its own.
     let outputError: unknown = null;
     try {
-      await publish(result, io);
+      await publish(step, io);
     } catch (error) {
       outputError = error;
     }
     try {
-      await publishArtifacts(result, {
-        io,
-        env: deps.env,
-        // The gate's name and matrix values go into the comment's marker and footer: without the
-        // secrets, before the marker is made, so that the marker stays the same from run to run.
-        comment: parsed.ok
-          ? {
-              mode: parsed.settings.comment,
-              token: parsed.settings.githubToken,
-              name: parsed.settings.gateName === null ? null : redactor.redact(parsed.settings.gateName),
-              matrix: redactor.redact(parsed.settings.matrix),
-            }
-          : null,
-        commentsApi: deps.commentsApi,
-        redact: (text) => redactor.redact(text),
-      });
+      await publishArtifacts(step.result, { io, env: deps.env, comment, commentsApi: deps.commentsApi, redact: guard.redact }, step.content);
     } catch (error) {
       outputError ??= error;
     }
@@ -157,6 +148,118 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
   }
 }
 
+/** What the step leaves behind, however it went: outputs, the summary, the report and comment, and why it fails. */
+interface StepReport {
+  /** The verdict and the figures the report and the comment start from. */
+  result: GateResult;
+  outputs: Record<string, string>;
+  summary: string;
+  /** The last log line: the verdict in words. */
+  verdictLine: string;
+  /** What `setFailed` says; empty when the step passes. */
+  problems: string[];
+  comment: ArtifactOptions['comment'];
+  /** Set with several experiments: their report and comment (see multi/artifacts.ts). */
+  content?: ArtifactContent;
+}
+
+/** The secrets to keep out of every answer, and how: what the client and the results are cleaned with. */
+interface SecretGuard {
+  secrets: string[];
+  redact: (text: string) => string;
+}
+
+/** `run_id` or `experiment_id`: one run through the gate. */
+async function gateOne(raw: RawInputs, apiKey: string, deps: Dependencies, signal: AbortSignal, guard: SecretGuard): Promise<StepReport> {
+  const parsed = parseSettings(raw, apiKey, deps.env);
+  if (parsed.ok) for (const warning of parsed.settings.warnings ?? []) deps.io.warning(warning);
+  const gated = parsed.ok ? await gateWithClient(parsed.settings, deps, signal, guard.secrets) : resultFromInputErrors(parsed.errors, partialCriteria(raw));
+  // Before anything is escaped for Markdown, where a secret would no longer be recognisable.
+  const result = cleanDecoded(gated, guard.redact) as GateResult;
+  return {
+    result,
+    outputs: buildOutputs(result),
+    summary: renderSummary(result),
+    verdictLine: result.passed ? 'The run passed the gate.' : `The run did not pass the gate (status ${result.status}; failed: ${result.failures.map((failure) => failure.rule).join(', ')}).`,
+    problems: result.failures.map((failure) => failure.message),
+    comment: parsed.ok ? { mode: parsed.settings.comment, token: parsed.settings.githubToken, name: parsed.settings.gateName, matrix: parsed.settings.matrix } : null,
+  };
+}
+
+/** `experiments`: every line through the gate at once (see multi/gate-many.ts), one verdict. */
+async function gateSeveral(raw: RawInputs, apiKey: string, deps: Dependencies, signal: AbortSignal, guard: SecretGuard): Promise<StepReport> {
+  const parsed = parseManySettings(raw, apiKey, deps.env);
+  if (!parsed.ok) {
+    const result = resultFromInputErrors(parsed.errors, { ...partialCriteria(raw), runId: '' });
+    return { ...notRunReport(result), outputs: { ...buildOutputs(result), results: '[]' } };
+  }
+  // Every line reads the same step inputs: a correction to one of them is said once.
+  for (const warning of new Set(parsed.many.experiments.flatMap((experiment) => experiment.settings.warnings ?? []))) deps.io.warning(warning);
+  const { step } = parsed.many;
+  const client = makeClient(step, deps, guard.secrets);
+  if ('error' in client) {
+    const first = parsed.many.experiments[0]?.settings;
+    const result = resultFromUnexpectedError('api_error', client.error, { runId: null, threshold: first?.threshold ?? 0, maxErrors: first?.maxErrors ?? 0 });
+    return { ...notRunReport(result), outputs: { ...buildOutputs(result), results: '[]' } };
+  }
+  try {
+    const gated = await gateMany(parsed.many, { client: client.client, log: deps.io, env: deps.env, signal, now: deps.now, sleep: deps.sleep, random: deps.random, backoff: deps.backoff });
+    const many = redactedMany(gated, guard.redact);
+    const failed = many.experiments.filter((outcome) => !outcome.result.passed);
+    return {
+      result: stepResult(many),
+      outputs: buildManyOutputs(many),
+      summary: renderManySummary(many),
+      verdictLine: many.passed
+        ? `All ${many.experiments.length} experiments passed the gate.`
+        : `${failed.length} of ${many.experiments.length} experiments did not pass the gate: ${failed.map((outcome) => `${outcome.name} (${outcome.result.failures.map((failure) => failure.rule).join(', ')})`).join('; ')}.`,
+      problems: failed.flatMap((outcome) => outcome.result.failures.map((failure) => `${outcome.name}: ${failure.message}`)),
+      comment: { mode: step.comment, token: step.githubToken, name: step.gateName, matrix: step.matrix },
+      content: manyArtifacts(many),
+    };
+  } finally {
+    await client.client.close();
+  }
+}
+
+/** Every experiment's result cleaned of the secrets, like the single result (see `gateOne`). */
+function redactedMany(many: ManyResult, redact: (text: string) => string): ManyResult {
+  const experiments = many.experiments.map((outcome) => ({ ...outcome, result: cleanDecoded(outcome.result, redact) as GateResult }));
+  const headline = experiments[many.experiments.indexOf(many.headline)] ?? many.headline;
+  return { ...many, experiments, headline, stoppedBy: many.stoppedBy === null ? null : redact(many.stoppedBy) };
+}
+
+/** Bad inputs, or no HTTP client: nothing was gated. */
+function notRunReport(result: GateResult): Omit<StepReport, 'outputs'> {
+  return {
+    result,
+    summary: renderSummary(result),
+    verdictLine: `The gate did not run (status ${result.status}).`,
+    problems: result.failures.map((failure) => failure.message),
+    comment: null,
+  };
+}
+
+/** The Retab client, or why it could not be made: the default dispatcher is built from the proxy variables, and a malformed one throws. */
+function makeClient(settings: Pick<Settings, 'baseUrl' | 'apiKey'>, deps: Dependencies, secrets: string[]): { client: RetabClient } | { error: string } {
+  try {
+    return {
+      client: new RetabClient({
+        baseUrl: settings.baseUrl,
+        apiKey: settings.apiKey,
+        secrets,
+        dispatcher: deps.dispatcher,
+        env: deps.env,
+        requestTimeoutMs: deps.requestTimeoutMs,
+        debug: (line) => deps.io.debug(line),
+        now: deps.now,
+      }),
+    };
+  } catch (error) {
+    return { error: `could not set up the HTTP client: ${messageOf(error)}. Check the proxy variables (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)` };
+  }
+}
+
 /**
  * The gate, with a Retab client made for it and closed after. An error the flow does not expect
  * becomes the result too, so the outputs and the summary are written whatever happens.
@@ -164,22 +267,9 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
 async function gateWithClient(settings: Settings, deps: Dependencies, signal: AbortSignal, secrets: string[]): Promise<GateResult> {
   const { io } = deps;
   const criteria = { runId: settings.target.kind === 'run' ? settings.target.runId : null, threshold: settings.threshold, maxErrors: settings.maxErrors };
-  let client: RetabClient;
-  try {
-    client = new RetabClient({
-      baseUrl: settings.baseUrl,
-      apiKey: settings.apiKey,
-      secrets,
-      dispatcher: deps.dispatcher,
-      env: deps.env,
-      requestTimeoutMs: deps.requestTimeoutMs,
-      debug: (line) => io.debug(line),
-      now: deps.now,
-    });
-  } catch (error) {
-    // The default dispatcher is built from the proxy variables, and a malformed one throws here.
-    return resultFromUnexpectedError('api_error', `could not set up the HTTP client: ${messageOf(error)}. Check the proxy variables (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)`, criteria);
-  }
+  const made = makeClient(settings, deps, secrets);
+  if ('error' in made) return resultFromUnexpectedError('api_error', made.error, criteria);
+  const { client } = made;
   try {
     return await gate(settings, { client, log: io, env: deps.env, signal, now: deps.now, sleep: deps.sleep, random: deps.random, backoff: deps.backoff });
   } catch (error) {
@@ -215,18 +305,18 @@ export function proxyPasswords(env: Env): string[] {
  * Outputs and the summary, written on every outcome before the step fails. An output that cannot
  * be written is thrown, but only after the summary is: a reader still learns why the step failed.
  */
-async function publish(result: GateResult, io: ActionIO): Promise<void> {
+async function publish(step: StepReport, io: ActionIO): Promise<void> {
   let outputError: unknown = null;
   try {
-    for (const [name, value] of Object.entries(buildOutputs(result))) io.setOutput(name, value);
+    for (const [name, value] of Object.entries(step.outputs)) io.setOutput(name, value);
   } catch (error) {
     outputError = error;
   }
   try {
-    await io.writeSummary(renderSummary(result));
+    await io.writeSummary(step.summary);
   } catch (error) {
     io.warning(`Could not write the job summary: ${messageOf(error)}`);
   }
-  io.info(result.passed ? 'The run passed the gate.' : `The run did not pass the gate (status ${result.status}; failed: ${result.failures.map((failure) => failure.rule).join(', ')}).`);
+  io.info(step.verdictLine);
   if (outputError !== null) throw outputError;
 }

@@ -113,3 +113,48 @@ describe('with ACTIONS_STEP_DEBUG=true, the key appears only in ::add-mask::', (
     expect(debugLines.join('\n').toLowerCase()).not.toMatch(/authorization|api-key|bearer/);
   });
 });
+
+describe('with several experiments in one step, the key and the token appear only in ::add-mask::', () => {
+  it('keeps them out of the log, the outputs (results included), the summary and the report when one experiment echoes them', async () => {
+    // One of three runs answers with both secrets (the second JSON-escaped) in its error message.
+    sim.fault({
+      path: '/v1/workflows/experiments/runs/exprun_echo',
+      status: 200,
+      times: Infinity,
+      headers: { 'content-type': 'application/json', 'x-request-id': `req ${KEY}` },
+      body: `{"id":"exprun_echo","lifecycle":{"status":"error","message":"refused Bearer \\u0072${KEY.slice(1)} and ${TOKEN}"}}`,
+    });
+    const result = await runAction({
+      inputs: {
+        experiments: ['run:exprun_leak name=first', 'run:exprun_echo name=echo', 'run:exprun_pass threshold=0.5 name=third'].join('\n'),
+        threshold: '0.8',
+        api_key: KEY,
+        github_token: TOKEN,
+        base_url: sim.url,
+        timeout: '20s',
+        poll_interval: '100ms',
+      },
+      env: DEBUG_ENV,
+    });
+    expect(result.outputs.passed).toBe('false');
+    const rows = JSON.parse(result.outputs.results ?? '[]') as Array<{ name: string; status: string }>;
+    expect(rows.map((row) => [row.name, row.status])).toEqual([
+      ['first', 'completed'],
+      ['echo', 'error'],
+      ['third', 'completed'],
+    ]);
+    expect(result.stdout).toContain(`::add-mask::${KEY}`);
+    expect(result.report).not.toBeNull();
+    const stdout = result.stdout
+      .split('\n')
+      .filter((line) => line !== `::add-mask::${KEY}` && line !== `::add-mask::${TOKEN}`)
+      .join('\n');
+    for (const [where, text] of Object.entries({ stdout, stderr: result.stderr, outputs: JSON.stringify(result.outputs), summary: result.summary, report: result.report ?? '' })) {
+      expect(text, where).not.toContain(KEY.slice(0, 16));
+      expect(text, where).not.toContain(KEY.slice(8));
+      expect(text, where).not.toContain(TOKEN.slice(4, 16));
+    }
+    // The message itself still reaches the reader, with the secrets starred.
+    expect(result.summary).toContain('refused Bearer');
+  });
+});

@@ -141,6 +141,6 @@ it('writes exactly the outputs that action.yml declares', async () => {
   const { parse } = await import('yaml');
   const { readFile } = await import('node:fs/promises');
   const action = parse(await readFile(new URL('../action.yml', import.meta.url), 'utf8')) as { outputs: Record<string, unknown> };
-  // `report_path` is written with the JSON report (report/artifacts.ts), the others from the result.
-  expect(Object.keys(action.outputs).sort()).toEqual([...OUTPUT_NAMES, 'report_path'].sort());
+  // `report_path` is written with the JSON report (report/artifacts.ts), `results` with `experiments` (multi/outputs.ts), the others from the result.
+  expect(Object.keys(action.outputs).sort()).toEqual([...OUTPUT_NAMES, 'report_path', 'results'].sort());
 });

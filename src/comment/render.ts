@@ -31,7 +31,7 @@ export function renderComment(result: GateResult, head: CommentHead, env: Env, m
   return cutToFit(body, maxChars, '\n\n…(cut to fit a comment; see the job summary)');
 }
 
-function footerLine(label: string, env: Env): string {
+export function footerLine(label: string, env: Env): string {
   const url = workflowRunUrl(env);
   // The label comes from the workflow (the name, matrix values), which a pull request can shape: plain text only.
   const parts = [label ? `Gate ${escapeMarkdown(label, 200)}` : '', url ? `[Workflow run ${env.GITHUB_RUN_ID?.trim()}](${url})` : ''].filter(Boolean);

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { publishComment, githubCommentsApi, type CommentsApi } from '../comment/publish.js';
 import { gateLabel, planComment, type GateInputs } from '../comment/plan.js';
-import { renderComment } from '../comment/render.js';
+import { renderComment, type CommentHead } from '../comment/render.js';
 import type { GateResult } from '../gate-result.js';
 import type { CommentMode, Env } from '../inputs.js';
 import { writeJsonReport } from './json-report.js';
@@ -40,20 +40,30 @@ export interface CommentSettings extends GateInputs {
   token: string;
 }
 
-export async function publishArtifacts(result: GateResult, options: ArtifactOptions): Promise<void> {
-  await writeReport(result, options);
+/**
+ * What the report and the comment show, when not `result` alone (several experiments in one step):
+ * `result` then stands for the step (its verdict), and these give the rest.
+ */
+export interface ArtifactContent {
+  /** The JSON report's text, bounded (see `reportText`). */
+  reportText: string;
+  renderComment(head: CommentHead, env: Env): string;
+}
+
+export async function publishArtifacts(result: GateResult, options: ArtifactOptions, content?: ArtifactContent): Promise<void> {
+  await writeReport(result, options, content);
   if (!options.comment) return;
   try {
-    await writeComment(result, options.comment, options);
+    await writeComment(result, options.comment, options, content);
   } catch (error) {
     // Best-effort to the end: a bug in planning or rendering the comment is a warning, not a failed step.
     options.io.warning(`Could not write the pull request comment: ${messageOf(error)}`);
   }
 }
 
-async function writeReport(result: GateResult, { io, env }: ArtifactOptions): Promise<void> {
+async function writeReport(result: GateResult, { io, env }: ArtifactOptions, content?: ArtifactContent): Promise<void> {
   try {
-    const path = await writeJsonReport(result, env);
+    const path = await writeJsonReport(result, env, content?.reportText);
     io.setOutput('report_path', path);
     io.info(`Full report written to ${path}`);
   } catch (error) {
@@ -62,7 +72,7 @@ async function writeReport(result: GateResult, { io, env }: ArtifactOptions): Pr
   }
 }
 
-async function writeComment(result: GateResult, comment: CommentSettings, options: ArtifactOptions): Promise<void> {
+async function writeComment(result: GateResult, comment: CommentSettings, options: ArtifactOptions, content?: ArtifactContent): Promise<void> {
   const { io, env } = options;
   if (comment.mode === 'false') return;
   const plan = planComment(comment.mode, result, env, await readEventPayload(env, io), comment);
@@ -78,7 +88,8 @@ async function writeComment(result: GateResult, comment: CommentSettings, option
   let outcome;
   try {
     const api = await (options.commentsApi ?? githubCommentsApi)(comment.token, baseUrl);
-    const body = renderComment(result, { marker: plan.marker, label: gateLabel(plan.gate) }, env);
+    const head = { marker: plan.marker, label: gateLabel(plan.gate) };
+    const body = content ? content.renderComment(head, env) : renderComment(result, head, env);
     outcome = await publishComment(api, plan, options.redact ? options.redact(body) : body);
   } catch (error) {
     outcome = { kind: 'failed' as const, message: `Could not comment on pull request #${plan.issueNumber}: ${messageOf(error)}` };

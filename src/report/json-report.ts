@@ -48,11 +48,11 @@ function errorsReport(errors: ErrorCount | null): Record<string, unknown> | null
 }
 
 /** Writes the report into a new directory under RUNNER_TEMP (else the system's temp directory); returns its path. */
-export async function writeJsonReport(result: GateResult, env: Env): Promise<string> {
+export async function writeJsonReport(result: GateResult, env: Env, text: string = reportText(result)): Promise<string> {
   const base = env.RUNNER_TEMP?.trim() || tmpdir();
   const dir = await mkdtemp(join(base, 'retab-gate-'));
   const path = join(dir, 'retab-gate-report.json');
-  await writeFile(path, `${reportText(result)}\n`, 'utf8');
+  await writeFile(path, `${text}\n`, 'utf8');
   return path;
 }
 

@@ -21,6 +21,16 @@ export function renderSummary(result: GateResult, options: DetailOptions = {}): 
   return cutToFit(summaryLines(result, options).join('\n'), MAX_SUMMARY_BYTES - 1, '\n\n…(cut to fit a job summary)\n', (text) => Buffer.byteLength(text));
 }
 
+/** The summary without its headline: one experiment's part of a report that gives its own heading. */
+export function summaryBody(result: GateResult, options: DetailOptions = {}): string {
+  return summaryLines(result, options).slice(1).join('\n').trim();
+}
+
+/** The headline's reasons for a failure, e.g. "score below threshold, too many errors"; empty on a pass. */
+export function failureLabels(result: GateResult): string {
+  return [...new Set(result.failures.map((failure) => RULE_LABELS[failure.rule]))].join(', ');
+}
+
 function summaryLines(result: GateResult, options: DetailOptions): string[] {
   const lines = [headline(result), ''];
   if (result.startedBy) lines.push(startedByLine(result, result.startedBy), '');
@@ -54,8 +64,7 @@ const RULE_LABELS: Record<Rule, string> = {
 
 function headline(result: GateResult): string {
   if (result.passed) return `### ✅ ${TITLE}: passed`;
-  const reasons = [...new Set(result.failures.map((failure) => RULE_LABELS[failure.rule]))];
-  return `### ❌ ${TITLE}: failed (${reasons.join(', ')})`;
+  return `### ❌ ${TITLE}: failed (${failureLabels(result)})`;
 }
 
 /** "Run exprun_1 was started by this workflow: [CI #42](…/actions/runs/…) at commit 0123abc." */

@@ -22,6 +22,8 @@ export function rawInputs(overrides: Partial<RawInputs> = {}): RawInputs {
     confidence: '',
     comment: 'false',
     github_token: '',
+    experiments: '',
+    fail_fast: 'false',
     name: '',
     matrix: 'null',
     ...overrides,

@@ -1,0 +1,131 @@
+/**
+ * The report of several experiments stays within GitHub's limits however large the runs: 50
+ * experiments of 50,000 documents each, with the longest lists the details keep and hostile text
+ * at its longest. The summary stays under 1 MiB, the comment under 65,536 characters, and both
+ * say what was left out.
+ */
+import { describe, expect, it } from 'vitest';
+import { MAX_COMMENT_CHARS } from '../src/comment/render.js';
+import type { GateResult } from '../src/gate-result.js';
+import type { ExperimentOutcome, ManyResult } from '../src/multi/gate-many.js';
+import { buildManyOutputs } from '../src/multi/outputs.js';
+import { renderManyComment } from '../src/multi/artifacts.js';
+import { renderManySummary } from '../src/multi/summary.js';
+import { MAX_OUTPUT_BYTES } from '../src/report/outputs.js';
+import { MAX_SUMMARY_BYTES } from '../src/report/summary.js';
+import { DETAIL_LIMITS } from '../src/run-details.js';
+import { makeRun } from './support/runs.js';
+
+const DOCUMENTS = 50_000;
+/** Characters that grow the most when escaped (`<` becomes `&lt;`). */
+const hostile = (length: number) => '<&>'.repeat(Math.ceil(length / 3)).slice(0, length);
+
+function largeResult(index: number, passed: boolean): GateResult {
+  const errors = 5_000;
+  return {
+    status: 'completed',
+    passed,
+    failures: passed ? [] : [{ rule: 'too_many_errors', message: `${errors} errors occurred; at most 0 allowed (\`max_errors\`) ${hostile(900)}` }],
+    runId: `exprun_${index}`,
+    threshold: 0.8,
+    maxErrors: 0,
+    run: makeRun({ id: `exprun_${index}`, total_document_count: DOCUMENTS, completed_document_count: DOCUMENTS, error_count: errors, workflow_name: hostile(300) }),
+    waitedMs: 60_000,
+    details: {
+      requested_prior_run_id: null,
+      metrics: {
+        state: 'ok',
+        score: 0.87,
+        prior_score: 0.88,
+        prior_run_id: 'exprun_prior',
+        scored_document_count: DOCUMENTS - errors,
+        total_document_count: DOCUMENTS,
+        listed_document_count: DOCUMENTS,
+        unscored_document_count: errors,
+        document_scores: null,
+        paired_changes: null,
+        worst_documents: Array.from({ length: DETAIL_LIMITS.worstDocuments }, (_, i) => ({ id: `expdoc_${i}`, filename: hostile(400), score: 0.1, prior_score: 0.2 })),
+      },
+      results: {
+        state: 'ok',
+        document_count: DOCUMENTS,
+        status_counts: { completed: DOCUMENTS - errors, error: errors },
+        errored_documents: Array.from({ length: DETAIL_LIMITS.erroredDocuments }, (_, i) => ({ id: `expres_${i}`, document_id: `expdoc_${i}`, filename: hostile(400), status: 'error', message: hostile(2_000) })),
+        errored_document_count: errors,
+        pages: 500,
+      },
+    },
+    comparison: {
+      score: 0.87,
+      prior_score: 0.88,
+      prior_run_id: 'exprun_prior',
+      delta: -0.01,
+      measure: 'the metrics summary score',
+      max_score_drop: null,
+      on_missing_comparison: 'warn',
+      confidence: null,
+      basis: null,
+      statistics: null,
+      applied: false,
+      note: null,
+      remarks: [],
+    },
+  };
+}
+
+function fifty(failing: (index: number) => boolean): ManyResult {
+  const experiments: ExperimentOutcome[] = Array.from({ length: 50 }, (_, index) => ({
+    line: index + 1,
+    name: `${hostile(90)}${index}`,
+    experimentId: `exp_${index}`,
+    result: largeResult(index, !failing(index)),
+    endedRank: index,
+    stopped: false,
+  }));
+  const failed = experiments.filter((outcome) => !outcome.result.passed);
+  return { passed: failed.length === 0, experiments, headline: failed[0] ?? experiments[0]!, stoppedBy: null };
+}
+
+describe('the report of 50 experiments of 50,000 documents each', () => {
+  it.each([
+    ['every experiment failing', () => true],
+    ['every experiment passing', () => false],
+    ['half failing', (index: number) => index % 2 === 0],
+  ])('%s: the summary stays under 1 MiB and keeps the table whole', (_, failing) => {
+    const many = fifty(failing);
+    const summary = renderManySummary(many);
+    expect(Buffer.byteLength(summary)).toBeLessThan(MAX_SUMMARY_BYTES);
+    // The table is never cut: a row per experiment.
+    for (let index = 0; index < 50; index++) expect(summary).toContain(`| **${'&lt;&amp;&gt;'.repeat(30)}${index}** |`);
+    // What was cut is said.
+    expect(summary).toMatch(/The details of \d+ experiments? \(.*\) are left out to fit GitHub's size limit|…and \d+ more/);
+  });
+
+  it('the comment stays under 65,536 characters and says which experiments it leaves out, failures kept first', () => {
+    const many = fifty((index) => index >= 40);
+    const comment = renderManyComment(many, '<!-- marker -->', '<sub>footer</sub>');
+    expect(comment.length).toBeLessThanOrEqual(MAX_COMMENT_CHARS);
+    expect(comment.startsWith('<!-- marker -->')).toBe(true);
+    expect(comment.endsWith('<sub>footer</sub>')).toBe(true);
+    expect(comment).toMatch(/The details of \d+ experiments \(.* and \d+ more\) are left out to fit GitHub's size limit/);
+    // A failing experiment's details come before any passing one's.
+    expect(comment).toContain('#### ❌');
+    expect(comment.indexOf('#### ❌')).toBeGreaterThan(0);
+  });
+
+  it('a small report is not cut at all', () => {
+    const many = fifty(() => false);
+    many.experiments.splice(3);
+    for (const outcome of many.experiments) outcome.result.details = null;
+    const summary = renderManySummary(many);
+    expect(summary).not.toContain('left out');
+    expect(summary.match(/<details>/g)).toHaveLength(3);
+  });
+
+  it('the results output holds every experiment, bounded', () => {
+    const outputs = buildManyOutputs(fifty(() => true));
+    const results = JSON.parse(outputs.results) as unknown[];
+    expect(results).toHaveLength(50);
+    expect(Buffer.byteLength(outputs.results)).toBeLessThanOrEqual(MAX_OUTPUT_BYTES);
+  });
+});
