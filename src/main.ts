@@ -222,9 +222,12 @@ async function gateSeveral(raw: RawInputs, apiKey: string, deps: Dependencies, s
   }
 }
 
-/** Every experiment's result cleaned of the secrets, like the single result (see `gateOne`). */
+/**
+ * Every experiment's result cleaned of the secrets, like the single result (see `gateOne`), and its
+ * name: a line's `name=` is the user's text, but it goes into the report file, which no runner masks.
+ */
 function redactedMany(many: ManyResult, redact: (text: string) => string): ManyResult {
-  const experiments = many.experiments.map((outcome) => ({ ...outcome, result: cleanDecoded(outcome.result, redact) as GateResult }));
+  const experiments = many.experiments.map((outcome) => ({ ...outcome, name: redact(outcome.name), result: cleanDecoded(outcome.result, redact) as GateResult }));
   const headline = experiments[many.experiments.indexOf(many.headline)] ?? many.headline;
   return { ...many, experiments, headline, stoppedBy: many.stoppedBy === null ? null : redact(many.stoppedBy) };
 }

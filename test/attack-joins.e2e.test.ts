@@ -264,3 +264,13 @@ describe('a runs list with a malformed entry when starting a run', () => {
     expect(result.stdout.match(/^::error::/gm) ?? []).toHaveLength(1);
   });
 });
+
+describe('several experiments in one step', () => {
+  it('a secret given as a line\'s name reaches neither the report nor any other output', async () => {
+    sim.addRun({ id: 'exprun_k', runningMs: 0, total: 4, final: { status: 'completed', score: 0.9, error_count: 0 } });
+    const result = await gate({ run_id: '', experiments: `run:${RUN} name=${KEY}\nrun:exprun_k name="k ${TOKEN}"` });
+    expectInert(result);
+    expect(result.outputs.passed).toBe('true');
+    expect(result.report).toContain('"name": "***"');
+  });
+});
