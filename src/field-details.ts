@@ -65,6 +65,9 @@ export interface ReadFieldsOptions {
   limits?: { reads: number; rows: number };
 }
 
+/** How many per-field reads are in flight at once. */
+const CONCURRENT_READS = 4;
+
 export async function readFieldDetails(aggregate: Aggregate | null, options: ReadFieldsOptions): Promise<FieldDetails | FieldUnavailable> {
   if (!aggregate) return { state: 'missing', message: 'the metrics summary has no per-field figures (`aggregate`)' };
   const limits = options.limits ?? FIELD_LIMITS;
@@ -79,25 +82,31 @@ export async function readFieldDetails(aggregate: Aggregate | null, options: Rea
   const reads = { asked: 0, answered: 0, failed: 0, skipped: 0 };
   let problem: string | null = null;
   let skipReason: string | null = null;
-  for (const [path] of weakest.slice(0, limits.reads)) {
-    if (options.signal.aborted) {
-      reads.skipped += 1;
-      skipReason ??= messageOf(options.signal.reason);
-      continue;
-    }
-    reads.asked += 1;
-    try {
-      const target = await options.getTarget(options.runId, path, { priorRunId: options.baselineRunId, signal: options.signal });
-      reads.answered += 1;
-      const change = target.score !== null && target.prior_score !== null ? target.score - target.prior_score : null;
-      changes.push({ path, score: target.score, prior_score: target.prior_score, change });
-    } catch (error) {
-      reads.failed += 1;
-      // The path is API text: quoted and cut, so it cannot break the log line it ends up in.
-      problem ??= `could not read field ${JSON.stringify(path.slice(0, 200))} of run ${options.runId}: ${messageOf(error)}`;
-    }
+  // A few at a time: the reads are independent, and one after another they would cost the sum of their latencies.
+  const paths = weakest.slice(0, limits.reads).map(([path]) => path);
+  for (let start = 0; start < paths.length; start += CONCURRENT_READS) {
+    await Promise.all(
+      paths.slice(start, start + CONCURRENT_READS).map(async (path) => {
+        if (options.signal.aborted) {
+          reads.skipped += 1;
+          skipReason ??= messageOf(options.signal.reason);
+          return;
+        }
+        reads.asked += 1;
+        try {
+          const target = await options.getTarget(options.runId, path, { priorRunId: options.baselineRunId, signal: options.signal });
+          reads.answered += 1;
+          const change = target.score !== null && target.prior_score !== null ? target.score - target.prior_score : null;
+          changes.push({ path, score: target.score, prior_score: target.prior_score, change });
+        } catch (error) {
+          reads.failed += 1;
+          // The path is API text: quoted and cut, so it cannot break the log line it ends up in.
+          problem ??= `could not read field ${JSON.stringify(path.slice(0, 200))} of run ${options.runId}: ${messageOf(error)}`;
+        }
+      }),
+    );
   }
-  changes.sort((a, b) => (b.change === null ? -1 : 0) - (a.change === null ? -1 : 0) || Math.abs(b.change ?? 0) - Math.abs(a.change ?? 0));
+  changes.sort((a, b) => (b.change === null ? -1 : 0) - (a.change === null ? -1 : 0) || Math.abs(b.change ?? 0) - Math.abs(a.change ?? 0) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return {
     state: 'ok',
     kind: 'fields',

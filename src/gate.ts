@@ -161,16 +161,19 @@ async function readDetails(run: ExperimentRun, settings: Settings, deadline: num
   const timer = setTimeout(() => budget.abort(new Error(`reading the report took longer than ${formatDuration(budgetMs)}`)), budgetMs);
   // Not `options.backoff`: the details keep their own shorter retry timings.
   const signal = AbortSignal.any([options.signal, budget.signal]);
-  const details = await readRunDetails(options.client, {
-    runId,
-    baselineRunId: settings.baselineRunId,
-    signal,
-    sleep: options.sleep,
-    random: options.random,
-    debug: (line) => log.debug(line),
-  })
-    .then(async (read) => ({ ...read, trend: await readTrend(async (id, limit, s) => (await options.client.listRecentRuns(id, limit, s)).runs, run, signal) }))
-    .finally(() => clearTimeout(timer));
+  // The trend does not depend on the run's details: read beside them.
+  const [read, trend] = await Promise.all([
+    readRunDetails(options.client, {
+      runId,
+      baselineRunId: settings.baselineRunId,
+      signal,
+      sleep: options.sleep,
+      random: options.random,
+      debug: (line) => log.debug(line),
+    }),
+    readTrend(async (id, limit, s) => (await options.client.listRecentRuns(id, limit, s)).runs, run, signal),
+  ]).finally(() => clearTimeout(timer));
+  const details: RunDetails = { ...read, trend };
   for (const part of [details.metrics, details.results]) if (part.state !== 'ok') log.warning(part.message);
   if (details.fields?.state === 'ok' && details.fields.problem) log.warning(details.fields.problem);
   // The trend is a picture, not a figure the verdict needs: why it is missing goes in its summary row.

@@ -203,9 +203,9 @@ describe('the gate\'s own inputs in the comment', () => {
 
 describe('a cancelled job during the reads the statistics and trend parts added', () => {
   it.each([
-    ['the trend (the runs list)', /\/runs\?/, 'Trend | — (could not list the recent runs'],
+    ['the trend (the runs list)', /\/runs\?/, /Trend \| — \(could not list the recent runs/],
     // Not "the report's time budget ran out": it was the cancellation.
-    ['a field against the prior run (view=by_target)', /view=by_target/, '7 fields were not read: received SIGTERM'],
+    ['a field against the prior run (view=by_target)', /view=by_target/, /\d+ fields were not read: received SIGTERM/],
   ])('SIGTERM while %s hangs: the request is abandoned at once; the verdict, read in full before, stands; what is missing is said', async (_name, path, said) => {
     sim.fault({ path, action: 'hang', times: Infinity });
     const result = await runAction({
@@ -227,7 +227,7 @@ describe('a cancelled job during the reads the statistics and trend parts added'
     // The run, its error count and its metrics were read before the signal: the verdict rests on them.
     expect(result.outputs).toMatchObject({ run_id: RUN, status: 'completed', passed: 'true', error_count: '0' });
     expect(result.exitCode).toBe(0);
-    expect(result.summary).toContain(said);
+    expect(result.summary).toMatch(said);
     expect(result.summary).toContain('SIGTERM');
   });
 });

@@ -38,6 +38,26 @@ describe('readFieldDetails', () => {
     expect(details.weakest.map((f) => f.path)).toEqual(['field_0', 'field_1', 'field_2']);
   });
 
+  it('reads a few fields at a time, never more than four in flight, with the same result in the same order', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const base = options();
+    const opts = options({
+      async getTarget(runId, path, more) {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        // Later fields answer first: the order of the answers must not change the report.
+        await new Promise((resolve) => setTimeout(resolve, 40 - 4 * Number(path.slice(6))));
+        inFlight -= 1;
+        return base.getTarget(runId, path, more);
+      },
+    });
+    const details = await readFieldDetails({ likelihoods, diag: [], flows: [] }, opts);
+    expect(most).toBe(4);
+    const sequential = await readFieldDetails({ likelihoods, diag: [], flows: [] }, options());
+    expect(details).toEqual(sequential);
+  });
+
   it('counts and says what it could not read, and reads nothing once the time budget is spent', async () => {
     const failing = await readFieldDetails({ likelihoods, diag: [], flows: [] }, options({ getTarget: async () => Promise.reject(new Error('HTTP 500')) }));
     expect(failing).toMatchObject({ state: 'ok', changes: [], reads: { asked: 8, answered: 0, failed: 8 }, problem: 'could not read field "field_0" of run exprun_2: HTTP 500' });
