@@ -8,9 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { RetabClient } from '../src/retab/client.js';
 import { startRun, type StartRunOptions } from '../src/start-run.js';
 import { startSimulator } from './simulator/retab-simulator.js';
+import { START_PATH, startOptions, startPosts } from './support/start-options.js';
 
-type Simulator = Awaited<ReturnType<typeof startSimulator>>;
-const START_PATH = /^\/v1\/workflows\/experiments\/runs$/;
 
 /** A simulator and a client factory, both closed when the test finishes. */
 async function scenario(onTestFinished: (fn: () => Promise<void>) => void, simulatorOptions: Parameters<typeof startSimulator>[0] = {}) {
@@ -28,26 +27,8 @@ async function scenario(onTestFinished: (fn: () => Promise<void>) => void, simul
   return { sim, clientFor };
 }
 
-function options(client: RetabClient, experimentId: string, overrides: Partial<StartRunOptions> = {}): StartRunOptions {
-  return {
-    experimentId,
-    workflowId: null,
-    createRun: (signal) => client.startRun(experimentId, null, signal),
-    listRuns: (signal) => client.listRecentRuns(experimentId, 100, signal),
-    deadline: Date.now() + 15_000,
-    signal: new AbortController().signal,
-    now: Date.now,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    random: () => 0.5,
-    settleMs: 50,
-    lookEveryMs: 150,
-    lookWindowMs: 1_500,
-    backoff: { baseMs: 50, capMs: 200 },
-    ...overrides,
-  };
-}
-
-const posts = (s: Simulator) => s.requests.filter((r) => r.method === 'POST' && START_PATH.test(r.path));
+const options = (client: RetabClient, experimentId: string, overrides: Partial<StartRunOptions> = {}) => startOptions(client, experimentId, { lookWindowMs: 1_500, ...overrides });
+const posts = startPosts;
 
 describe.concurrent('never two runs, never someone else’s, against the simulator', () => {
   const otherExperimentRun = (data: Array<Record<string, unknown>>) =>

@@ -2,11 +2,11 @@ import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cancelStartedRun } from '../src/cancel-run.js';
 import { RetabClient } from '../src/retab/client.js';
-import { startRun, type StartRunOptions } from '../src/start-run.js';
+import { startRun } from '../src/start-run.js';
 import { startSimulator } from './simulator/retab-simulator.js';
+import { START_PATH, startOptions, startPosts } from './support/start-options.js';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
-const START_PATH = /^\/v1\/workflows\/experiments\/runs$/;
 
 let sim: Simulator | null = null;
 const clients: RetabClient[] = [];
@@ -22,26 +22,8 @@ function clientFor(url: string, requestTimeoutMs = 5_000): RetabClient {
   return client;
 }
 
-function options(client: RetabClient, experimentId: string, overrides: Partial<StartRunOptions> = {}): StartRunOptions {
-  return {
-    experimentId,
-    workflowId: null,
-    createRun: (signal) => client.startRun(experimentId, null, signal),
-    listRuns: (signal) => client.listRecentRuns(experimentId, 100, signal),
-    deadline: Date.now() + 15_000,
-    signal: new AbortController().signal,
-    now: Date.now,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    random: () => 0.5,
-    settleMs: 50,
-    lookEveryMs: 150,
-    lookWindowMs: 800,
-    backoff: { baseMs: 50, capMs: 200 },
-    ...overrides,
-  };
-}
-
-const posts = (s: Simulator) => s.requests.filter((r) => r.method === 'POST' && START_PATH.test(r.path));
+const options = startOptions;
+const posts = startPosts;
 
 describe('startRun against the simulator', () => {
   it('starts one run, sending the experiment and workflow ids', async () => {
