@@ -48,6 +48,8 @@ export interface FieldDetails {
   reads: { asked: number; answered: number; failed: number; skipped: number };
   /** Why some reads failed: the first message. */
   problem: string | null;
+  /** Why reads were not sent (`reads.skipped`): the time budget ran out, or the job was cancelled. */
+  skip_reason: string | null;
 }
 
 export interface FieldUnavailable {
@@ -79,6 +81,7 @@ export async function readFieldDetails(aggregate: Aggregate | null, options: Rea
   const changes: FieldChange[] = [];
   const reads = { asked: 0, answered: 0, failed: 0, skipped: 0 };
   let problem: string | null = null;
+  let skipReason: string | null = null;
   // A few at a time: the reads are independent, and one after another they would cost the sum of their latencies.
   const paths = weakest.slice(0, limits.reads).map(([path]) => path);
   for (let start = 0; start < paths.length; start += CONCURRENT_READS) {
@@ -86,6 +89,7 @@ export async function readFieldDetails(aggregate: Aggregate | null, options: Rea
       paths.slice(start, start + CONCURRENT_READS).map(async (path) => {
         if (options.signal.aborted) {
           reads.skipped += 1;
+          skipReason ??= messageOf(options.signal.reason);
           return;
         }
         reads.asked += 1;
@@ -112,6 +116,7 @@ export async function readFieldDetails(aggregate: Aggregate | null, options: Rea
     flows: [],
     reads,
     problem,
+    skip_reason: skipReason,
   };
 }
 
@@ -130,5 +135,6 @@ function labelDetails(aggregate: Aggregate, rows: number): FieldDetails {
     flows: flows.sorted(),
     reads: { asked: 0, answered: 0, failed: 0, skipped: 0 },
     problem: null,
+    skip_reason: null,
   };
 }

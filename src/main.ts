@@ -125,13 +125,23 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
     const step = raw.experiments.trim() !== '' ? await gateSeveral(raw, apiKey, deps, jobCancellation.signal, guard) : await gateOne(raw, apiKey, deps, jobCancellation.signal, guard);
 
     const problems = [...step.problems];
+    // The gate's name and matrix values go into the comment's marker and footer: without the
+    // secrets, before the marker is made, so that the marker stays the same from run to run.
+    const comment = step.comment && { ...step.comment, name: step.comment.name === null ? null : guard.redact(step.comment.name), matrix: guard.redact(step.comment.matrix) };
+    // The runner's output file could not be written: a later step would read nothing, so fail; but
+    // the report and the comment are still written, each on its own.
+    let outputError: unknown = null;
     try {
       await publish(step, io);
-      await publishArtifacts(step.result, { io, env: deps.env, comment: step.comment, commentsApi: deps.commentsApi }, step.content);
     } catch (error) {
-      // The runner's output file could not be written: a later step would read nothing, so fail.
-      problems.push(`could not write the step's outputs: ${messageOf(error)}`);
+      outputError = error;
     }
+    try {
+      await publishArtifacts(step.result, { io, env: deps.env, comment, commentsApi: deps.commentsApi, redact: guard.redact }, step.content);
+    } catch (error) {
+      outputError ??= error;
+    }
+    if (outputError !== null) problems.push(`could not write the step's outputs: ${messageOf(outputError)}`);
     if (problems.length > 0) io.setFailed(problems.join('\n'));
   } finally {
     jobCancellation.dispose();
@@ -212,9 +222,12 @@ async function gateSeveral(raw: RawInputs, apiKey: string, deps: Dependencies, s
   }
 }
 
-/** Every experiment's result cleaned of the secrets, like the single result (see `gateOne`). */
+/**
+ * Every experiment's result cleaned of the secrets, like the single result (see `gateOne`), and its
+ * name: a line's `name=` is the user's text, but it goes into the report file, which no runner masks.
+ */
 function redactedMany(many: ManyResult, redact: (text: string) => string): ManyResult {
-  const experiments = many.experiments.map((outcome) => ({ ...outcome, result: cleanDecoded(outcome.result, redact) as GateResult }));
+  const experiments = many.experiments.map((outcome) => ({ ...outcome, name: redact(outcome.name), result: cleanDecoded(outcome.result, redact) as GateResult }));
   const headline = experiments[many.experiments.indexOf(many.headline)] ?? many.headline;
   return { ...many, experiments, headline, stoppedBy: many.stoppedBy === null ? null : redact(many.stoppedBy) };
 }
@@ -291,13 +304,22 @@ export function proxyPasswords(env: Env): string[] {
   });
 }
 
-/** Outputs and the summary, written on every outcome before the step fails. */
+/**
+ * Outputs and the summary, written on every outcome before the step fails. An output that cannot
+ * be written is thrown, but only after the summary is: a reader still learns why the step failed.
+ */
 async function publish(step: StepReport, io: ActionIO): Promise<void> {
-  for (const [name, value] of Object.entries(step.outputs)) io.setOutput(name, value);
+  let outputError: unknown = null;
+  try {
+    for (const [name, value] of Object.entries(step.outputs)) io.setOutput(name, value);
+  } catch (error) {
+    outputError = error;
+  }
   try {
     await io.writeSummary(step.summary);
   } catch (error) {
     io.warning(`Could not write the job summary: ${messageOf(error)}`);
   }
   io.info(step.verdictLine);
+  if (outputError !== null) throw outputError;
 }

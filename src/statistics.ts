@@ -84,7 +84,7 @@ export function documentsNeeded(sd: number, level: number, maxDrop: number, targ
   let low = Math.max(2, Math.floor(((z * sd) / margin) ** 2));
   if (enough(low)) {
     while (low > 2 && enough(low - 1)) low -= 1;
-    return low;
+    return low > MAX_DOCUMENTS ? null : low;
   }
   let high = low * 2;
   while (!enough(high)) {
@@ -97,7 +97,7 @@ export function documentsNeeded(sd: number, level: number, maxDrop: number, targ
     if (enough(middle)) high = middle;
     else low = middle;
   }
-  return high;
+  return high > MAX_DOCUMENTS ? null : high;
 }
 
 /** The standard normal quantile (Acklam's rational approximation, relative error below 1.2e-9). */

@@ -121,9 +121,15 @@ describe('stale and missing metrics, as the SDK reads them', () => {
     expect(metrics).toMatchObject({ kind: 'stale_metrics', last_run: null });
   });
 
-  it('a last run whose time is not a time keeps its id and score', () => {
-    const metrics = normalizeMetrics(rawMetricsSchema.parse({ kind: 'stale_metrics', message: 'stale', last_run: { run_id: 'exprun_1', score: 0.5, created_at: 'click https://evil.example' } }));
+  // `Date.parse` takes text in parentheses, or a lone number and a word, for a date.
+  it.each(['click https://evil.example', 'Jan 1 2026 (\n::error::PWNED)', '2026 (https://evil.example)', '1 @octocat'])('a last run whose time is not a time (%j) keeps its id and score', (createdAt) => {
+    const metrics = normalizeMetrics(rawMetricsSchema.parse({ kind: 'stale_metrics', message: 'stale', last_run: { run_id: 'exprun_1', score: 0.5, created_at: createdAt } }));
     expect(metrics).toMatchObject({ last_run: { run_id: 'exprun_1', score: 0.5, created_at: null } });
+  });
+
+  it.each(['2026-05-01T09:30:00Z', '2026-05-01T09:30:00.123456+00:00', '2026-05-01 09:30:00', '2026-05-01'])('a last run time in ISO 8601 (%j) is kept', (createdAt) => {
+    const metrics = normalizeMetrics(rawMetricsSchema.parse({ kind: 'stale_metrics', message: 'stale', last_run: { run_id: 'exprun_1', score: 0.5, created_at: createdAt } }));
+    expect(metrics).toMatchObject({ last_run: { created_at: createdAt } });
   });
 
   it('no_metrics told only by `error`, as an ordinary body', () => {

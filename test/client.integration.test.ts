@@ -92,3 +92,54 @@ describe.each(['flat', 'reference'] as const)('the client against the simulator 
     expect(sim.requests.at(-1)?.path).toBe('/v1/workflows/experiments/runs/exprun_x%20y');
   });
 });
+
+describe('metrics answers about another run, another baseline or another field are malformed', () => {
+  let sim: Simulator;
+  let client: RetabClient;
+  beforeAll(async () => {
+    sim = await startSimulator({
+      runs: [
+        { id: 'exprun_m', total: 4, final: { status: 'completed', score: 0.8, error_count: 0 } },
+        { id: 'exprun_base', total: 4, final: { status: 'completed', score: 0.85, error_count: 0 } },
+      ],
+    });
+    client = new RetabClient({ baseUrl: new URL(sim.url), apiKey: sim.apiKey });
+  });
+  afterAll(async () => {
+    await client.close();
+    await sim.close();
+  });
+  const answer = (path: RegExp, body: object) => sim.fault({ path, status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('the simulator\'s own answers pass, with and without a baseline', async () => {
+    await expect(client.getMetricsSummary('exprun_m')).resolves.toMatchObject({ kind: 'summary' });
+    await expect(client.getMetricsSummary('exprun_m', { priorRunId: 'exprun_base' })).resolves.toMatchObject({ kind: 'summary', prior_run_id: 'exprun_base' });
+    await expect(client.getTargetMetrics('exprun_m', 'vendor.name', { priorRunId: 'exprun_base' })).resolves.toMatchObject({ score: expect.any(Number) });
+    // An answer that leaves the ids out cannot be checked, and is not held against it.
+    answer(/view=summary/, { kind: 'summary', score: 0.8, documents: [] });
+    await expect(client.getMetricsSummary('exprun_m', { priorRunId: 'exprun_base' })).resolves.toMatchObject({ kind: 'summary' });
+  });
+
+  it.each([
+    ['a summary of another run', /view=summary/, { kind: 'summary', run_id: 'exprun_other', score: 0.99, documents: [] }, null, 'describes run exprun_other, not run exprun_m'],
+    ['a summary against another run than the baseline', /view=summary/, { kind: 'summary', run_id: 'exprun_m', prior_run_id: 'exprun_other', score: 0.8, prior_score: 0.5 }, 'exprun_base', 'compares with run exprun_other, not the baseline run exprun_base'],
+    ['a summary whose run id is not one', /view=summary/, { kind: 'summary', run_id: 'exprun_m\n::error::x', score: 0.8 }, null, 'gives a run id that is not a run id'],
+  ])('%s', async (_name, path, body, priorRunId, problem) => {
+    answer(path, body);
+    const error = await client.getMetricsSummary('exprun_m', { priorRunId }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RetabResponseError);
+    expect((error as RetabResponseError).problem).toBe('malformed');
+    expect((error as Error).message).toContain(problem);
+  });
+
+  it.each([
+    ['another run', { kind: 'by_target', run_id: 'exprun_other', target: 'vendor.name', score: 0.1, prior_score: 0.9 }, 'describes run exprun_other'],
+    ['another baseline', { kind: 'by_target', run_id: 'exprun_m', prior_run_id: 'exprun_other', target: 'vendor.name', score: 0.1, prior_score: 0.9 }, 'not the baseline run exprun_base'],
+    ['another field', { kind: 'by_target', run_id: 'exprun_m', target: 'total', score: 0.1, prior_score: 0.9 }, 'describes another field'],
+  ])('a by_target answer about %s', async (_name, body, problem) => {
+    answer(/view=by_target/, body);
+    const error = await client.getTargetMetrics('exprun_m', 'vendor.name', { priorRunId: 'exprun_base' }).catch((caught: unknown) => caught);
+    expect((error as RetabResponseError).problem).toBe('malformed');
+    expect((error as Error).message).toContain(problem);
+  });
+});

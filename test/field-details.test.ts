@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readFieldDetails, type ReadFieldsOptions } from '../src/field-details.js';
 import { RetabClient } from '../src/retab/client.js';
-import { readAggregate } from '../src/retab/targets.js';
+import { rawTargetSchema, readAggregate } from '../src/retab/targets.js';
 import { renderSummary } from '../src/report/summary.js';
 import { readRunDetails } from '../src/run-details.js';
 import { makeRun } from './support/runs.js';
@@ -68,6 +68,13 @@ describe('readFieldDetails', () => {
     expect(skipped).toMatchObject({ state: 'ok', reads: { asked: 0, skipped: 8 } });
   });
 
+  it('says why reads were not sent: the time budget, or the job cancelled', async () => {
+    const cancelled = await readFieldDetails({ likelihoods, diag: [], flows: [] }, options({ signal: AbortSignal.abort(new Error('received SIGTERM')) }));
+    expect(cancelled).toMatchObject({ reads: { skipped: 8 }, skip_reason: 'received SIGTERM' });
+    const budget = await readFieldDetails({ likelihoods, diag: [], flows: [] }, options({ signal: AbortSignal.abort(new Error('reading the report took longer than 2 min')) }));
+    expect(budget).toMatchObject({ skip_reason: 'reading the report took longer than 2 min' });
+  });
+
   it('for classifier and split blocks, gives the weakest labels and the largest confusions, without a request', async () => {
     const opts = options();
     const flows = [
@@ -104,6 +111,16 @@ describe('readFieldDetails', () => {
     expect(await readFieldDetails(null, options())).toEqual({ state: 'missing', message: 'the metrics summary has no per-field figures (`aggregate`)' });
     expect(readAggregate({ likelihoods: { a: 'high' } })).toBeNull();
     expect(readAggregate({ likelihoods: { a: 0.5, b: null } })).toEqual({ likelihoods: [['a', 0.5]], diag: [], flows: [] });
+  });
+
+  it('takes field scores, agreements, shares and by_target figures only as scores: noise clamped, 1e308 refused', () => {
+    expect(readAggregate({ likelihoods: { a: 1.0000000000000002 } })).toEqual({ likelihoods: [['a', 1]], diag: [], flows: [] });
+    expect(readAggregate({ likelihoods: { a: 1e308 } })).toBeNull();
+    expect(readAggregate({ diag: { a: -1e308 } })).toBeNull();
+    expect(readAggregate({ flows: [{ source: 'a', target: 'b', score: 1e308 }] })).toBeNull();
+    expect(rawTargetSchema.safeParse({ score: 1e308, prior_score: 0.5 }).success).toBe(false);
+    expect(rawTargetSchema.safeParse({ score: 0.5, prior_score: -1e308 }).success).toBe(false);
+    expect(rawTargetSchema.parse({ score: -1e-17, prior_score: null })).toMatchObject({ score: 0, prior_score: null });
   });
 });
 

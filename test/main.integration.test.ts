@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { run } from '../src/main.js';
 import { INPUT_NAMES } from '../src/inputs.js';
 import { OUTPUT_NAMES } from '../src/report/outputs.js';
@@ -103,9 +106,17 @@ describe('run() against the simulator', () => {
     io.setOutput = () => {
       throw new Error('EACCES: permission denied, open GITHUB_OUTPUT');
     };
-    await run({ io, env: {} });
+    const temp = await mkdtemp(join(tmpdir(), 'retab-gate-outputs-'));
+    await run({ io, env: { RUNNER_TEMP: temp } });
     expect(times(recording, 'setFailed')).toBe(1);
     expect(recording.failed).toBe("could not write the step's outputs: EACCES: permission denied, open GITHUB_OUTPUT");
+    // The JSON report is written all the same (an artifact upload can still pick it up).
+    const [reportDir] = await readdir(temp);
+    expect(JSON.parse(await readFile(join(temp, reportDir ?? '', 'retab-gate-report.json'), 'utf8')).passed).toBe(true);
+    await rm(temp, { recursive: true, force: true });
+    // The summary is still written: the reader learns what the run did, and why the step failed.
+    expect(recording.summary).toContain('passed');
+    expect(recording.calls.indexOf('setFailed')).toBeGreaterThan(recording.calls.indexOf('writeSummary'));
   });
 
   it('logs progress when something changes, not on every poll', async () => {

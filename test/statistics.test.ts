@@ -144,6 +144,10 @@ describe('statistics: properties', () => {
       if (needed > 2) expect(detectableDrop({ n: needed - 1, sd }, level, maxDrop)).toBeGreaterThan(2 * maxDrop);
     }
     expect(documentsNeeded(0.1, 0.95, 0, 0)).toBeNull();
+    // More than ten million is "no number would", whichever way the search reaches it: the normal
+    // figure alone is already 15 billion here (a tiny max_score_drop against a wide spread).
+    expect(documentsNeeded(0.3, 0.999, 0.00001, 0.00002)).toBeNull();
+    expect(documentsNeeded(0.5, 0.95, 0.0001, 0.0002)).toBeNull();
     expect(POWER).toBe(0.8);
   });
 });

@@ -26,6 +26,12 @@ export interface ArtifactOptions {
   comment: CommentSettings | null;
   /** The GitHub API for the comment; by default `@actions/github`, loaded on first use. */
   commentsApi?: (token: string, baseUrl: string) => Promise<CommentsApi>;
+  /**
+   * Takes the secrets out of text. The comment is the one thing written that does not pass the
+   * runner's guarded IO, so its body goes through this last (the result in it is already clean;
+   * the gate's `name` and `matrix` inputs are not API text and were never cleaned).
+   */
+  redact?: (text: string) => string;
 }
 
 /** The comment's inputs: `comment`, `github_token`, and the gate's `name` and `matrix`. */
@@ -83,7 +89,8 @@ async function writeComment(result: GateResult, comment: CommentSettings, option
   try {
     const api = await (options.commentsApi ?? githubCommentsApi)(comment.token, baseUrl);
     const head = { marker: plan.marker, label: gateLabel(plan.gate) };
-    outcome = await publishComment(api, plan, content ? content.renderComment(head, env) : renderComment(result, head, env));
+    const body = content ? content.renderComment(head, env) : renderComment(result, head, env);
+    outcome = await publishComment(api, plan, options.redact ? options.redact(body) : body);
   } catch (error) {
     outcome = { kind: 'failed' as const, message: `Could not comment on pull request #${plan.issueNumber}: ${messageOf(error)}` };
   }

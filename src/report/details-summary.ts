@@ -133,7 +133,8 @@ function fieldSections(fields: FieldDetails | FieldUnavailable, limit: number): 
   const { failed, skipped, asked } = fields.reads;
   const missing: string[] = [];
   if (failed > 0) missing.push(`${failed} of ${asked} fields could not be read against the prior run (${fields.problem ?? 'no reason given'})`);
-  if (skipped > 0) missing.push(`${skipped} fields were not read: the report's time budget ran out`);
+  // The signal says why: the report's time budget, or the job's cancellation.
+  if (skipped > 0) missing.push(`${skipped} fields were not read: ${fields.skip_reason ?? "the report's time budget ran out"}`);
   for (const line of missing) lines.push('> [!NOTE]', `> ${md(`${line}.`, 1_000)}`, '');
   return lines;
 }

@@ -17,7 +17,7 @@ import { parseRetryAfter } from './retry-after.js';
 import { normalizeMetrics, rawMetricsSchema, rawUnavailableMetricsSchema, type MetricsSummary } from './metrics.js';
 import { rawTargetSchema, type TargetScore } from './targets.js';
 import { MAX_RESULTS_PAGE_SIZE, normalizeResultsPage, rawResultsPageSchema, type ResultsPage } from './results.js';
-import { cancelAnswerSchema, describeIssues, normalizeRun, rawRunSchema, runAnswerProblem, runListSchema, STATUS_PATTERN, type ExperimentRun, type RawRun } from './run.js';
+import { cancelAnswerSchema, describeIssues, normalizeRun, rawRunSchema, RUN_ID_PATTERN, runAnswerProblem, runListSchema, STATUS_PATTERN, type ExperimentRun, type RawRun } from './run.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** The runs list's largest page (`limit` 1–100). */
@@ -118,6 +118,7 @@ export class RetabClient {
       signal: options.signal,
       maxBodyBytes: this.options.metricsMaxBodyBytes ?? METRICS_MAX_BODY_BYTES,
       errorSchema: rawUnavailableMetricsSchema,
+      check: (metrics) => (metrics.kind === 'no_metrics' || metrics.kind === 'stale_metrics' ? null : metricsAnswerProblem(metrics as { run_id?: string | null; prior_run_id?: string | null }, runId, options.priorRunId ?? null)),
     });
     return normalizeMetrics(raw);
   }
@@ -127,7 +128,12 @@ export class RetabClient {
     const query = new URLSearchParams({ run_id: runId, view: 'by_target', target_path: targetPath, include_prior: 'true' });
     if (options.priorRunId) query.set('prior_run_id', options.priorRunId);
     // The answer lists every document's value for the field: the metrics cap applies.
-    const raw = await this.send('GET', `/v1/workflows/experiments/metrics?${query}`, rawTargetSchema, { signal: options.signal, maxBodyBytes: this.options.metricsMaxBodyBytes ?? METRICS_MAX_BODY_BYTES });
+    const raw = await this.send('GET', `/v1/workflows/experiments/metrics?${query}`, rawTargetSchema, {
+      signal: options.signal,
+      maxBodyBytes: this.options.metricsMaxBodyBytes ?? METRICS_MAX_BODY_BYTES,
+      check: (target) =>
+        metricsAnswerProblem(target, runId, options.priorRunId ?? null) ?? (target.target != null && target.target !== targetPath ? 'describes another field than the one asked for' : null),
+    });
     return { score: raw.score ?? null, prior_score: raw.prior_score ?? null };
   }
 
@@ -366,6 +372,20 @@ function parseHttpDate(value: string | null): number | null {
 function headerValue(value: string | string[] | undefined): string | null {
   if (Array.isArray(value)) return value[0] ?? null;
   return value ?? null;
+}
+
+/**
+ * Metrics for another run than the one asked for, or compared with another run than the baseline
+ * asked for, would be taken for this run's figures: malformed, like a run answer about another run.
+ * An id the answer leaves out cannot be checked and is not held against it.
+ */
+function metricsAnswerProblem(answer: { run_id?: string | null; prior_run_id?: string | null }, runId: string, priorRunId: string | null): string | null {
+  const { run_id: answered, prior_run_id: prior } = answer;
+  if (answered != null && answered !== runId) return RUN_ID_PATTERN.test(answered) ? `describes run ${answered}, not run ${runId}` : 'gives a run id that is not a run id';
+  if (priorRunId !== null && prior != null && prior !== priorRunId) {
+    return RUN_ID_PATTERN.test(prior) ? `compares with run ${prior}, not the baseline run ${priorRunId}` : 'gives a prior run id that is not a run id';
+  }
+  return null;
 }
 
 function runProblem(run: RawRun, expectedId: string | null): string | null {

@@ -37,10 +37,12 @@ const lastRunSchema = z
   .object({
     run_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/),
     score: score.catch(null),
-    // A time, not free text: anything that is not one is dropped.
+    // A time, not free text: anything that is not one is dropped. An ISO 8601 shape, because
+    // `Date.parse` alone takes "Jan 1 2026 (any text at all)" for a date.
     created_at: z
       .string()
       .max(40)
+      .regex(/^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/)
       .refine((value) => !Number.isNaN(Date.parse(value)))
       .nullish()
       .catch(null),

@@ -56,13 +56,15 @@ const optionalText = text.catch(null);
  */
 export const SCORE_NOISE = 1e-9;
 
-/** A score in [0, 1], with floating-point noise around the bounds clamped; null when absent. */
-export const scoreSchema = z
+/** A score in [0, 1], with floating-point noise around the bounds clamped. */
+export const definiteScoreSchema = z
   .number()
   .min(-SCORE_NOISE, { message: 'expected a score from 0 to 1' })
   .max(1 + SCORE_NOISE, { message: 'expected a score from 0 to 1' })
-  .transform((score) => Math.min(1, Math.max(0, score)))
-  .nullish();
+  .transform((score) => Math.min(1, Math.max(0, score)));
+
+/** The same, or null when absent. */
+export const scoreSchema = definiteScoreSchema.nullish();
 
 /** An error code is a short token (`BLOCK_FAILED`); anything else is not worth showing. */
 const errorCode = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/).nullish().catch(null);

@@ -5,8 +5,13 @@
  * shape is treated as missing, never guessed at.
  */
 import { z } from 'zod';
+import { definiteScoreSchema } from './run.js';
 
-const figure = z.number().refine(Number.isFinite);
+/**
+ * Field scores, label agreements and confusion shares are scores like the run's: in [0, 1], noise
+ * clamped. A figure far outside (1e308) is not one, and would make a change of Infinity.
+ */
+const figure = definiteScoreSchema;
 
 const aggregateSchema = z.object({
   likelihoods: z.record(z.string(), figure.nullable()).nullish(),
@@ -36,6 +41,9 @@ export function readAggregate(raw: unknown): Aggregate | null {
 /** `GET …/metrics?view=by_target&target_path=P`: the field's score and the prior run's (its documents are not kept). */
 export const rawTargetSchema = z.object({
   kind: z.string().optional(),
+  // Checked against the run and the baseline asked for (see the client).
+  run_id: z.string().nullish(),
+  prior_run_id: z.string().nullish(),
   target: z.string().nullish(),
   score: figure.nullish(),
   prior_score: figure.nullish(),
