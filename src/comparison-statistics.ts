@@ -6,7 +6,7 @@
  */
 import type { MetricsDetails } from './run-details.js';
 import { formatScore } from './verdict.js';
-import { POWER, detectableDrop, documentsNeeded, meanInterval, type Interval } from './statistics.js';
+import { CHANGE_RANGE, POWER, SCORE_RANGE, detectableDrop, documentsNeeded, meanInterval, type Interval } from './statistics.js';
 
 /** The level of the intervals shown when `confidence` is empty (the rule then uses point estimates). */
 export const DEFAULT_LEVEL = 0.95;
@@ -41,10 +41,10 @@ export interface ComparisonStatistics {
 export function comparisonStatistics(metrics: MetricsDetails, level: number, maxScoreDrop: number | null): ComparisonStatistics {
   const scores = metrics.document_scores;
   const changes = metrics.paired_changes;
-  const changeInterval = changes ? meanInterval(changes, level) : null;
+  const changeInterval = changes ? meanInterval(changes, level, CHANGE_RANGE) : null;
   return {
     level,
-    score_interval: scores ? meanInterval(scores, level) : null,
+    score_interval: scores ? meanInterval(scores, level, SCORE_RANGE) : null,
     change_interval: changeInterval,
     paired_document_count: changes?.n ?? 0,
     unpaired_document_count: Math.max(0, (scores?.n ?? 0) - (changes?.n ?? 0)),

@@ -43,13 +43,21 @@ export interface Interval {
   high: number;
 }
 
-/** The two-sided `level` confidence interval of the mean (Student's t, n − 1 degrees of freedom); null below 2 values. */
-export function meanInterval(sample: Sample, level: number): Interval | null {
+/**
+ * The two-sided `level` confidence interval of the mean (Student's t, n − 1 degrees of freedom); null
+ * below 2 values. With few values the t interval can reach past what the values can be (a score
+ * above 1): it is then cut to `range`, which is where the true mean lies anyway.
+ */
+export function meanInterval(sample: Sample, level: number, range: { min: number; max: number } = { min: -Infinity, max: Infinity }): Interval | null {
   if (sample.n < 2 || !(level > 0 && level < 1)) return null;
   const se = sample.sd / Math.sqrt(sample.n);
   const half = tQuantile((1 + level) / 2, sample.n - 1) * se;
-  return { level, n: sample.n, mean: sample.mean, se, low: sample.mean - half, high: sample.mean + half };
+  return { level, n: sample.n, mean: sample.mean, se, low: Math.max(range.min, sample.mean - half), high: Math.min(range.max, sample.mean + half) };
 }
+
+/** Where a mean score lies, and a mean change of scores. */
+export const SCORE_RANGE = { min: 0, max: 1 } as const;
+export const CHANGE_RANGE = { min: -1, max: 1 } as const;
 
 /** The probability of catching a drop that the power figures are for: four times out of five. */
 export const POWER = 0.8;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { POWER, Moments, detectableDrop, documentsNeeded, meanInterval, normalQuantile, studentTCdf, tQuantile, type Sample } from '../src/statistics.js';
+import { CHANGE_RANGE, POWER, Moments, SCORE_RANGE, detectableDrop, documentsNeeded, meanInterval, normalQuantile, studentTCdf, tQuantile, type Sample } from '../src/statistics.js';
 import { mulberry32 } from './support/prng.js';
 
 /**
@@ -115,6 +115,18 @@ describe('statistics: properties', () => {
       expect((more?.high ?? 0) - (more?.low ?? 0)).toBeLessThan(i95.high - i95.low);
     }
     expect(meanInterval({ n: 1, mean: 0.8, sd: 0 }, 0.95)).toBeNull();
+  });
+
+  it('cuts an interval to where the mean can lie: two scores of 0.3 and 1 give no bound above 1', () => {
+    // Two documents scored 0.3 and 1: the t interval is 0.65 ± 12.706 × 0.35, far outside [0, 1].
+    const sample = { n: 2, mean: 0.65, sd: Math.SQRT2 * 0.35 };
+    const free = meanInterval(sample, 0.95);
+    expect(free?.high).toBeGreaterThan(1);
+    expect(meanInterval(sample, 0.95, SCORE_RANGE)).toMatchObject({ low: 0, high: 1, mean: 0.65 });
+    expect(meanInterval({ n: 2, mean: -0.5, sd: 1 }, 0.95, CHANGE_RANGE)).toMatchObject({ low: -1, high: 1 });
+    // Inside the range, nothing changes.
+    const wide = { n: 400, mean: 0.8, sd: 0.1 };
+    expect(meanInterval(wide, 0.95, SCORE_RANGE)).toEqual(meanInterval(wide, 0.95));
   });
 
   it('the t quantile inverts the distribution function, exceeds the normal one and falls towards it with df', () => {
