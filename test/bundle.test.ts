@@ -2,7 +2,7 @@
  * What the action's start loads: dist/index.js turns on the compile cache and loads the bundle in
  * dist/action/, which must not carry what the common path never uses (its start paid for them).
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './support/run-action.js';
@@ -19,5 +19,18 @@ describe('the built action', () => {
     expect(bundle).not.toContain('ACTIONS_ID_TOKEN_REQUEST_URL');
     expect(bundle).not.toContain('EventSource');
     expect(bundle).not.toMatch(/class \w+ extends EventTarget\{.{0,200}binaryType/);
+  });
+
+  it('carries zod’s mini layer with its English messages, neither its classic layer nor another locale', async () => {
+    const dir = join(ROOT, 'dist', 'action');
+    const chunks = (await readdir(dir)).filter((file) => file.endsWith('.js'));
+    const bundle = (await Promise.all(chunks.map((file) => readFile(join(dir, file), 'utf8')))).join('\n');
+    // Each schema class is made by a constructor that takes its name: `ZodMiniObject` in the mini
+    // layer, `ZodObject` in the classic one, which costs the start several milliseconds more.
+    expect(bundle).toContain('"ZodMiniObject"');
+    expect(bundle).not.toMatch(/"Zod(?:Type|Object|String|Number|Error)"/);
+    // Every locale gives its messages as `{ localeError: … }`: English alone is loaded.
+    expect(bundle).toContain('Invalid input: expected ');
+    expect(bundle.match(/\blocaleError:/g)).toHaveLength(1);
   });
 });
