@@ -2,7 +2,7 @@
  * What the action's start loads: dist/index.js turns on the compile cache and loads the bundle in
  * dist/action/, which must not carry what the common path never uses (its start paid for them).
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './support/run-action.js';
@@ -19,5 +19,14 @@ describe('the built action', () => {
     expect(bundle).not.toContain('ACTIONS_ID_TOKEN_REQUEST_URL');
     expect(bundle).not.toContain('EventSource');
     expect(bundle).not.toMatch(/class \w+ extends EventTarget\{.{0,200}binaryType/);
+  });
+
+  it('carries requests with Node’s own http on start; undici, for a proxy, is a chunk loaded only then', async () => {
+    const undici = (text: string) => text.includes('Proxy-Authorization should be sent in ProxyAgent constructor') && text.includes('AGFzbQ'); // its proxy agent, its WebAssembly HTTP parser
+    const dir = join(ROOT, 'dist', 'action');
+    const chunks = (await readdir(dir)).filter((file) => file.endsWith('.js') && file !== 'index.js');
+    expect(undici(await readFile(join(dir, 'index.js'), 'utf8'))).toBe(false);
+    const withUndici = await Promise.all(chunks.map(async (file) => undici(await readFile(join(dir, file), 'utf8'))));
+    expect(withUndici.filter(Boolean)).toHaveLength(1);
   });
 });
