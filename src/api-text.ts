@@ -12,6 +12,8 @@ export const MAX_LOG_TEXT = 16_000;
 const REDACTED = '***';
 /** A run of this many characters of a secret's random part is redacted too: an echo cut short or split across fields. */
 const FRAGMENT = 8;
+/** One character in one of the forms `encodedForms` matches: `%HH`, `&#DDD;`, `&#xHH;`, `\xHH`, `\u00HH`. */
+const ENCODED_CHARACTER = /%([0-9a-f]{2})|&#0{0,3}(\d{1,3});|&#x0{0,3}([0-9a-f]{2});|\\(?:x|u00)([0-9a-f]{2})/gi;
 /** The longest form one character of a secret can take below (`&#x000HH;`). */
 const LONGEST_ENCODED_CHAR = 9;
 
@@ -23,32 +25,59 @@ const LONGEST_ENCODED_CHAR = 9;
  * because the client redacts after decoding.
  */
 export class Redactor {
-  private readonly patterns: RegExp[];
+  private readonly secrets: Array<{ plain: string; anyForm: RegExp }>;
+  /** Every character of every secret, as code points. */
+  private readonly secretCharacters: Set<number>;
   private readonly fragments = new Set<string>();
+  /** Marks the characters that start, and those that end, a fragment: most places in a text are passed over on these alone. */
+  private readonly fragmentStarts = new Uint8Array(0x10000);
+  private readonly fragmentEnds = new Uint8Array(0x10000);
   /** How far past a cut a secret that starts before it can reach, in its longest form. */
   readonly reach: number;
 
   constructor(secrets: readonly string[]) {
     const kept = [...new Set(secrets.filter((secret) => secret.length > 0))];
-    this.patterns = kept.map((secret) => new RegExp([...secret].map(encodedForms).join(''), 'g'));
+    this.secrets = kept.map((secret) => ({ plain: secret, anyForm: new RegExp([...secret].map(encodedForms).join(''), 'g') }));
+    this.secretCharacters = new Set(kept.flatMap((secret) => [...secret].map((char) => char.codePointAt(0) ?? 0)));
     this.reach = Math.max(0, ...kept.map((secret) => secret.length * LONGEST_ENCODED_CHAR));
     for (const secret of kept) {
       const random = secret.slice(publicPrefix(secret).length);
       if (random.length < FRAGMENT + 4) continue;
-      for (let i = 0; i + FRAGMENT <= random.length; i++) this.fragments.add(random.slice(i, i + FRAGMENT));
+      for (let i = 0; i + FRAGMENT <= random.length; i++) {
+        const fragment = random.slice(i, i + FRAGMENT);
+        this.fragments.add(fragment);
+        this.fragmentStarts[fragment.charCodeAt(0)] = 1;
+        this.fragmentEnds[fragment.charCodeAt(FRAGMENT - 1)] = 1;
+      }
     }
   }
 
   redact(text: string): string {
+    const encoded = this.holdsEncodedSecretCharacter(text);
     let out = text;
-    for (const pattern of this.patterns) out = out.replace(pattern, REDACTED);
+    for (const { plain, anyForm } of this.secrets) out = encoded ? out.replace(anyForm, REDACTED) : out.replaceAll(plain, REDACTED);
     return this.fragments.size > 0 && out.length >= FRAGMENT ? this.withoutFragments(out) : out;
+  }
+
+  /**
+   * Whether some character of a secret is written encoded in `text` (`%72`, `&#114;`, `\x72`…):
+   * a secret not written plainly holds one. Markdown's `\_` and `&#39;` are not one, so a summary
+   * is searched for the plain secrets alone, without the patterns for every form (slow to build).
+   */
+  private holdsEncodedSecretCharacter(text: string): boolean {
+    if (!/[%&\\]/.test(text)) return false;
+    for (const [, percent, decimal, hexReference, escaped] of text.matchAll(ENCODED_CHARACTER)) {
+      const hex = percent ?? hexReference ?? escaped;
+      if (this.secretCharacters.has(hex === undefined ? Number(decimal) : parseInt(hex, 16))) return true;
+    }
+    return false;
   }
 
   /** Every run of text covered by fragments of a secret becomes one `***`. */
   private withoutFragments(text: string): string {
     const ranges: Array<[number, number]> = [];
     for (let i = 0; i + FRAGMENT <= text.length; i++) {
+      if (this.fragmentStarts[text.charCodeAt(i)] === 0 || this.fragmentEnds[text.charCodeAt(i + FRAGMENT - 1)] === 0) continue;
       if (!this.fragments.has(text.slice(i, i + FRAGMENT))) continue;
       const last = ranges.at(-1);
       if (last && i <= last[1]) last[1] = i + FRAGMENT;

@@ -5,7 +5,6 @@
  * the whole flow can be driven without the runner, a network or real time.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Dispatcher } from 'undici';
 import type { BackoffOptions } from './backoff.js';
 import { gate } from './gate.js';
 import { resultFromInputErrors, resultFromUnexpectedError, type GateResult } from './gate-result.js';
@@ -18,6 +17,7 @@ import { buildManyOutputs } from './multi/outputs.js';
 import { parseManySettings } from './multi/settings.js';
 import { renderManySummary } from './multi/summary.js';
 import { proxySettings } from './retab/proxy.js';
+import { transportFor, type Transport } from './retab/transport.js';
 import { publishArtifacts, type ArtifactContent, type ArtifactOptions } from './report/artifacts.js';
 import { buildOutputs } from './report/outputs.js';
 import { renderSummary } from './report/summary.js';
@@ -41,8 +41,8 @@ export interface ActionIO {
 export interface Dependencies extends Timing {
   io: ActionIO;
   env: Env;
-  /** HTTP dispatcher; by default one that honours the proxy variables. */
-  dispatcher?: Dispatcher;
+  /** What carries the requests; by default direct, or through the proxy the variables name (see retab/transport.ts). */
+  transport?: Transport;
   /** Aborted when the job is cancelled; by default on SIGINT or SIGTERM. */
   signal?: AbortSignal;
   /** Each request's own time limit; 30 s by default. */
@@ -196,7 +196,7 @@ async function gateSeveral(raw: RawInputs, apiKey: string, deps: Dependencies, s
   // Every line reads the same step inputs: a correction to one of them is said once.
   for (const warning of new Set(parsed.many.experiments.flatMap((experiment) => experiment.settings.warnings ?? []))) deps.io.warning(warning);
   const { step } = parsed.many;
-  const client = makeClient(step, deps, guard.secrets);
+  const client = await makeClient(step, deps, guard.secrets);
   if ('error' in client) {
     const first = parsed.many.experiments[0]?.settings;
     const result = resultFromUnexpectedError('api_error', client.error, { runId: null, threshold: first?.threshold ?? 0, maxErrors: first?.maxErrors ?? 0 });
@@ -243,15 +243,16 @@ function notRunReport(result: GateResult): Omit<StepReport, 'outputs'> {
   };
 }
 
-/** The Retab client, or why it could not be made: the default dispatcher is built from the proxy variables, and a malformed one throws. */
-function makeClient(settings: Pick<Settings, 'baseUrl' | 'apiKey'>, deps: Dependencies, secrets: string[]): { client: RetabClient } | { error: string } {
+/** The Retab client, or why it could not be made: the default transport is chosen from the proxy variables, and a malformed one throws. */
+async function makeClient(settings: Pick<Settings, 'baseUrl' | 'apiKey'>, deps: Dependencies, secrets: string[]): Promise<{ client: RetabClient } | { error: string }> {
   try {
+    const transport = deps.transport ?? (await transportFor(settings.baseUrl, deps.env));
     return {
       client: new RetabClient({
         baseUrl: settings.baseUrl,
         apiKey: settings.apiKey,
         secrets,
-        dispatcher: deps.dispatcher,
+        transport,
         env: deps.env,
         requestTimeoutMs: deps.requestTimeoutMs,
         debug: (line) => deps.io.debug(line),
@@ -270,7 +271,7 @@ function makeClient(settings: Pick<Settings, 'baseUrl' | 'apiKey'>, deps: Depend
 async function gateWithClient(settings: Settings, deps: Dependencies, signal: AbortSignal, secrets: string[]): Promise<GateResult> {
   const { io } = deps;
   const criteria = { runId: settings.target.kind === 'run' ? settings.target.runId : null, threshold: settings.threshold, maxErrors: settings.maxErrors };
-  const made = makeClient(settings, deps, secrets);
+  const made = await makeClient(settings, deps, secrets);
   if ('error' in made) return resultFromUnexpectedError('api_error', made.error, criteria);
   const { client } = made;
   try {

@@ -10,7 +10,7 @@ import { BoundedCounts, FirstN, RepeatDetector, WorstK } from './bounded.js';
 import type { RetabClient } from './retab/client.js';
 import { isRetryable, retryAfterOf } from './retab/errors.js';
 import { readFieldDetails, type FieldDetails, type FieldUnavailable } from './field-details.js';
-import type { DocumentScore, LastRun } from './retab/metrics.js';
+import type { DocumentScore, LastRun, MetricsSummary } from './retab/metrics.js';
 import { readAggregate, type Aggregate } from './retab/targets.js';
 import type { Trend, TrendUnavailable } from './trend.js';
 import { formatScore } from './verdict.js';
@@ -107,8 +107,10 @@ type DetailsClient = Pick<RetabClient, 'getMetricsSummary' | 'getResultsPage' | 
 
 export async function readRunDetails(client: DetailsClient, options: ReadDetailsOptions): Promise<RunDetails> {
   const limits = options.limits ?? DETAIL_LIMITS;
+  // Both reads at once; the metrics are reduced once the results have named the errored documents.
+  const summary = settled(withRetries(options, () => client.getMetricsSummary(options.runId, { priorRunId: options.baselineRunId, signal: options.signal })));
   const results = await readResults(client, options, limits.erroredDocuments);
-  const { metrics, aggregate } = await readMetrics(client, options, limits.worstDocuments, results.state === 'ok' ? results.errored_documents : []);
+  const { metrics, aggregate } = reduceMetrics(await summary, options.runId, limits.worstDocuments, results.state === 'ok' ? results.errored_documents : []);
   const fields =
     metrics.state === 'ok'
       ? await readFieldDetails(aggregate, {
@@ -122,22 +124,28 @@ export async function readRunDetails(client: DetailsClient, options: ReadDetails
   return { requested_prior_run_id: options.baselineRunId, metrics, results, fields };
 }
 
-async function readMetrics(
-  client: DetailsClient,
-  options: ReadDetailsOptions,
+/** A promise that never rejects: its value, or why there is none. */
+async function settled<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  try {
+    return { ok: true, value: await promise };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/** The metrics summary as read, reduced to the figures and rows the report keeps; the errored documents get their file names from it. */
+function reduceMetrics(
+  read: { ok: true; value: MetricsSummary } | { ok: false; error: unknown },
+  runId: string,
   worstLimit: number,
   errored: ErroredDocument[],
-): Promise<{ metrics: MetricsDetails | Unavailable; aggregate: Aggregate | null }> {
-  let summary;
-  try {
-    summary = await withRetries(options, () => client.getMetricsSummary(options.runId, { priorRunId: options.baselineRunId, signal: options.signal }));
-  } catch (error) {
-    return { metrics: { state: 'failed', message: `could not read the metrics of run ${options.runId}: ${messageOf(error)}` }, aggregate: null };
-  }
+): { metrics: MetricsDetails | Unavailable; aggregate: Aggregate | null } {
+  if (!read.ok) return { metrics: { state: 'failed', message: `could not read the metrics of run ${runId}: ${messageOf(read.error)}` }, aggregate: null };
+  const summary = read.value;
   if (summary.kind !== 'summary') {
     const reasons = summary.stale_reasons.length > 0 ? ` (${summary.stale_reasons.slice(0, 5).join('; ')})` : '';
     const what = summary.kind === 'no_metrics' ? 'has no metrics yet' : 'has stale metrics';
-    return { metrics: { state: summary.kind, message: `run ${options.runId} ${what}${summary.message ? `: ${summary.message}` : ''}${reasons}${lastRunNote(summary.last_run)}` }, aggregate: null };
+    return { metrics: { state: summary.kind, message: `run ${runId} ${what}${summary.message ? `: ${summary.message}` : ''}${reasons}${lastRunNote(summary.last_run)}` }, aggregate: null };
   }
   // The whole list came in one body; keep only what the report shows, and name the errored documents.
   const worst = new WorstK<DocumentScore & { score: number }>(worstLimit, compareDocuments);

@@ -33,6 +33,19 @@ describe('Redactor: the secrets, in every form they come back in', () => {
     for (const secret of [KEY, TOKEN]) expect(redactor.redact(`before ${form(secret)} after`)).toBe('before *** after');
   });
 
+  it('an encoded secret among Markdown escapes and references to other characters, in every spelling of a reference', () => {
+    const markdown = 'line\\_items &#39;a&#39; &amp; 50%20off \\| ';
+    const spellings = [
+      (s: string) => `&#0${s.charCodeAt(0)};${s.slice(1)}`,
+      (s: string) => `&#X00${s.charCodeAt(0).toString(16)};${s.slice(1)}`,
+      (s: string) => `${s.slice(0, -1)}%${s.charCodeAt(s.length - 1).toString(16)}`,
+      (s: string) => `${s.slice(0, 5)}\\u00${s.charCodeAt(5).toString(16).toUpperCase()}${s.slice(6)}`,
+    ];
+    for (const spell of spellings) expect(redactor.redact(`${markdown}${spell(KEY)} ${markdown}`)).toBe(`${markdown}*** ${markdown}`);
+    // References to characters no secret holds leave the text as it was.
+    expect(redactor.redact(markdown)).toBe(markdown);
+  });
+
   it('a secret made of characters that mean something in a pattern is matched literally', () => {
     const odd = 'k.e*y+?(x)[y]{z}|a\\b^c$d-e/f';
     expect(new Redactor([odd]).redact(`a ${odd} b kXey`)).toBe('a *** b kXey');

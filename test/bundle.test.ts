@@ -21,6 +21,15 @@ describe('the built action', () => {
     expect(bundle).not.toMatch(/class \w+ extends EventTarget\{.{0,200}binaryType/);
   });
 
+  it('carries requests with Node’s own http on start; undici, for a proxy, is a chunk loaded only then', async () => {
+    const undici = (text: string) => text.includes('Proxy-Authorization should be sent in ProxyAgent constructor') && text.includes('AGFzbQ'); // its proxy agent, its WebAssembly HTTP parser
+    const dir = join(ROOT, 'dist', 'action');
+    const chunks = (await readdir(dir)).filter((file) => file.endsWith('.js') && file !== 'index.js');
+    expect(undici(await readFile(join(dir, 'index.js'), 'utf8'))).toBe(false);
+    const withUndici = await Promise.all(chunks.map(async (file) => undici(await readFile(join(dir, file), 'utf8'))));
+    expect(withUndici.filter(Boolean)).toHaveLength(1);
+  });
+
   it('carries zod’s mini layer with its English messages, neither its classic layer nor another locale', async () => {
     const dir = join(ROOT, 'dist', 'action');
     const chunks = (await readdir(dir)).filter((file) => file.endsWith('.js'));

@@ -7,9 +7,12 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { LookupFunction } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run, type Dependencies } from '../src/main.js';
+import { directTransport } from '../src/retab/direct-transport.js';
+import { undiciTransport } from '../src/retab/proxy-transport.js';
 import { startSimulator } from './simulator/retab-simulator.js';
 import { recordingIO } from './support/recording-io.js';
 import { simulatorInputs } from './support/simulator-inputs.js';
@@ -313,41 +316,27 @@ describe('connection failures are retried', () => {
 
   it('DNS hiccups (EAI_AGAIN) are retried; the name then resolves', async () => {
     let lookups = 0;
-    const dispatcher = new Agent({
-      connect: {
-        lookup(hostname, options, callback) {
-          lookups += 1;
-          if (lookups <= 2) return callback(Object.assign(new Error(`getaddrinfo EAI_AGAIN ${hostname}`), { code: 'EAI_AGAIN' }), '', 4);
-          if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }]);
-          return callback(null, '127.0.0.1', 4);
-        },
-      },
-    });
-    try {
-      const result = await gate({ base_url: `http://localhost:${sim.port}` }, { dispatcher });
-      expectReported(result, 'completed', true);
-      // Two failed look-ups, then the name resolves (later reads of the report may look it up again).
-      expect(lookups).toBeGreaterThanOrEqual(3);
-      expect(result.reads).toHaveLength(1);
-      expect(retries(result)).toHaveLength(2);
-      expect(retries(result)[0]).toContain('EAI_AGAIN');
-    } finally {
-      await dispatcher.close();
-    }
+    const lookup: LookupFunction = (hostname, options, callback) => {
+      lookups += 1;
+      if (lookups <= 2) return callback(Object.assign(new Error(`getaddrinfo EAI_AGAIN ${hostname}`), { code: 'EAI_AGAIN' }), '', 4);
+      if (options.all) return (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }]);
+      return callback(null, '127.0.0.1', 4);
+    };
+    const result = await gate({ base_url: `http://localhost:${sim.port}` }, { transport: directTransport({ lookup }) });
+    expectReported(result, 'completed', true);
+    // Two failed look-ups, then the name resolves (later reads of the report may look it up again).
+    expect(lookups).toBeGreaterThanOrEqual(3);
+    expect(result.reads).toHaveLength(1);
+    expect(retries(result)).toHaveLength(2);
+    expect(retries(result)[0]).toContain('EAI_AGAIN');
   });
 
   it('a name that never resolves (ENOTFOUND) is retried until the timeout', async () => {
-    const dispatcher = new Agent({
-      connect: { lookup: (hostname, _options, callback) => callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '', 4) },
-    });
-    try {
-      const result = await gate({ base_url: `http://localhost:${sim.port}`, timeout: '1s' }, { dispatcher });
-      expectReported(result, 'timed_out', false);
-      expect(sim.requests).toHaveLength(0);
-      expect(result.failed).toContain('ENOTFOUND');
-    } finally {
-      await dispatcher.close();
-    }
+    const lookup: LookupFunction = (hostname, _options, callback) => callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '', 4);
+    const result = await gate({ base_url: `http://localhost:${sim.port}`, timeout: '1s' }, { transport: directTransport({ lookup }) });
+    expectReported(result, 'timed_out', false);
+    expect(sim.requests).toHaveLength(0);
+    expect(result.failed).toContain('ENOTFOUND');
   });
 });
 
@@ -592,7 +581,7 @@ describe('a password in a proxy variable is a secret too', () => {
       }
     }
     const { io, recording } = recordingIO(simulatorInputs(sim, { run_id: QUICK_RUN, timeout: '1s' }));
-    await run({ io, env: { HTTPS_PROXY: proxy }, dispatcher: new NamingProxy(), random: RANDOM, backoff: BACKOFF, requestTimeoutMs: 2_000 });
+    await run({ io, env: { HTTPS_PROXY: proxy }, transport: undiciTransport(new NamingProxy()), random: RANDOM, backoff: BACKOFF, requestTimeoutMs: 2_000 });
     expect(recording.outputs.status).toBe('timed_out');
     expect(recording.secrets).toEqual(expect.arrayContaining(['Pr0xy%40Secret', 'Pr0xy@Secret']));
     const everything = [recording.log(), recording.summary ?? '', JSON.stringify(recording.outputs)].join('\n');

@@ -48,6 +48,16 @@ describe('readRunDetails against the simulator', () => {
     expect(scores).toEqual([...scores].sort((a, b) => a - b));
   });
 
+  it('asks for the metrics summary while the results pages stream, not after them', async () => {
+    await readRunDetails(client, options('exprun_paged'));
+    const paths = sim.requests.map((r) => r.path);
+    const summary = paths.findIndex((path) => path.includes('view=summary'));
+    const pages = paths.flatMap((path, i) => (path.startsWith('/v1/workflows/experiments/results') ? [i] : []));
+    expect(pages).toHaveLength(24);
+    expect(summary).toBeGreaterThan(-1);
+    expect(summary).toBeLessThan(pages[1] ?? -1);
+  });
+
   it('asks for the baseline run when given one', async () => {
     const details = await readRunDetails(client, options('exprun_regressed', { baselineRunId: 'exprun_low' }));
     expect(sim.requests.some((r) => r.path === '/v1/workflows/experiments/metrics?run_id=exprun_regressed&view=summary&include_prior=true&prior_run_id=exprun_low')).toBe(true);

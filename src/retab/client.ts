@@ -5,14 +5,14 @@
  * request id, error text) has the secrets taken out and is cut to a bound once, right after
  * decoding, so nothing above the client ever holds more of it (see api-text.ts).
  */
-import type { Dispatcher } from 'undici';
-import { request } from './undici.js';
 import type * as z from 'zod/mini';
 import { cleanDecoded, cleanText, Redactor } from '../api-text.js';
 import type { Env } from '../env.js';
 import { keyEnvironment } from './keys.js';
 import { RetabApiError, RetabConnectionError, RetabProxyError, RetabResponseError, RetabTimeoutError, type RequestInfo } from './errors.js';
-import { describeProxy, proxyAgentFromEnv, proxyFor, refusedTunnelStatus } from './proxy.js';
+import { directTransport } from './direct-transport.js';
+import { describeProxy, proxyFor, refusedTunnelStatus } from './proxy.js';
+import type { HttpAnswer, Transport } from './transport.js';
 import { parseRetryAfter } from './retry-after.js';
 import { normalizeMetrics, rawMetricsSchema, rawUnavailableMetricsSchema, type MetricsSummary } from './metrics.js';
 import { rawTargetSchema, type TargetScore } from './targets.js';
@@ -38,9 +38,9 @@ export interface RetabClientOptions {
   apiKey: string;
   /** Other secrets (the GitHub token) to take out of every answer, besides the key. */
   secrets?: readonly string[];
-  /** Defaults to an agent that honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY as found in `env`. */
-  dispatcher?: Dispatcher;
-  /** Where the proxy variables are read from; `process.env` by default. */
+  /** What carries the requests (see transport.ts; `transportFor` picks it), closed with the client; direct by default. */
+  transport?: Transport;
+  /** Where the proxy variables were read from, for messages about the proxy; `process.env` by default. */
   env?: Env;
   requestTimeoutMs?: number;
   maxBodyBytes?: number;
@@ -81,8 +81,7 @@ export interface RunList {
 }
 
 export class RetabClient {
-  private readonly dispatcher: Dispatcher;
-  private readonly ownsDispatcher: boolean;
+  private readonly transport: Transport;
   private readonly requestTimeoutMs: number;
   private readonly maxBodyBytes: number;
   private readonly debug: (line: string) => void;
@@ -90,8 +89,7 @@ export class RetabClient {
   private readonly redactor: Redactor;
 
   constructor(private readonly options: RetabClientOptions) {
-    this.ownsDispatcher = options.dispatcher === undefined;
-    this.dispatcher = options.dispatcher ?? proxyAgentFromEnv(options.env ?? process.env);
+    this.transport = options.transport ?? directTransport();
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.debug = options.debug ?? (() => {});
@@ -181,7 +179,7 @@ export class RetabClient {
   }
 
   async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.destroy();
+    await this.transport.close();
   }
 
   /** One request: sent, its body read within the caps, then checked and parsed (see `decode`). */
@@ -200,11 +198,10 @@ export class RetabClient {
     const { signal, body } = options;
     const timeout = AbortSignal.timeout(this.requestTimeoutMs);
     const started = this.now();
-    let response: Dispatcher.ResponseData;
+    let response: HttpAnswer;
     try {
-      response = await request(url, {
+      response = await this.transport.request(url, {
         method,
-        dispatcher: this.dispatcher,
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
         headers: {
           authorization: `Bearer ${this.options.apiKey}`,
@@ -302,7 +299,7 @@ export class RetabClient {
   }
 
   /** Reads the body up to the cap; a larger body is refused without being held in memory. */
-  private async readBody(response: Dispatcher.ResponseData, info: RequestInfo, requestId: string | null, maxBodyBytes: number): Promise<string> {
+  private async readBody(response: HttpAnswer, info: RequestInfo, requestId: string | null, maxBodyBytes: number): Promise<string> {
     const tooLarge = () =>
       new RetabResponseError('too_large', response.statusCode, requestId, info, `is larger than the ${maxBodyBytes} bytes this action accepts`);
     const declared = Number(headerValue(response.headers['content-length']) ?? NaN);
@@ -310,15 +307,15 @@ export class RetabClient {
       response.body.destroy();
       throw tooLarge();
     }
-    const chunks: Buffer[] = [];
+    const chunks: Uint8Array[] = [];
     let size = 0;
     for await (const chunk of response.body) {
-      size += (chunk as Buffer).length;
+      size += chunk.length;
       if (size > maxBodyBytes) {
         response.body.destroy();
         throw tooLarge();
       }
-      chunks.push(chunk as Buffer);
+      chunks.push(chunk);
     }
     // A UTF-8 byte order mark is not JSON, but some servers and proxies send one: drop it.
     return stripBom(Buffer.concat(chunks).toString('utf8'));

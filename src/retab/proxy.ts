@@ -1,13 +1,11 @@
 /**
- * The default dispatcher: undici's `EnvHttpProxyAgent`, fed from the given environment rather than
- * from `process.env` behind our back, so what the action sees is what the tests pass in.
+ * The proxy variables, read from the given environment (proxy-transport.ts sends through them).
  *
  * As undici (and curl) do: the lower-case variable wins over the upper-case one; `HTTPS_PROXY`
  * falls back to `HTTP_PROXY`; `NO_PROXY` is a list of hosts (with optional `:port`, a leading `.`
  * or `*.` for subdomains) or `*`. Loopback addresses get no special treatment: list them in
  * `NO_PROXY` to reach a local server directly while a proxy is set.
  */
-import { EnvHttpProxyAgent } from './undici.js';
 import type { Env } from '../env.js';
 
 export interface ProxySettings {
@@ -25,10 +23,16 @@ export function proxySettings(env: Env): ProxySettings {
   };
 }
 
-export function proxyAgentFromEnv(env: Env): EnvHttpProxyAgent {
-  const { httpProxy, httpsProxy, noProxy } = proxySettings(env);
-  // Passing `undefined` would make undici read process.env itself; '' means "no proxy" there too.
-  return new EnvHttpProxyAgent({ httpProxy: httpProxy ?? '', httpsProxy: httpsProxy ?? '', noProxy });
+/**
+ * Throws when a proxy variable is set but is not a URL, naming the variable and never its value
+ * (it may hold a password). Checked for both schemes, whichever `base_url` has: a broken proxy
+ * setting is a runner's problem worth saying at once.
+ */
+export function checkProxySettings(env: Env): void {
+  const { httpProxy, httpsProxy } = proxySettings(env);
+  for (const [name, value] of [['HTTP_PROXY', httpProxy], ['HTTPS_PROXY', httpsProxy]] as const) {
+    if (value !== undefined && !URL.canParse(value)) throw new Error(`${name} (or its lower-case form) is set but is not a URL`);
+  }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -5,6 +5,7 @@
  * misbehave on cue. Used by the integration and end-to-end tests, the demo and CI.
  */
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 
 export const SIMULATOR_KEY = 'rt_test_simulator_key';
 
@@ -160,6 +161,7 @@ export const BUILT_IN_EXPERIMENTS = /** @type {ExperimentSpec[]} */ ([
  * @param {ExperimentSpec[]} [options.experiments] extra experiments, besides the built-in ones
  * @param {number} [options.listLagMs] a run started now shows in the runs list only this long after its creation
  * @param {boolean} [options.dateHeader] send the `Date` header (true by default, as HTTP servers do)
+ * @param {{ key: string, cert: string }} [options.tls] serve HTTPS with this key and certificate (HTTP when absent)
  */
 export async function startSimulator(options = {}) {
   const apiKey = options.apiKey ?? SIMULATOR_KEY;
@@ -195,7 +197,8 @@ export async function startSimulator(options = {}) {
     if (run && spec.id !== 'exprun_trend') run.firstReadAt = started - 3_600_000;
   }
 
-  const server = createServer((req, res) => {
+  /** @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res */
+  const handle = (req, res) => {
     res.sendDate = dateHeader;
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     /** @type {RecordedRequest} */
@@ -344,7 +347,8 @@ export async function startSimulator(options = {}) {
       if (!run.cancelled) run.cancelled = { atMs: Date.now() - run.firstReadAt, reason: 'Cancelled via the API' };
       return send(200, { id, lifecycle: { status: 'cancelled', reason: run.cancelled.reason } });
     }
-  });
+  };
+  const server = options.tls ? createTlsServer(options.tls, handle) : createServer(handle);
 
   /**
    * A new run of `experiment`, created now as the POST does (the live server marks it `manual_run`),
@@ -516,7 +520,9 @@ export async function startSimulator(options = {}) {
     return fault;
   }
 
+  let connections = 0;
   server.on('connection', (socket) => {
+    connections += 1;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -525,10 +531,12 @@ export async function startSimulator(options = {}) {
   const port = typeof address === 'object' && address ? address.port : 0;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     apiKey,
     requests,
+    /** TCP connections accepted so far, and how many are open now. */
+    connections: () => ({ accepted: connections, open: sockets.size }),
     addRun,
     /** @param {Fault} fault */
     fault(fault) {
