@@ -67,6 +67,32 @@ describe('the direct transport', () => {
     await client.close();
   });
 
+  it('gives up on a body that stops coming half-way at the request time limit, and drops its connection', async () => {
+    let open = 0;
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('{"id": "exprun_pass", "lifecycle": {"status": "comp'); // …and nothing more
+    });
+    server.on('connection', (socket) => {
+      open += 1;
+      socket.on('close', () => (open -= 1));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new RetabClient({ baseUrl: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`), apiKey: 'rt_test_key', requestTimeoutMs: 300 });
+    try {
+      const started = Date.now();
+      const error = await client.getRun('exprun_pass').catch((caught: unknown) => caught);
+      expect((error as Error).name).toBe('RetabTimeoutError');
+      expect(Date.now() - started).toBeLessThan(2_000);
+      await until(() => open === 0);
+      expect(open).toBe(0);
+    } finally {
+      await client.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('sends a POST body with its length, not chunked', async () => {
     let seen: { headers: IncomingHttpHeaders; body: string } | null = null;
     const server = createServer((req, res) => {

@@ -1,8 +1,8 @@
 /**
  * The report of several experiments stays within GitHub's limits however large the runs: 50
- * experiments of 50,000 documents each, with the longest lists the details keep and hostile text
- * at its longest. The summary stays under 1 MiB, the comment under 65,536 characters, and both
- * say what was left out.
+ * experiments of 50,000 documents each, with the longest lists the details keep (documents,
+ * fields, the trend, the statistics) and hostile text at its longest. The summary stays under
+ * 1 MiB, the comment under 65,536 characters, and both say what was left out.
  */
 import { describe, expect, it } from 'vitest';
 import { MAX_COMMENT_CHARS } from '../src/comment/render.js';
@@ -13,7 +13,10 @@ import { renderManyComment } from '../src/multi/artifacts.js';
 import { renderManySummary } from '../src/multi/summary.js';
 import { MAX_OUTPUT_BYTES } from '../src/report/outputs.js';
 import { MAX_SUMMARY_BYTES } from '../src/report/summary.js';
-import { DETAIL_LIMITS } from '../src/run-details.js';
+import { comparisonStatistics } from '../src/comparison-statistics.js';
+import { FIELD_LIMITS } from '../src/field-details.js';
+import { DETAIL_LIMITS, type MetricsDetails } from '../src/run-details.js';
+import { TREND_RUNS } from '../src/trend.js';
 import { makeRun } from './support/runs.js';
 
 const DOCUMENTS = 50_000;
@@ -22,6 +25,19 @@ const hostile = (length: number) => '<&>'.repeat(Math.ceil(length / 3)).slice(0,
 
 function largeResult(index: number, passed: boolean): GateResult {
   const errors = 5_000;
+  const metrics: MetricsDetails = {
+    state: 'ok',
+    score: 0.87,
+    prior_score: 0.88,
+    prior_run_id: 'exprun_prior',
+    scored_document_count: DOCUMENTS - errors,
+    total_document_count: DOCUMENTS,
+    listed_document_count: DOCUMENTS,
+    unscored_document_count: errors,
+    document_scores: { n: DOCUMENTS - errors, mean: 0.87, sd: 0.2 },
+    paired_changes: { n: DOCUMENTS - errors - 1_000, mean: -0.01, sd: 0.3 },
+    worst_documents: Array.from({ length: DETAIL_LIMITS.worstDocuments }, (_, i) => ({ id: `expdoc_${i}`, filename: hostile(400), score: 0.1, prior_score: 0.2 })),
+  };
   return {
     status: 'completed',
     passed,
@@ -33,19 +49,7 @@ function largeResult(index: number, passed: boolean): GateResult {
     waitedMs: 60_000,
     details: {
       requested_prior_run_id: null,
-      metrics: {
-        state: 'ok',
-        score: 0.87,
-        prior_score: 0.88,
-        prior_run_id: 'exprun_prior',
-        scored_document_count: DOCUMENTS - errors,
-        total_document_count: DOCUMENTS,
-        listed_document_count: DOCUMENTS,
-        unscored_document_count: errors,
-        document_scores: null,
-        paired_changes: null,
-        worst_documents: Array.from({ length: DETAIL_LIMITS.worstDocuments }, (_, i) => ({ id: `expdoc_${i}`, filename: hostile(400), score: 0.1, prior_score: 0.2 })),
-      },
+      metrics,
       results: {
         state: 'ok',
         document_count: DOCUMENTS,
@@ -54,6 +58,25 @@ function largeResult(index: number, passed: boolean): GateResult {
         errored_document_count: errors,
         pages: 500,
       },
+      // Every statistics section at its longest: the fields read and weakest, and the trend.
+      fields: {
+        state: 'ok',
+        kind: 'fields',
+        count: 5_000,
+        weakest: Array.from({ length: FIELD_LIMITS.rows }, (_, i) => ({ path: `${hostile(300)}.${i}`, score: 0.1 })),
+        changes: Array.from({ length: FIELD_LIMITS.reads }, (_, i) => ({ path: `${hostile(300)}.${i}`, score: 0.1, prior_score: 0.3, change: -0.2 })),
+        flows: [],
+        reads: { asked: FIELD_LIMITS.reads, answered: FIELD_LIMITS.reads - 1, failed: 1, skipped: 0 },
+        problem: hostile(2_000),
+        skip_reason: null,
+      },
+      trend: {
+        state: 'ok',
+        points: Array.from({ length: TREND_RUNS }, (_, i) => ({ id: `exprun_${index}_${i}`, score: 0.8 + i / 200, created_at: '2026-11-01T00:00:00Z' })),
+        sparkline: '▁▂▃▄▅▆▇█'.repeat(3).slice(0, TREND_RUNS),
+        min: 0.8,
+        max: 0.8 + (TREND_RUNS - 1) / 200,
+      },
     },
     comparison: {
       score: 0.87,
@@ -61,11 +84,11 @@ function largeResult(index: number, passed: boolean): GateResult {
       prior_run_id: 'exprun_prior',
       delta: -0.01,
       measure: 'the metrics summary score',
-      max_score_drop: null,
+      max_score_drop: 0.02,
       on_missing_comparison: 'warn',
-      confidence: null,
-      basis: null,
-      statistics: null,
+      confidence: 0.95,
+      basis: 'interval',
+      statistics: comparisonStatistics(metrics, 0.95, 0.02),
       applied: false,
       note: null,
       remarks: [],
@@ -97,6 +120,10 @@ describe('the report of 50 experiments of 50,000 documents each', () => {
     expect(Buffer.byteLength(summary)).toBeLessThan(MAX_SUMMARY_BYTES);
     // The table is never cut: a row per experiment.
     for (let index = 0; index < 50; index++) expect(summary).toContain(`| **${'&lt;&amp;&gt;'.repeat(30)}${index}** |`);
+    // The statistics sections are there for the experiments whose details fit.
+    expect(summary).toContain('▁▂▃▄▅▆▇█');
+    expect(summary).toContain('95 % CI (paired)');
+    expect(summary).toContain('Smallest drop caught 4 times in 5');
     // What was cut is said.
     expect(summary).toMatch(/The details of \d+ experiments? \(.*\) are left out to fit GitHub's size limit|…and \d+ more/);
   });
