@@ -2,7 +2,7 @@
  * Raw action inputs → one typed settings object. Every problem names the input, the value it got
  * and what it accepts, and all problems are reported together, before any request is sent.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseDuration } from './duration.js';
 import type { Env } from './env.js';
 import { InputError, quote } from './errors.js';
@@ -92,12 +92,15 @@ const no = (accepted: string): Parsed<never> => ({ ok: false, accepted });
 
 /** A zod schema for one input: a parser plus the sentence saying what it accepts. */
 function inputSchema<T>(parse: (raw: string) => Parsed<T>) {
-  return z.string().transform((raw, ctx) => {
-    const result = parse(raw.trim());
-    if (result.ok) return result.value;
-    ctx.addIssue({ code: 'custom', message: result.accepted });
-    return z.NEVER;
-  });
+  return z.pipe(
+    z.string(),
+    z.transform((raw: string, ctx) => {
+      const result = parse(raw.trim());
+      if (result.ok) return result.value;
+      ctx.issues.push({ code: 'custom', message: result.accepted, input: raw });
+      return z.NEVER;
+    }),
+  );
 }
 
 /** Empty means "not given": `null`; anything else goes to `parse`. */

@@ -29,4 +29,17 @@ describe('the built action', () => {
     const withUndici = await Promise.all(chunks.map(async (file) => undici(await readFile(join(dir, file), 'utf8'))));
     expect(withUndici.filter(Boolean)).toHaveLength(1);
   });
+
+  it('carries zod’s mini layer with its English messages, neither its classic layer nor another locale', async () => {
+    const dir = join(ROOT, 'dist', 'action');
+    const chunks = (await readdir(dir)).filter((file) => file.endsWith('.js'));
+    const bundle = (await Promise.all(chunks.map((file) => readFile(join(dir, file), 'utf8')))).join('\n');
+    // Each schema class is made by a constructor that takes its name: `ZodMiniObject` in the mini
+    // layer, `ZodObject` in the classic one, which costs the start several milliseconds more.
+    expect(bundle).toContain('"ZodMiniObject"');
+    expect(bundle).not.toMatch(/"Zod(?:Type|Object|String|Number|Error)"/);
+    // Every locale gives its messages as `{ localeError: … }`: English alone is loaded.
+    expect(bundle).toContain('Invalid input: expected ');
+    expect(bundle.match(/\blocaleError:/g)).toHaveLength(1);
+  });
 });

@@ -96,6 +96,19 @@ describe('the run schema', () => {
     expect(result.success).toBe(false);
     if (!result.success) expect(describeIssues(result.error)).toMatch(new RegExp(`^${field.replace('.', '\\.')}: `));
   });
+
+  it.each([
+    [{ id: 'r', lifecycle: {} }, 'lifecycle.status: Invalid input: expected string, received undefined'],
+    [{ id: 'r', lifecycle: { status: 'completed' }, score: '0.8' }, 'score: Invalid input: expected number, received string'],
+    [{ id: 'r', lifecycle: { status: 'completed' }, error_count: -1 }, 'error_count: Too small: expected number to be >=0'],
+    [{ id: 'r', lifecycle: { status: 'completed' }, n_consensus: 1.5 }, 'n_consensus: Invalid input: expected int, received number'],
+    [{ id: '', lifecycle: { status: 'completed' } }, 'id: Too small: expected string to have >=1 characters'],
+    [[], '(body): Invalid input: expected object, received array'],
+  ])('says in words what is wrong with %j', (body, described) => {
+    const result = rawRunSchema.safeParse(body);
+    expect(result.success).toBe(false);
+    if (!result.success) expect(describeIssues(result.error)).toBe(described);
+  });
 });
 
 describe('isTerminal', () => {

@@ -5,7 +5,7 @@
  * request id, error text) has the secrets taken out and is cut to a bound once, right after
  * decoding, so nothing above the client ever holds more of it (see api-text.ts).
  */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { cleanDecoded, cleanText, Redactor } from '../api-text.js';
 import type { Env } from '../env.js';
 import { keyEnvironment } from './keys.js';
@@ -57,7 +57,7 @@ interface SendOptions<T> {
   body?: unknown;
   maxBodyBytes?: number;
   /** An answer some error statuses (below 500) carry as data rather than as a failure. */
-  errorSchema?: z.ZodType<T>;
+  errorSchema?: z.ZodMiniType<T>;
   /** Why a well-shaped answer still cannot be used (see `runAnswerProblem`), or null. */
   check?: (value: T) => string | null;
   /** Told the answer's `Date` header (null when absent). */
@@ -183,7 +183,7 @@ export class RetabClient {
   }
 
   /** One request: sent, its body read within the caps, then checked and parsed (see `decode`). */
-  private async send<T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, options: SendOptions<T> = {}): Promise<T> {
+  private async send<T>(method: 'GET' | 'POST', path: string, schema: z.ZodMiniType<T>, options: SendOptions<T> = {}): Promise<T> {
     const url = this.urlFor(path);
     const info: RequestInfo = { method, path: url.pathname + url.search };
     const answer = await this.exchange(url, info, options);
@@ -241,7 +241,7 @@ export class RetabClient {
    * body is decoded first and cleaned after (see `cleanBody`): a secret sent back JSON-escaped
    * (`\u0072t_test_…`) is only recognisable once decoded.
    */
-  private decode<T>(answer: Answer, info: RequestInfo, schema: z.ZodType<T>, options: SendOptions<T>): T {
+  private decode<T>(answer: Answer, info: RequestInfo, schema: z.ZodMiniType<T>, options: SendOptions<T>): T {
     const { status, requestId, text } = answer;
     const body = this.cleanBody(text);
     if (status < 200 || status >= 300) {

@@ -4,11 +4,11 @@
  * yet (`no_metrics`) or that they are out of date (`stale_metrics`); both are normal answers, kept
  * as values rather than errors.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { scoreSchema as score } from './run.js';
 
-const text = z.string().nullish();
-const count = z.number().int().nonnegative().nullish();
+const text = z.nullish(z.string());
+const count = z.nullish(z.number().check(z.int(), z.nonnegative()));
 
 const documentSchema = z.object({
   id: z.string(),
@@ -18,42 +18,47 @@ const documentSchema = z.object({
 });
 
 const summarySchema = z.object({
-  kind: z.string().optional(),
+  kind: z.optional(z.string()),
   run_id: text,
   experiment_id: text,
   score,
   prior_score: score,
   prior_run_id: text,
-  documents: z.array(documentSchema).nullish(),
+  documents: z.nullish(z.array(documentSchema)),
   scored_document_count: count,
   total_document_count: count,
   block_type: text,
   // Read field by field in targets.ts; kept raw here so that an unknown shape never fails the summary.
-  aggregate: z.unknown().optional(),
+  aggregate: z.optional(z.unknown()),
 });
 
 /** The run the stale metrics were computed for; only a detail of the answer, so an odd one is dropped. */
-const lastRunSchema = z
-  .object({
-    run_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/),
-    score: score.catch(null),
-    // A time, not free text: anything that is not one is dropped. An ISO 8601 shape, because
-    // `Date.parse` alone takes "Jan 1 2026 (any text at all)" for a date.
-    created_at: z
-      .string()
-      .max(40)
-      .regex(/^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/)
-      .refine((value) => !Number.isNaN(Date.parse(value)))
-      .nullish()
-      .catch(null),
-  })
-  .nullish()
-  .catch(null);
+const lastRunSchema = z.catch(
+  z.nullish(
+    z.object({
+      run_id: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/)),
+      score: z.catch(score, null),
+      // A time, not free text: anything that is not one is dropped. An ISO 8601 shape, because
+      // `Date.parse` alone takes "Jan 1 2026 (any text at all)" for a date.
+      created_at: z.catch(
+        z.nullish(
+          z.string().check(
+            z.maxLength(40),
+            z.regex(/^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/),
+            z.refine((value) => !Number.isNaN(Date.parse(value))),
+          ),
+        ),
+        null,
+      ),
+    }),
+  ),
+  null,
+);
 
 const unavailableSchema = z.object({
   kind: z.enum(['no_metrics', 'stale_metrics']),
   message: text,
-  stale_reasons: z.array(z.unknown()).nullish(),
+  stale_reasons: z.nullish(z.array(z.unknown())),
   last_run: lastRunSchema,
 });
 
@@ -64,10 +69,10 @@ function kindFromError(body: unknown): unknown {
 }
 
 /** Either answer. */
-export const rawMetricsSchema = z.preprocess(kindFromError, z.union([unavailableSchema, summarySchema]));
+export const rawMetricsSchema = z.pipe(z.transform(kindFromError), z.union([unavailableSchema, summarySchema]));
 
 /** The same `no_metrics`/`stale_metrics` answer can come with an error status (the status is not documented). */
-export const rawUnavailableMetricsSchema = z.preprocess(kindFromError, unavailableSchema);
+export const rawUnavailableMetricsSchema = z.pipe(z.transform(kindFromError), unavailableSchema);
 
 export type RawMetrics = z.infer<typeof rawMetricsSchema>;
 

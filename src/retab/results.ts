@@ -2,10 +2,10 @@
  * One page of per-document results (`GET /v1/workflows/experiments/results`): each document's
  * lifecycle (status and, on error, a message) behind a cursor. There is no score here.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { lifecycleSchema } from './run.js';
 
-const text = z.string().nullish();
+const text = z.nullish(z.string());
 
 const resultSchema = z.object({
   id: z.string(),
@@ -15,7 +15,7 @@ const resultSchema = z.object({
 
 export const rawResultsPageSchema = z.object({
   data: z.array(resultSchema),
-  list_metadata: z.object({ after: text, before: text }).nullish(),
+  list_metadata: z.nullish(z.object({ after: text, before: text })),
 });
 
 export type RawResultsPage = z.infer<typeof rawResultsPageSchema>;

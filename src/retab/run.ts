@@ -4,7 +4,12 @@
  * own vocabulary. Unknown fields are ignored; only `id` and
  * `lifecycle.status` are essential.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
+
+// zod/mini carries no messages (every issue would read "Invalid input"): English ones, worded as the
+// full zod words them, for the problems `describeIssues` reports in an answer.
+z.config(en());
 
 /** A run id as Retab writes them (`exprun_…`); the `run_id` input is held to the same pattern. */
 export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
@@ -45,10 +50,10 @@ export interface ExperimentRun {
   parent_run_id: string | null;
 }
 
-const text = z.string().nullish();
-const count = z.number().int().nonnegative().nullish();
+const text = z.nullish(z.string());
+const count = z.nullish(z.number().check(z.int(), z.nonnegative()));
 /** A detail worth showing when it is text, and nothing to fail over when it is not. */
-const optionalText = text.catch(null);
+const optionalText = z.catch(text, null);
 
 /**
  * How far outside [0, 1] a score may be and still be a score: floating-point noise from Retab's
@@ -57,23 +62,18 @@ const optionalText = text.catch(null);
 export const SCORE_NOISE = 1e-9;
 
 /** A score in [0, 1], with floating-point noise around the bounds clamped. */
-export const definiteScoreSchema = z
-  .number()
-  .min(-SCORE_NOISE, { message: 'expected a score from 0 to 1' })
-  .max(1 + SCORE_NOISE, { message: 'expected a score from 0 to 1' })
-  .transform((score) => Math.min(1, Math.max(0, score)));
+export const definiteScoreSchema = z.pipe(
+  z.number().check(z.minimum(-SCORE_NOISE, { message: 'expected a score from 0 to 1' }), z.maximum(1 + SCORE_NOISE, { message: 'expected a score from 0 to 1' })),
+  z.transform((score: number) => Math.min(1, Math.max(0, score))),
+);
 
 /** The same, or null when absent. */
-export const scoreSchema = definiteScoreSchema.nullish();
+export const scoreSchema = z.nullish(definiteScoreSchema);
 
 /** An error code is a short token (`BLOCK_FAILED`); anything else is not worth showing. */
-const errorCode = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/).nullish().catch(null);
+const errorCode = z.catch(z.nullish(z.string().check(z.regex(/^[A-Za-z0-9_.:-]{1,100}$/))), null);
 /** A block's name is free text: one line, bounded. */
-const blockName = z
-  .string()
-  .transform((name) => oneLine(name).slice(0, 200) || null)
-  .nullish()
-  .catch(null);
+const blockName = z.catch(z.nullish(z.pipe(z.string(), z.transform((name: string) => oneLine(name).slice(0, 200) || null))), null);
 
 /** Control characters (line breaks included) become spaces. */
 function oneLine(text: string): string {
@@ -82,37 +82,32 @@ function oneLine(text: string): string {
 
 /** A run's or a document result's lifecycle: its status and, on error or cancellation, why. */
 export const lifecycleSchema = z.object({
-  status: z.string().min(1),
+  status: z.string().check(z.minLength(1)),
   message: text,
   reason: text,
   // The SDK's ErrorDetails; each field may be null. The stack trace is for the debug log only.
-  details: z
-    .object({ message: optionalText, error_code: errorCode, block_id: optionalText, block_name: blockName, stack_trace: optionalText })
-    .passthrough()
-    .nullish()
-    .catch(null),
+  details: z.catch(
+    z.nullish(z.looseObject({ message: optionalText, error_code: errorCode, block_id: optionalText, block_name: blockName, stack_trace: optionalText })),
+    null,
+  ),
 });
 
 export const rawRunSchema = z.object({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   lifecycle: lifecycleSchema,
   // The docs page's older shape.
-  workflow: z
-    .object({ workflow_id: text, version_id: text, name_at_run_time: text, requested_version: text })
-    .nullish(),
+  workflow: z.nullish(z.object({ workflow_id: text, version_id: text, name_at_run_time: text, requested_version: text })),
   block_kind: text,
   // The current, flat shape (the SDK's `ExperimentRun`).
   workflow_id: text,
   workflow_version_id: text,
   block_type: text,
   // Common.
-  trigger: z.object({ type: text }).nullish(),
-  timing: z
-    .object({ created_at: text, started_at: text, completed_at: text, duration_ms: z.number().nonnegative().nullish() })
-    .nullish(),
+  trigger: z.nullish(z.object({ type: text })),
+  timing: z.nullish(z.object({ created_at: text, started_at: text, completed_at: text, duration_ms: z.nullish(z.number().check(z.nonnegative())) })),
   experiment_id: text,
   block_id: text,
-  n_consensus: z.number().int().positive().nullish(),
+  n_consensus: z.nullish(z.number().check(z.int(), z.positive())),
   score: scoreSchema,
   total_document_count: count,
   completed_document_count: count,
@@ -127,7 +122,7 @@ export type RawRun = z.infer<typeof rawRunSchema>;
 export const runListSchema = z.object({ data: z.array(rawRunSchema) });
 
 /** The answer to `POST …/runs/{run_id}/cancel`. */
-export const cancelAnswerSchema = z.object({ id: z.string().min(1), lifecycle: z.object({ status: z.string().min(1) }) });
+export const cancelAnswerSchema = z.object({ id: z.string().check(z.minLength(1)), lifecycle: z.object({ status: z.string().check(z.minLength(1)) }) });
 
 /**
  * Why an answer about a run cannot be used, or null: its id or status does not have the shape of
@@ -181,8 +176,8 @@ function elapsedBetween(start: string | null | undefined, end: string | null | u
   return Number.isFinite(ms) && ms >= 0 ? ms : null;
 }
 
-/** "score: Too big: expected number to be <=1; lifecycle.status: Required" */
-export function describeIssues(error: z.ZodError): string {
+/** "score: expected a score from 0 to 1; lifecycle.status: Invalid input: expected string, received undefined" */
+export function describeIssues(error: z.core.$ZodError): string {
   return error.issues
     .slice(0, 5)
     .map((issue) => `${issue.path.length ? issue.path.join('.') : '(body)'}: ${issue.message}`)

@@ -4,7 +4,7 @@
  * one field's scores from `view=by_target`. Read leniently: an `aggregate` that does not have this
  * shape is treated as missing, never guessed at.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { definiteScoreSchema } from './run.js';
 
 /**
@@ -14,9 +14,9 @@ import { definiteScoreSchema } from './run.js';
 const figure = definiteScoreSchema;
 
 const aggregateSchema = z.object({
-  likelihoods: z.record(z.string(), figure.nullable()).nullish(),
-  diag: z.record(z.string(), figure.nullable()).nullish(),
-  flows: z.array(z.object({ source: z.string(), target: z.string(), score: figure })).nullish(),
+  likelihoods: z.nullish(z.record(z.string(), z.nullable(figure))),
+  diag: z.nullish(z.record(z.string(), z.nullable(figure))),
+  flows: z.nullish(z.array(z.object({ source: z.string(), target: z.string(), score: figure }))),
 });
 
 export interface Aggregate {
@@ -40,13 +40,13 @@ export function readAggregate(raw: unknown): Aggregate | null {
 
 /** `GET …/metrics?view=by_target&target_path=P`: the field's score and the prior run's (its documents are not kept). */
 export const rawTargetSchema = z.object({
-  kind: z.string().optional(),
+  kind: z.optional(z.string()),
   // Checked against the run and the baseline asked for (see the client).
-  run_id: z.string().nullish(),
-  prior_run_id: z.string().nullish(),
-  target: z.string().nullish(),
-  score: figure.nullish(),
-  prior_score: figure.nullish(),
+  run_id: z.nullish(z.string()),
+  prior_run_id: z.nullish(z.string()),
+  target: z.nullish(z.string()),
+  score: z.nullish(figure),
+  prior_score: z.nullish(figure),
 });
 
 export interface TargetScore {
