@@ -34,6 +34,22 @@ describe('the direct transport', () => {
     expect(sim.connections()).toEqual({ accepted: 1, open: 0 });
   });
 
+  it('sends a POST on a new connection, never on a kept-alive one, and closes it after', async () => {
+    sim = await startSimulator();
+    const client = new RetabClient({ baseUrl: new URL(sim.url), apiKey: sim.apiKey });
+    try {
+      await client.getRun('exprun_pass');
+      const run = await client.startRun('exp_pass', null);
+      const server = sim;
+      await until(() => server.connections().open === 1);
+      expect(sim.connections()).toEqual({ accepted: 2, open: 1 });
+      await client.getRun(run.id);
+      expect(sim.connections().accepted).toBe(2);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('opens connections side by side for requests in flight together', async () => {
     sim = await startSimulator();
     const client = new RetabClient({ baseUrl: new URL(sim.url), apiKey: sim.apiKey });

@@ -1,9 +1,9 @@
 /**
  * Requests straight to the server with Node's own `http` and `https`: part of Node, so they cost the
  * action's start next to nothing (the bundled undici took some 25 ms to load). Connections are kept
- * alive between requests, redirects are never followed (Node does not), and a connection that is
- * not made within `connectTimeoutMs` fails with `CONNECT_TIMEOUT`, which, like a refused
- * connection, proves the request was never sent.
+ * alive between GETs (a POST gets a new one), redirects are never followed (Node does not), and a
+ * connection that is not made within `connectTimeoutMs` fails with `CONNECT_TIMEOUT`, which, like
+ * a refused connection, proves the request was never sent.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -36,7 +36,9 @@ export function directTransport(options: DirectTransportOptions = {}): Transport
           {
             method,
             headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-            agent: secure ? agents.https : agents.http,
+            // A POST is not idempotent: on a kept-alive connection the server may be closing just then,
+            // which would leave unknown whether it started a run. A new connection has no such race.
+            agent: method === 'GET' ? (secure ? agents.https : agents.http) : false,
             signal,
             ...(options.lookup ? { lookup: options.lookup } : {}),
           },
