@@ -298,9 +298,12 @@ async function startTime() {
     const runner = Number(version.replace(/^v/, '').split('.')[0]) >= 24 ? 'the runner’s Node' : 'not Node 24, the runner’s: pass --node=PATH to a Node 24 binary';
     console.log('');
     console.log(`Start, medians of ${STARTS}, alternating, the simulator in its own process (node ${version}, ${runner}):`);
-    console.log(`a bare fetch ${median(fetchTimes).toFixed(0)} ms; the action with its compile cache warm ${median(warmTimes).toFixed(0)} ms: ${ratio.toFixed(2)}x (target ≤ 2x: ${ratio <= 2 ? 'met' : 'NOT met'}); cold (a fresh machine) ${median(coldTimes).toFixed(0)} ms: ${coldRatio.toFixed(2)}x`);
+    const met = ratio <= 2 && coldRatio <= 2;
+    console.log(
+      `a bare fetch ${median(fetchTimes).toFixed(0)} ms; the action with its compile cache warm ${median(warmTimes).toFixed(0)} ms: ${ratio.toFixed(2)}x; cold (a fresh machine) ${median(coldTimes).toFixed(0)} ms: ${coldRatio.toFixed(2)}x (target ≤ 2x, warm and cold: ${met ? 'met' : 'NOT met'})`,
+    );
     console.log(`dist/: ${(sum(sizes.map((s) => s.size)) / 1024).toFixed(0)} KiB in all (${sizes.map((s) => `${s.file} ${(s.size / 1024).toFixed(0)} KiB`).join(', ')})`);
-    return ratio <= 2;
+    return met;
   } finally {
     sim.close();
   }

@@ -93,7 +93,7 @@ describe.each(['flat', 'reference'] as const)('the client against the simulator 
   });
 });
 
-describe('metrics answers about another run, another baseline or another field are malformed', () => {
+describe('metrics answers about another run, another baseline or another field, or listing a document twice, are malformed', () => {
   let sim: Simulator;
   let client: RetabClient;
   beforeAll(async () => {
@@ -124,6 +124,13 @@ describe('metrics answers about another run, another baseline or another field a
     ['a summary of another run', /view=summary/, { kind: 'summary', run_id: 'exprun_other', score: 0.99, documents: [] }, null, 'describes run exprun_other, not run exprun_m'],
     ['a summary against another run than the baseline', /view=summary/, { kind: 'summary', run_id: 'exprun_m', prior_run_id: 'exprun_other', score: 0.8, prior_score: 0.5 }, 'exprun_base', 'compares with run exprun_other, not the baseline run exprun_base'],
     ['a summary whose run id is not one', /view=summary/, { kind: 'summary', run_id: 'exprun_m\n::error::x', score: 0.8 }, null, 'gives a run id that is not a run id'],
+    [
+      'a summary that lists a document twice (it would count twice in every figure)',
+      /view=summary/,
+      { kind: 'summary', run_id: 'exprun_m', score: 0.8, documents: [{ id: 'doc_a', score: 0.9 }, { id: 'doc_b', score: 0.7 }, { id: 'doc_a', score: 0.9 }] },
+      null,
+      'lists document doc_a more than once',
+    ],
   ])('%s', async (_name, path, body, priorRunId, problem) => {
     answer(path, body);
     const error = await client.getMetricsSummary('exprun_m', { priorRunId }).catch((caught: unknown) => caught);

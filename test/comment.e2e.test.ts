@@ -2,12 +2,13 @@
  * The pull request comment belongs to its gate, end to end: the built action against the GitHub
  * simulator, whose comments have authors and whose tokens are installation or personal tokens.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GITHUB_ACTIONS_BOT, startGithubSimulator } from './simulator/github-simulator.js';
 import { startSimulator } from './simulator/retab-simulator.js';
+import { pullRequestEnv as pullRequestEnvIn } from './support/pull-request-env.js';
 import { runAction } from './support/run-action.js';
 
 const INSTALLATION_TOKEN = 'ghs_job_token_e2e';
@@ -33,21 +34,7 @@ afterAll(async () => {
 });
 
 /** A pull request run of the job `gate` in workflow `CI`, its gate step being `step`. */
-async function pullRequestEnv(number: number, { step = 'gate', api = github.url } = {}) {
-  const eventPath = join(dir, `event-${number}.json`);
-  await writeFile(eventPath, JSON.stringify({ pull_request: { number } }));
-  return {
-    GITHUB_EVENT_NAME: 'pull_request',
-    GITHUB_EVENT_PATH: eventPath,
-    GITHUB_REPOSITORY: 'octo/repo',
-    GITHUB_WORKFLOW: 'CI',
-    GITHUB_JOB: 'gate',
-    GITHUB_ACTION: step,
-    GITHUB_API_URL: api,
-    GITHUB_SERVER_URL: 'https://github.example',
-    GITHUB_RUN_ID: '456',
-  };
-}
+const pullRequestEnv = (number: number, { step = 'gate', api = github.url } = {}) => pullRequestEnvIn(dir, number, { step, api });
 
 const gateInputs = (runId: string, extra: Record<string, string> = {}) => ({
   run_id: runId,

@@ -1,10 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGithubSimulator } from './simulator/github-simulator.js';
 import { startSimulator } from './simulator/retab-simulator.js';
+import { pullRequestEnv as pullRequestEnvIn } from './support/pull-request-env.js';
 import { ROOT, runAction } from './support/run-action.js';
 
 const TOKEN = 'ghs_simulator_token';
@@ -23,20 +24,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function pullRequestEnv(number: number, apiPath = '') {
-  const eventPath = join(dir, `event-${number}.json`);
-  await writeFile(eventPath, JSON.stringify({ pull_request: { number } }));
-  return {
-    GITHUB_EVENT_NAME: 'pull_request',
-    GITHUB_EVENT_PATH: eventPath,
-    GITHUB_REPOSITORY: 'octo/repo',
-    GITHUB_WORKFLOW: 'CI',
-    GITHUB_JOB: 'gate',
-    GITHUB_API_URL: `${github.url}${apiPath}`,
-    GITHUB_SERVER_URL: 'https://github.example',
-    GITHUB_RUN_ID: '123',
-  };
-}
+const pullRequestEnv = (number: number, apiPath = '') => pullRequestEnvIn(dir, number, { api: `${github.url}${apiPath}` });
 
 const gateInputs = (runId: string, extra: Record<string, string> = {}) => ({
   run_id: runId,
@@ -135,8 +123,8 @@ describe('the report, end to end on the built action', () => {
     expect(first.stdout).toMatch(/Pull request comment created as github-actions\[bot\]: https:\/\/github\.example\/octo\/repo\/pull\/7#issuecomment-\d+/);
     const ours = () => github.comments.filter((c) => c.issue === 'octo/repo#7' && c.body.startsWith('<!-- retab-experiment-gate'));
     expect(ours()).toHaveLength(1);
-    expect(ours()[0]?.body.split('\n')[0]).toBe('<!-- retab-experiment-gate workflow=CI job=gate matrix= step= name= -->');
-    expect(ours()[0]?.body).toContain('[Workflow run 123](https://github.example/octo/repo/actions/runs/123)');
+    expect(ours()[0]?.body.split('\n')[0]).toBe('<!-- retab-experiment-gate workflow=CI job=gate matrix= step=gate name= -->');
+    expect(ours()[0]?.body).toContain('[Workflow run 456](https://github.example/octo/repo/actions/runs/456)');
 
     const second = await runAction({ inputs: gateInputs('exprun_regressed', { comment: 'true', github_token: TOKEN, max_score_drop: '0.02' }), env });
     expect(second.exitCode).toBe(1);

@@ -71,6 +71,13 @@ describe('the run schema', () => {
     expect(run.duration_ms).toBe(257_000);
   });
 
+  it.each([1e308, -5, 400 * 24 * 3_600_000])('drops a duration that cannot be one (%d ms), taking it from the timestamps instead', (duration) => {
+    expect(parse({ ...referenceShape, timing: { ...referenceShape.timing, duration_ms: duration } }).duration_ms).toBe(257_000);
+    expect(parse({ ...referenceShape, timing: { duration_ms: duration } }).duration_ms).toBeNull();
+    // Timestamps a century apart are no better.
+    expect(parse({ ...referenceShape, timing: { started_at: '1926-01-01T00:00:00Z', completed_at: '2026-01-01T00:00:00Z', duration_ms: duration } }).duration_ms).toBeNull();
+  });
+
   it('ignores unknown fields and tolerates missing non-essential ones', () => {
     const run = parse({ id: 'exprun_9', lifecycle: { status: 'running', progress: 0.5 }, brand_new: [1, 2] });
     // A missing error_count is unknown, not zero (see errorCountOf).

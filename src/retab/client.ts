@@ -14,7 +14,7 @@ import { directTransport } from './direct-transport.js';
 import { describeProxy, proxyFor, refusedTunnelStatus } from './proxy.js';
 import type { HttpAnswer, Transport } from './transport.js';
 import { parseRetryAfter } from './retry-after.js';
-import { normalizeMetrics, rawMetricsSchema, rawUnavailableMetricsSchema, type MetricsSummary } from './metrics.js';
+import { normalizeMetrics, rawMetricsSchema, rawUnavailableMetricsSchema, repeatedDocument, type MetricsSummary } from './metrics.js';
 import { rawTargetSchema, type TargetScore } from './targets.js';
 import { MAX_RESULTS_PAGE_SIZE, normalizeResultsPage, rawResultsPageSchema, type ResultsPage } from './results.js';
 import { cancelAnswerSchema, describeIssues, normalizeRun, rawRunSchema, RUN_ID_PATTERN, runAnswerProblem, runListSchema, STATUS_PATTERN, type ExperimentRun, type RawRun } from './run.js';
@@ -116,7 +116,12 @@ export class RetabClient {
       signal: options.signal,
       maxBodyBytes: this.options.metricsMaxBodyBytes ?? METRICS_MAX_BODY_BYTES,
       errorSchema: rawUnavailableMetricsSchema,
-      check: (metrics) => (metrics.kind === 'no_metrics' || metrics.kind === 'stale_metrics' ? null : metricsAnswerProblem(metrics as { run_id?: string | null; prior_run_id?: string | null }, runId, options.priorRunId ?? null)),
+      check: (metrics) => {
+        if (metrics.kind === 'no_metrics' || metrics.kind === 'stale_metrics') return null;
+        const repeated = repeatedDocument(metrics);
+        if (repeated !== null) return `lists document ${repeated} more than once`;
+        return metricsAnswerProblem(metrics as { run_id?: string | null; prior_run_id?: string | null }, runId, options.priorRunId ?? null);
+      },
     });
     return normalizeMetrics(raw);
   }

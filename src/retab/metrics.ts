@@ -105,6 +105,20 @@ export interface LastRun {
   created_at: string | null;
 }
 
+/**
+ * A document listed twice in a summary, which would count twice in every figure drawn from the
+ * list (the worst documents, the intervals): an answer that cannot be trusted. Null when none is.
+ */
+export function repeatedDocument(raw: RawMetrics): string | null {
+  if (raw.kind === 'no_metrics' || raw.kind === 'stale_metrics') return null;
+  const seen = new Set<string>();
+  for (const { id } of (raw as z.infer<typeof summarySchema>).documents ?? []) {
+    if (seen.has(id)) return id;
+    seen.add(id);
+  }
+  return null;
+}
+
 export function normalizeMetrics(raw: RawMetrics): MetricsSummary {
   if (raw.kind === 'no_metrics' || raw.kind === 'stale_metrics') {
     const unavailable = raw as z.infer<typeof unavailableSchema>;

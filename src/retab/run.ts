@@ -92,6 +92,11 @@ export const lifecycleSchema = z.object({
   ),
 });
 
+/** A run longer than a year is not a run: such a duration is a broken figure. */
+const MAX_DURATION_MS = 366 * 24 * 3_600_000;
+/** Only a detail of the run: a duration that cannot be one (negative, `1e308`) is dropped, and the timestamps say it instead. */
+const durationSchema = z.catch(z.nullish(z.number().check(z.nonnegative(), z.lte(MAX_DURATION_MS))), null);
+
 export const rawRunSchema = z.object({
   id: z.string().check(z.minLength(1)),
   lifecycle: lifecycleSchema,
@@ -104,7 +109,7 @@ export const rawRunSchema = z.object({
   block_type: text,
   // Common.
   trigger: z.nullish(z.object({ type: text })),
-  timing: z.nullish(z.object({ created_at: text, started_at: text, completed_at: text, duration_ms: z.nullish(z.number().check(z.nonnegative())) })),
+  timing: z.nullish(z.object({ created_at: text, started_at: text, completed_at: text, duration_ms: durationSchema })),
   experiment_id: text,
   block_id: text,
   n_consensus: z.nullish(z.number().check(z.int(), z.positive())),
@@ -173,7 +178,7 @@ export function normalizeRun(raw: RawRun): ExperimentRun {
 function elapsedBetween(start: string | null | undefined, end: string | null | undefined): number | null {
   if (!start || !end) return null;
   const ms = Date.parse(end) - Date.parse(start);
-  return Number.isFinite(ms) && ms >= 0 ? ms : null;
+  return Number.isFinite(ms) && ms >= 0 && ms <= MAX_DURATION_MS ? ms : null;
 }
 
 /** "score: expected a score from 0 to 1; lifecycle.status: Invalid input: expected string, received undefined" */
