@@ -2,16 +2,20 @@
  * The direct transport (Node's own http and https, what the action uses without a proxy) against
  * real servers on 127.0.0.1: connections kept between requests and dropped on close, a connection
  * (TLS included) that cannot be made fails as never sent, malformed HTTP fails the attempt as maybe
- * sent, and a POST carries its length.
+ * sent, a kept-alive connection closed as it is reused costs a GET one retry and never meets a
+ * POST, and a POST carries its length.
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo, type LookupFunction, type Server, type Socket } from 'node:net';
+import { connect, createServer as createTcpServer, type AddressInfo, type LookupFunction, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { run } from '../src/main.js';
 import { RetabClient } from '../src/retab/client.js';
 import { directTransport } from '../src/retab/direct-transport.js';
 import { isRetryable, RetabConnectionError } from '../src/retab/errors.js';
 import { classifyStartFailure } from '../src/start-run.js';
 import { startSimulator } from './simulator/retab-simulator.js';
+import { recordingIO } from './support/recording-io.js';
+import { simulatorInputs } from './support/simulator-inputs.js';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 let sim: Simulator | null = null;
@@ -24,14 +28,14 @@ async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 100 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
-/** A TCP server on 127.0.0.1 that does `onRequest` with each connection once its first bytes (the request) arrive. */
-async function rawServer(onRequest: (socket: Socket) => void): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+/** A TCP server on 127.0.0.1 that hands each connection to `onConnection`, and destroys them all on close. */
+async function tcpServer(onConnection: (socket: Socket) => void): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const server = createTcpServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
-    socket.once('data', () => onRequest(socket));
+    onConnection(socket);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -42,6 +46,11 @@ async function rawServer(onRequest: (socket: Socket) => void): Promise<{ server:
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/** A TCP server that does `onRequest` with each connection once its first bytes (the request) arrive. */
+function rawServer(onRequest: (socket: Socket) => void) {
+  return tcpServer((socket) => socket.once('data', () => onRequest(socket)));
 }
 
 /** What `promise` settled with, or 'still pending' after `ms`: a request that never settles fails the test rather than hanging it. */
@@ -201,6 +210,41 @@ describe('the direct transport', () => {
     } finally {
       await client.close();
       await raw.close();
+    }
+  });
+
+  it('a kept-alive connection the server closes just as a request goes out on it: the GET is retried, the POST never meets it', async () => {
+    sim = await startSimulator();
+    const target = sim.port;
+    // In front of the simulator: the first request that comes on a connection already used is
+    // dropped with its connection, unanswered, as a server closing an idle connection just then.
+    const dropped: string[] = [];
+    const forwarder = await tcpServer((socket) => {
+      const upstream = connect(target, '127.0.0.1');
+      upstream.on('error', () => socket.destroy());
+      socket.on('close', () => upstream.destroy());
+      upstream.pipe(socket);
+      let requests = 0;
+      socket.on('data', (data) => {
+        requests += 1;
+        if (requests === 2 && dropped.length === 0) {
+          dropped.push(data.toString('latin1').split(' ')[0] ?? '');
+          socket.destroy();
+          return;
+        }
+        upstream.write(data);
+      });
+    });
+    try {
+      const { io, recording } = recordingIO(simulatorInputs(sim, { experiment_id: 'exp_pass', base_url: `http://${forwarder.url}`, timeout: '20s' }));
+      await run({ io, env: {}, backoff: { baseMs: 50, capMs: 200 } });
+      expect(dropped).toEqual(['GET']);
+      expect(recording.outputs).toMatchObject({ status: 'completed', passed: 'true' });
+      expect(recording.warnings).toEqual([]);
+      expect(sim.requests.filter((request) => request.method === 'POST')).toHaveLength(1);
+      expect(sim.startedRuns('exp_pass')).toHaveLength(1);
+    } finally {
+      await forwarder.close();
     }
   });
 });
