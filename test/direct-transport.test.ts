@@ -1,15 +1,21 @@
 /**
  * The direct transport (Node's own http and https, what the action uses without a proxy) against
  * real servers on 127.0.0.1: connections kept between requests and dropped on close, a connection
- * that cannot be made fails as never sent, and a POST carries its length.
+ * (TLS included) that cannot be made fails as never sent, malformed HTTP fails the attempt as maybe
+ * sent, a kept-alive connection closed as it is reused costs a GET one retry and never meets a
+ * POST, and a POST carries its length.
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo, LookupFunction } from 'node:net';
+import { connect, createServer as createTcpServer, type AddressInfo, type LookupFunction, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { run } from '../src/main.js';
 import { RetabClient } from '../src/retab/client.js';
 import { directTransport } from '../src/retab/direct-transport.js';
-import { RetabConnectionError } from '../src/retab/errors.js';
+import { isRetryable, RetabConnectionError } from '../src/retab/errors.js';
+import { classifyStartFailure } from '../src/start-run.js';
 import { startSimulator } from './simulator/retab-simulator.js';
+import { recordingIO } from './support/recording-io.js';
+import { simulatorInputs } from './support/simulator-inputs.js';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 let sim: Simulator | null = null;
@@ -20,6 +26,36 @@ afterEach(async () => {
 
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 100 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+/** A TCP server on 127.0.0.1 that hands each connection to `onConnection`, and destroys them all on close. */
+async function tcpServer(onConnection: (socket: Socket) => void): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createTcpServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    onConnection(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    server,
+    url: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** A TCP server that does `onRequest` with each connection once its first bytes (the request) arrive. */
+function rawServer(onRequest: (socket: Socket) => void) {
+  return tcpServer((socket) => socket.once('data', () => onRequest(socket)));
+}
+
+/** What `promise` settled with, or 'still pending' after `ms`: a request that never settles fails the test rather than hanging it. */
+function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | unknown | 'still pending'> {
+  return Promise.race([promise.catch((error: unknown) => error), new Promise<'still pending'>((resolve) => setTimeout(() => resolve('still pending'), ms))]);
 }
 
 describe('the direct transport', () => {
@@ -134,6 +170,81 @@ describe('the direct transport', () => {
       await client.close();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  const RUN_BODY = '{"id":"exprun_pass","lifecycle":{"status":"completed"}}';
+  it.each([
+    ['an invalid status line', 'HTTP/1.1 2OO OK\r\nContent-Length: 2\r\n\r\n{}'],
+    ['headers over 16 KiB', `HTTP/1.1 200 OK\r\nX-Padding: ${'a'.repeat(20_000)}\r\nContent-Length: 2\r\n\r\n{}`],
+    ['invalid chunked encoding', `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n${RUN_BODY}\r\n0\r\n\r\n`],
+    ['a body shorter than its Content-Length', `HTTP/1.1 200 OK\r\nContent-Length: ${RUN_BODY.length + 10}\r\n\r\n${RUN_BODY}`],
+    ['two Content-Length headers', `HTTP/1.1 200 OK\r\nContent-Length: ${RUN_BODY.length}\r\nContent-Length: ${RUN_BODY.length}\r\n\r\n${RUN_BODY}`],
+    // Node ends such a request with neither an error nor an answer: it must not wait forever.
+    ['a 101 Switching Protocols nobody asked for', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'],
+  ])('%s: the attempt fails at once, retryable, and a POST so answered may have been sent', async (_name, answer) => {
+    const raw = await rawServer((socket) => socket.end(answer));
+    const client = new RetabClient({ baseUrl: new URL(`http://${raw.url}`), apiKey: 'rt_test_key', requestTimeoutMs: 60_000 });
+    try {
+      expect(isRetryable(await settledWithin(client.getRun('exprun_pass'), 5_000))).toBe(true);
+      const error = await settledWithin(client.startRun('exp_pass', null), 5_000);
+      expect(isRetryable(error)).toBe(true);
+      expect(classifyStartFailure(error)).not.toBe('not_sent');
+    } finally {
+      await client.close();
+      await raw.close();
+    }
+  });
+
+  it('fails a TLS handshake that never finishes with CONNECT_TIMEOUT: nothing was sent', async () => {
+    // The server takes the TCP connection and never answers the TLS client hello.
+    const raw = await rawServer(() => {});
+    const client = new RetabClient({ baseUrl: new URL(`https://${raw.url}`), apiKey: 'rt_test_key', transport: directTransport({ connectTimeoutMs: 200 }), requestTimeoutMs: 10_000 });
+    try {
+      const started = Date.now();
+      const error = await client.startRun('exp_pass', null).catch((caught: unknown) => caught);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(error).toBeInstanceOf(RetabConnectionError);
+      expect((error as RetabConnectionError).code).toBe('CONNECT_TIMEOUT');
+      expect((error as RetabConnectionError).neverSent).toBe(true);
+    } finally {
+      await client.close();
+      await raw.close();
+    }
+  });
+
+  it('a kept-alive connection the server closes just as a request goes out on it: the GET is retried, the POST never meets it', async () => {
+    sim = await startSimulator();
+    const target = sim.port;
+    // In front of the simulator: the first request that comes on a connection already used is
+    // dropped with its connection, unanswered, as a server closing an idle connection just then.
+    const dropped: string[] = [];
+    const forwarder = await tcpServer((socket) => {
+      const upstream = connect(target, '127.0.0.1');
+      upstream.on('error', () => socket.destroy());
+      socket.on('close', () => upstream.destroy());
+      upstream.pipe(socket);
+      let requests = 0;
+      socket.on('data', (data) => {
+        requests += 1;
+        if (requests === 2 && dropped.length === 0) {
+          dropped.push(data.toString('latin1').split(' ')[0] ?? '');
+          socket.destroy();
+          return;
+        }
+        upstream.write(data);
+      });
+    });
+    try {
+      const { io, recording } = recordingIO(simulatorInputs(sim, { experiment_id: 'exp_pass', base_url: `http://${forwarder.url}`, timeout: '20s' }));
+      await run({ io, env: {}, backoff: { baseMs: 50, capMs: 200 } });
+      expect(dropped).toEqual(['GET']);
+      expect(recording.outputs).toMatchObject({ status: 'completed', passed: 'true' });
+      expect(recording.warnings).toEqual([]);
+      expect(sim.requests.filter((request) => request.method === 'POST')).toHaveLength(1);
+      expect(sim.startedRuns('exp_pass')).toHaveLength(1);
+    } finally {
+      await forwarder.close();
     }
   });
 });

@@ -10,6 +10,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../src/main.js';
+import { RetabClient } from '../src/retab/client.js';
+import { proxyTransport } from '../src/retab/proxy-transport.js';
 import { startSimulator } from './simulator/retab-simulator.js';
 import { startConnectProxy } from './support/connect-proxy.js';
 import { recordingIO } from './support/recording-io.js';
@@ -91,6 +93,25 @@ describe('proxy variables', () => {
   });
 });
 
+describe('connections through the proxy', () => {
+  it('every POST gets a tunnel of its own, never a kept-alive one, as without a proxy', async () => {
+    // On a kept-alive connection the server may be closing just as the POST goes out, which would
+    // leave unknown whether it started a run.
+    const client = new RetabClient({ baseUrl: new URL(sim.url), apiKey: sim.apiKey, transport: proxyTransport({ HTTP_PROXY: proxy.url }) });
+    try {
+      await client.getRun(RUN);
+      await client.getRun(RUN);
+      const before = proxy.connects.length;
+      for (let i = 1; i <= 3; i++) {
+        await client.startRun('exp_pass', null);
+        expect(proxy.connects).toHaveLength(before + i);
+      }
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 describe('a proxy that refuses the tunnel fails at once, naming the proxy', () => {
   it.each([403, 407])('CONNECT answered %i: one attempt, no retry, the proxy named without its credentials', async (status) => {
     const refusing = await startConnectProxy({ refuse: status });
@@ -138,6 +159,44 @@ describe('a proxy that refuses the tunnel fails at once, naming the proxy', () =
       expect(sim.requests).toHaveLength(0);
     } finally {
       await refusing.close();
+    }
+  });
+});
+
+describe('a proxy that breaks the CONNECT never hangs the gate nor makes it hammer the proxy', () => {
+  it('a proxy that drops every CONNECT unanswered: each attempt fails, with backoff, until the timeout', async () => {
+    const dropping = await startConnectProxy({ misbehave: 'drop' });
+    try {
+      const started = Date.now();
+      const result = await gate({ HTTP_PROXY: dropping.url }, { timeout: '2s' });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(result.outputs.status).toBe('timed_out');
+      expect(result.summary).toContain('failed (timed out)');
+      expect(result.failed).toContain('(PROXY_TUNNEL_FAILED)');
+      // A retry per backoff, not a new CONNECT the moment the last one was dropped.
+      expect(dropping.connects.length).toBeGreaterThanOrEqual(2);
+      expect(dropping.connects.length).toBeLessThan(30);
+      expect(sim.requests).toHaveLength(0);
+    } finally {
+      await dropping.close();
+    }
+  });
+
+  it('a proxy that never answers the CONNECT: the job\'s cancellation ends the gate at once', async () => {
+    const silent = await startConnectProxy({ misbehave: 'silent' });
+    const cancel = new AbortController();
+    try {
+      const timer = setInterval(() => {
+        if (silent.connects.length > 0) cancel.abort(new Error('received SIGTERM'));
+      }, 20);
+      const { io, recording } = recordingIO(simulatorInputs(sim, { run_id: RUN, timeout: '10m' }));
+      const started = Date.now();
+      await run({ io, env: { HTTP_PROXY: silent.url }, signal: cancel.signal }).finally(() => clearInterval(timer));
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(recording.outputs.status).toBe('interrupted');
+      expect(recording.summary).toContain('interrupted');
+    } finally {
+      await silent.close();
     }
   });
 });

@@ -21,13 +21,17 @@ var api = __webpack_require__(6615);
 var dispatcher = __webpack_require__(883);
 // EXTERNAL MODULE: ./node_modules/undici/lib/dispatcher/env-http-proxy-agent.js
 var env_http_proxy_agent = __webpack_require__(3137);
+// EXTERNAL MODULE: ./node_modules/undici/lib/dispatcher/pool.js
+var pool = __webpack_require__(628);
 ;// CONCATENATED MODULE: ./build/retab/undici.js
+
 
 
 
 // What undici's entry does once: every dispatcher gets `request`, `stream` and the rest.
 Object.assign(dispatcher.prototype, api);
 const EnvHttpProxyAgent = env_http_proxy_agent;
+const Pool = pool;
 /** undici's `request(url, options)`, for a URL and a dispatcher given. */
 function request(url, options) {
     const { dispatcher, ...rest } = options;
@@ -37,22 +41,75 @@ function request(url, options) {
 ;// CONCATENATED MODULE: ./build/retab/proxy-transport.js
 
 
+/** The time the proxy has to answer a CONNECT, as long as a connection has to be made. */
+const TUNNEL_TIMEOUT_MS = 10_000;
+/** What undici takes for a passing fault of the connection when it fails a CONNECT: it asks again at once. */
+const RETRIED_AT_ONCE = new Set(['UND_ERR_SOCKET', 'UND_ERR_INFO']);
 function proxyTransport(env) {
     const { httpProxy, httpsProxy, noProxy } = (0,proxy/* proxySettings */.EM)(env);
     // Passing `undefined` would make undici read process.env itself; '' means "no proxy" there too.
-    return undiciTransport(new EnvHttpProxyAgent({ httpProxy: httpProxy ?? '', httpsProxy: httpsProxy ?? '', noProxy }));
+    const agent = () => new EnvHttpProxyAgent({ httpProxy: httpProxy ?? '', httpsProxy: httpsProxy ?? '', noProxy, clientFactory: tunnelClient });
+    return undiciTransport(agent(), agent());
 }
-/** Any undici dispatcher as a transport; closing the transport destroys the dispatcher. */
-function undiciTransport(dispatcher) {
+/**
+ * The client to the proxy, which asks it for each tunnel (CONNECT). Left to itself, undici waits
+ * 5 minutes for the answer, and takes a CONNECT the proxy drops (closes unanswered, or answers with
+ * a 101) for a passing fault, asking again at once, forever: thousands of CONNECTs a second. Here
+ * the answer must come within `TUNNEL_TIMEOUT_MS`, and a dropped CONNECT fails the request
+ * (`PROXY_TUNNEL_FAILED`), which the client retries with its backoff.
+ */
+function tunnelClient(origin, options) {
+    const pool = new Pool(origin, { ...options, headersTimeout: TUNNEL_TIMEOUT_MS });
+    const connect = pool.connect.bind(pool);
+    pool.connect = ((connectOptions) => connect(connectOptions).catch((error) => {
+        const code = error?.code;
+        if (typeof code !== 'string' || !RETRIED_AT_ONCE.has(code))
+            throw error;
+        throw Object.assign(new Error(`the proxy dropped the CONNECT request (${code})`, { cause: error }), { code: 'PROXY_TUNNEL_FAILED' });
+    }));
+    return pool;
+}
+/**
+ * Any undici dispatcher as a transport; closing the transport destroys the dispatchers. GETs share
+ * kept-alive connections. Any other request goes through `once` on a connection closed after it: a
+ * POST is not idempotent, and on a kept-alive connection the server may be closing just then, which
+ * would leave unknown whether it started a run (the direct transport does the same).
+ */
+function undiciTransport(dispatcher, once = dispatcher) {
     return {
         async request(url, { method, headers, body, signal }) {
-            const answer = await request(url, { method, dispatcher, signal, headers, body });
+            const reused = method === 'GET';
+            const answer = await untilAborted(request(url, { method, dispatcher: reused ? dispatcher : once, reset: !reused, signal, headers, body }), signal);
             return { statusCode: answer.statusCode, headers: answer.headers, body: answer.body };
         },
         async close() {
-            await dispatcher.destroy();
+            await Promise.all([dispatcher.destroy(), once === dispatcher ? undefined : once.destroy()]);
         },
     };
+}
+/**
+ * The answer, or the signal's reason as soon as it aborts: undici heeds an abort only once the
+ * request has a connection, and opening one through a proxy can take long. The request left behind
+ * ends with the transport; an answer that still comes is dropped.
+ */
+function untilAborted(answer, signal) {
+    return new Promise((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        if (signal.aborted)
+            onAbort();
+        else
+            signal.addEventListener('abort', onAbort, { once: true });
+        answer.then((data) => {
+            signal.removeEventListener('abort', onAbort);
+            if (signal.aborted)
+                data.body.destroy();
+            else
+                resolve(data);
+        }, (error) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(error);
+        });
+    });
 }
 //# sourceMappingURL=proxy-transport.js.map
 

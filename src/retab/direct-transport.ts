@@ -45,6 +45,9 @@ export function directTransport(options: DirectTransportOptions = {}): Transport
           (response) => resolve({ statusCode: response.statusCode ?? 0, headers: response.headers, body: response }),
         );
         sent.on('error', reject);
+        // Node ends a request without an error or an answer when the server switches protocols (101)
+        // unasked; after an answer or an error, this does nothing.
+        sent.on('close', () => reject(Object.assign(new Error('the connection closed without an answer'), { code: 'NO_ANSWER' })));
         sent.on('socket', (socket) => limitConnectTime(socket, secure, connectTimeoutMs, (error) => sent.destroy(error)));
         sent.end(body);
       });

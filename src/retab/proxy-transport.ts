@@ -7,23 +7,78 @@ import type { Dispatcher } from 'undici';
 import type { Env } from '../env.js';
 import { proxySettings } from './proxy.js';
 import type { HttpAnswer, HttpRequest, Transport } from './transport.js';
-import { EnvHttpProxyAgent, request } from './undici.js';
+import { EnvHttpProxyAgent, Pool, request } from './undici.js';
+
+/** The time the proxy has to answer a CONNECT, as long as a connection has to be made. */
+const TUNNEL_TIMEOUT_MS = 10_000;
+/** What undici takes for a passing fault of the connection when it fails a CONNECT: it asks again at once. */
+const RETRIED_AT_ONCE = new Set(['UND_ERR_SOCKET', 'UND_ERR_INFO']);
 
 export function proxyTransport(env: Env): Transport {
   const { httpProxy, httpsProxy, noProxy } = proxySettings(env);
   // Passing `undefined` would make undici read process.env itself; '' means "no proxy" there too.
-  return undiciTransport(new EnvHttpProxyAgent({ httpProxy: httpProxy ?? '', httpsProxy: httpsProxy ?? '', noProxy }));
+  const agent = () => new EnvHttpProxyAgent({ httpProxy: httpProxy ?? '', httpsProxy: httpsProxy ?? '', noProxy, clientFactory: tunnelClient });
+  return undiciTransport(agent(), agent());
 }
 
-/** Any undici dispatcher as a transport; closing the transport destroys the dispatcher. */
-export function undiciTransport(dispatcher: Dispatcher): Transport {
+/**
+ * The client to the proxy, which asks it for each tunnel (CONNECT). Left to itself, undici waits
+ * 5 minutes for the answer, and takes a CONNECT the proxy drops (closes unanswered, or answers with
+ * a 101) for a passing fault, asking again at once, forever: thousands of CONNECTs a second. Here
+ * the answer must come within `TUNNEL_TIMEOUT_MS`, and a dropped CONNECT fails the request
+ * (`PROXY_TUNNEL_FAILED`), which the client retries with its backoff.
+ */
+function tunnelClient(origin: URL, options: object): Dispatcher {
+  const pool = new Pool(origin, { ...options, headersTimeout: TUNNEL_TIMEOUT_MS });
+  const connect = pool.connect.bind(pool) as (options: Dispatcher.ConnectOptions) => Promise<Dispatcher.ConnectData>;
+  pool.connect = ((connectOptions: Dispatcher.ConnectOptions) =>
+    connect(connectOptions).catch((error: unknown) => {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (typeof code !== 'string' || !RETRIED_AT_ONCE.has(code)) throw error;
+      throw Object.assign(new Error(`the proxy dropped the CONNECT request (${code})`, { cause: error }), { code: 'PROXY_TUNNEL_FAILED' });
+    })) as Pool['connect'];
+  return pool;
+}
+
+/**
+ * Any undici dispatcher as a transport; closing the transport destroys the dispatchers. GETs share
+ * kept-alive connections. Any other request goes through `once` on a connection closed after it: a
+ * POST is not idempotent, and on a kept-alive connection the server may be closing just then, which
+ * would leave unknown whether it started a run (the direct transport does the same).
+ */
+export function undiciTransport(dispatcher: Dispatcher, once: Dispatcher = dispatcher): Transport {
   return {
     async request(url: URL, { method, headers, body, signal }: HttpRequest): Promise<HttpAnswer> {
-      const answer = await request(url, { method, dispatcher, signal, headers, body });
+      const reused = method === 'GET';
+      const answer = await untilAborted(request(url, { method, dispatcher: reused ? dispatcher : once, reset: !reused, signal, headers, body }), signal);
       return { statusCode: answer.statusCode, headers: answer.headers, body: answer.body };
     },
     async close() {
-      await dispatcher.destroy();
+      await Promise.all([dispatcher.destroy(), once === dispatcher ? undefined : once.destroy()]);
     },
   };
+}
+
+/**
+ * The answer, or the signal's reason as soon as it aborts: undici heeds an abort only once the
+ * request has a connection, and opening one through a proxy can take long. The request left behind
+ * ends with the transport; an answer that still comes is dropped.
+ */
+function untilAborted(answer: Promise<Dispatcher.ResponseData>, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    answer.then(
+      (data) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) data.body.destroy();
+        else resolve(data);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

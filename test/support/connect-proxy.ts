@@ -10,8 +10,11 @@ export interface ConnectRecord {
   headers: IncomingHttpHeaders;
 }
 
-/** `refuse`: answer every CONNECT with this status instead (403 forbidden, 407 authentication required). */
-export async function startConnectProxy(options: { refuse?: number } = {}) {
+/**
+ * `refuse`: answer every CONNECT with this status instead (403 forbidden, 407 authentication required).
+ * `misbehave`: `drop` closes the connection on every CONNECT, unanswered; `silent` never answers it.
+ */
+export async function startConnectProxy(options: { refuse?: number; misbehave?: 'drop' | 'silent' } = {}) {
   const connects: ConnectRecord[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((_req, res) => {
@@ -21,6 +24,11 @@ export async function startConnectProxy(options: { refuse?: number } = {}) {
   server.on('connect', (req, client: Socket, head: Buffer) => {
     const target = req.url ?? '';
     connects.push({ target, headers: req.headers });
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => {});
+    if (options.misbehave === 'drop') return client.destroy();
+    if (options.misbehave === 'silent') return;
     if (options.refuse !== undefined) {
       const challenge = options.refuse === 407 ? 'Proxy-Authenticate: Basic realm="corp"\r\n' : '';
       client.end(`HTTP/1.1 ${options.refuse} Refused\r\n${challenge}Content-Length: 0\r\n\r\n`);

@@ -1,0 +1,144 @@
+/**
+ * The built action (dist/index.js) against servers, proxies and networks that break HTTP in ways the
+ * simulator does not: whatever they do, the action ends by its timeout (or at once when the job is
+ * cancelled), writes its outputs and summary, and fails. Run `npm run build` first.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { startSimulator } from './simulator/retab-simulator.js';
+import { startConnectProxy } from './support/connect-proxy.js';
+import { runAction } from './support/run-action.js';
+
+const KEY = 'rt_test_transport_attacks_key';
+/** Debug logging on: every request's line is written, and the key must still appear only in `::add-mask::`. */
+const DEBUG = { ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1' };
+
+/** A TCP server on 127.0.0.1 that does `onRequest` with each connection once its first bytes arrive. */
+async function rawServer(onRequest: (socket: Socket) => void): Promise<{ server: Server; port: number; accepted: () => number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let accepted = 0;
+  const server = createServer((socket) => {
+    accepted += 1;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    socket.once('data', () => onRequest(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    accepted: () => accepted,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** Sends SIGTERM once `ready()` holds; records when, and when the process ended. */
+function sigtermWhen(ready: () => boolean) {
+  const times = { sentAt: 0, endedAt: 0 };
+  const onStart = (child: ChildProcess) => {
+    const timer = setInterval(() => {
+      if (!ready()) return;
+      clearInterval(timer);
+      times.sentAt = Date.now();
+      child.kill('SIGTERM');
+    }, 20);
+    child.on('close', () => {
+      clearInterval(timer);
+      times.endedAt = Date.now();
+    });
+  };
+  return { times, onStart };
+}
+
+function expectFailedWithReport(result: Awaited<ReturnType<typeof runAction>>, status: string) {
+  expect(result.signal).toBeNull();
+  expect(result.exitCode).toBe(1);
+  expect(result.outputs).toMatchObject({ status, passed: 'false' });
+  expect(result.summary).toContain('Retab experiment gate: failed');
+  expect(result.stdout.split('\n').filter((line) => line.startsWith('::error'))).toHaveLength(1);
+  expect(`${result.stdout}${result.stderr}${result.summary}`.replaceAll(`::add-mask::${KEY}`, '')).not.toContain(KEY);
+}
+
+describe('a server that breaks HTTP', () => {
+  it('a 101 Switching Protocols to every request: each attempt fails, and the gate ends at its timeout', async () => {
+    const raw = await rawServer((socket) => socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'));
+    try {
+      const result = await runAction({
+        inputs: { run_id: 'exprun_upgraded', threshold: '0.8', api_key: KEY, base_url: `http://127.0.0.1:${raw.port}`, timeout: '3s', poll_interval: '1s' },
+        env: DEBUG,
+        killAfterMs: 30_000,
+      });
+      expectFailedWithReport(result, 'timed_out');
+      expect(result.stdout).toContain('(NO_ANSWER)');
+      expect(raw.accepted()).toBeGreaterThanOrEqual(2);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('SIGTERM while a TLS handshake is left unanswered: the process ends at once, the connection timer does not hold it', async () => {
+    const raw = await rawServer(() => {});
+    try {
+      const { times, onStart } = sigtermWhen(() => raw.accepted() > 0);
+      const result = await runAction({
+        inputs: { experiment_id: 'exp_pass', threshold: '0.8', api_key: KEY, base_url: `https://127.0.0.1:${raw.port}`, timeout: '10m' },
+        env: DEBUG,
+        onStart,
+        killAfterMs: 30_000,
+      });
+      expectFailedWithReport(result, 'interrupted');
+      // The connection limit is 10 s: far above this bound.
+      expect(times.endedAt - times.sentAt).toBeLessThan(5_000);
+    } finally {
+      await raw.close();
+    }
+  });
+});
+
+describe('a proxy that breaks the CONNECT (the proxy transport, loaded on demand)', () => {
+  it('drops every CONNECT unanswered: each attempt fails, with backoff, and the gate ends at its timeout', async () => {
+    const sim = await startSimulator();
+    const proxy = await startConnectProxy({ misbehave: 'drop' });
+    try {
+      const result = await runAction({
+        inputs: { run_id: 'exprun_pass', threshold: '0.8', api_key: KEY, base_url: sim.url, timeout: '3s', poll_interval: '1s' },
+        env: { ...DEBUG, HTTP_PROXY: proxy.url },
+        killAfterMs: 30_000,
+      });
+      expectFailedWithReport(result, 'timed_out');
+      expect(result.stdout).toContain('(PROXY_TUNNEL_FAILED)');
+      // One CONNECT per attempt, not thousands a second.
+      expect(proxy.connects.length).toBeGreaterThanOrEqual(2);
+      expect(proxy.connects.length).toBeLessThan(30);
+      expect(sim.requests).toHaveLength(0);
+    } finally {
+      await proxy.close();
+      await sim.close();
+    }
+  });
+
+  it('SIGTERM while the proxy leaves the CONNECT unanswered: the process ends at once', async () => {
+    const sim = await startSimulator();
+    const proxy = await startConnectProxy({ misbehave: 'silent' });
+    try {
+      const { times, onStart } = sigtermWhen(() => proxy.connects.length > 0);
+      const result = await runAction({
+        inputs: { run_id: 'exprun_pass', threshold: '0.8', api_key: KEY, base_url: sim.url, timeout: '10m' },
+        env: { ...DEBUG, HTTP_PROXY: proxy.url },
+        onStart,
+        killAfterMs: 30_000,
+      });
+      expectFailedWithReport(result, 'interrupted');
+      // The proxy gets 10 s to answer, the request 30 s: far above this bound.
+      expect(times.endedAt - times.sentAt).toBeLessThan(5_000);
+    } finally {
+      await proxy.close();
+      await sim.close();
+    }
+  });
+});
