@@ -20,12 +20,15 @@ const LONGEST_ENCODED_CHAR = 9;
 /**
  * Removes the secrets (the API key, the GitHub token) from text: written plainly, percent-encoded
  * (`%72t_test_…`), as HTML character references (`&#114;`), as escapes left in the text
- * (`\x72`, `\u0072`), any mix of these, and any run of at least `FRAGMENT` characters of a secret's
+ * (`\x72`, `\u0072`), any mix of these, base64-encoded (standard or URL-safe, as in a `Basic`
+ * authorization header sent back), and any run of at least `FRAGMENT` characters of a secret's
  * random part (a secret cut short, or split across two fields). Decoded JSON escapes are caught
  * because the client redacts after decoding.
  */
 export class Redactor {
   private readonly secrets: Array<{ plain: string; anyForm: RegExp }>;
+  /** The parts of the secrets' base64 encodings that do not depend on what surrounds them (see `base64Cores`). */
+  private readonly base64: string[];
   /** Every character of every secret, as code points. */
   private readonly secretCharacters: Set<number>;
   private readonly fragments = new Set<string>();
@@ -39,6 +42,7 @@ export class Redactor {
     const kept = [...new Set(secrets.filter((secret) => secret.length > 0))];
     this.secrets = kept.map((secret) => ({ plain: secret, anyForm: new RegExp([...secret].map(encodedForms).join(''), 'g') }));
     this.secretCharacters = new Set(kept.flatMap((secret) => [...secret].map((char) => char.codePointAt(0) ?? 0)));
+    this.base64 = [...new Set(kept.flatMap(base64Cores))];
     this.reach = Math.max(0, ...kept.map((secret) => secret.length * LONGEST_ENCODED_CHAR));
     for (const secret of kept) {
       const random = secret.slice(publicPrefix(secret).length);
@@ -56,6 +60,7 @@ export class Redactor {
     const encoded = this.holdsEncodedSecretCharacter(text);
     let out = text;
     for (const { plain, anyForm } of this.secrets) out = encoded ? out.replace(anyForm, REDACTED) : out.replaceAll(plain, REDACTED);
+    for (const core of this.base64) out = out.replaceAll(core, REDACTED);
     return this.fragments.size > 0 && out.length >= FRAGMENT ? this.withoutFragments(out) : out;
   }
 
@@ -92,6 +97,23 @@ export class Redactor {
     }
     return out + text.slice(from);
   }
+}
+
+/** A base64 core shorter than this (9 bytes of a secret) is too short to be told from chance. */
+const MIN_BASE64_CORE = 12;
+
+/**
+ * What a secret looks like inside any base64 text that encodes it: its encoding at each of the
+ * three byte alignments, without the first and last groups of four characters wherever they also
+ * encode the bytes around it; standard and URL-safe. At most two bytes at each end stay visible.
+ */
+function base64Cores(secret: string): string[] {
+  const bytes = Buffer.from(secret, 'utf8');
+  return [0, 1, 2].flatMap((offset) => {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+    const core = encoded.slice(offset === 0 ? 0 : 4, Math.floor((offset + bytes.length) / 3) * 4);
+    return core.length < MIN_BASE64_CORE ? [] : [core, core.replaceAll('+', '-').replaceAll('/', '_')];
+  });
 }
 
 /** `rt_test_`, `rt_live_`, `sk_retab_`, `ghp_`, `github_pat_`: the part of a secret everybody knows. */

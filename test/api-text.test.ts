@@ -46,6 +46,21 @@ describe('Redactor: the secrets, in every form they come back in', () => {
     expect(redactor.redact(markdown)).toBe(markdown);
   });
 
+  it('base64-encoded at every byte alignment, standard and URL-safe (a Basic authorization sent back)', () => {
+    for (const secret of [KEY, TOKEN]) {
+      for (const before of ['', 'u:', 'us:', 'user:']) {
+        for (const encoding of ['base64', 'base64url'] as const) {
+          const encoded = Buffer.from(`${before}${secret}`).toString(encoding);
+          // Only the groups of four that also hold the bytes around the secret stay: the user's, two of the secret's at most.
+          expect(redactor.redact(`Authorization: Basic ${encoded} (echoed)`)).toMatch(/^Authorization: Basic [A-Za-z0-9+/_-]{0,8}\*\*\*[A-Za-z0-9+/_-]{0,4}=*? \(echoed\)$/);
+        }
+      }
+    }
+    // Other base64 is left alone.
+    const other = Buffer.from('user:rt_live_SomebodyElse0123456789').toString('base64');
+    expect(redactor.redact(other)).toBe(other);
+  });
+
   it('a secret made of characters that mean something in a pattern is matched literally', () => {
     const odd = 'k.e*y+?(x)[y]{z}|a\\b^c$d-e/f';
     expect(new Redactor([odd]).redact(`a ${odd} b kXey`)).toBe('a *** b kXey');
