@@ -182,6 +182,23 @@ describe('a proxy that breaks the CONNECT never hangs the gate nor makes it hamm
     }
   });
 
+  it('starting a run through a proxy that drops the POST\'s CONNECT: nothing reached Retab, so the start is sent again: one POST, one run', async () => {
+    // CONNECT 0 carries the runs list read before the POST (and stays open for the GETs); 1 is the POST's own.
+    const dropping = await startConnectProxy({ misbehave: 'drop', dropOnly: [1] });
+    try {
+      const { io, recording } = recordingIO(simulatorInputs(sim, { experiment_id: 'exp_pass', timeout: '30s' }));
+      const started = Date.now();
+      await run({ io, env: { HTTP_PROXY: dropping.url }, backoff: { baseMs: 50, capMs: 200 } });
+      expect(recording.outputs).toMatchObject({ status: 'completed', passed: 'true' });
+      expect(sim.requests.filter((r) => r.method === 'POST' && r.path === '/v1/workflows/experiments/runs')).toHaveLength(1);
+      expect(recording.info.some((line) => line.includes('PROXY_TUNNEL_FAILED'))).toBe(true);
+      // Sent again after a backoff, without the 20 s look for a run an uncertain answer may have started.
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      await dropping.close();
+    }
+  });
+
   it('a proxy that never answers the CONNECT: the job\'s cancellation ends the gate at once', async () => {
     const silent = await startConnectProxy({ misbehave: 'silent' });
     const cancel = new AbortController();

@@ -43,8 +43,8 @@ function request(url, options) {
 
 /** The time the proxy has to answer a CONNECT, as long as a connection has to be made. */
 const TUNNEL_TIMEOUT_MS = 10_000;
-/** What undici takes for a passing fault of the connection when it fails a CONNECT: it asks again at once. */
-const RETRIED_AT_ONCE = new Set(['UND_ERR_SOCKET', 'UND_ERR_INFO']);
+/** Failures to reach the proxy at all, which already say that nothing was sent (see `RetabConnectionError.neverSent`). */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 function proxyTransport(env) {
     const { httpProxy, httpsProxy, noProxy } = (0,proxy/* proxySettings */.EM)(env);
     // Passing `undefined` would make undici read process.env itself; '' means "no proxy" there too.
@@ -55,17 +55,20 @@ function proxyTransport(env) {
  * The client to the proxy, which asks it for each tunnel (CONNECT). Left to itself, undici waits
  * 5 minutes for the answer, and takes a CONNECT the proxy drops (closes unanswered, or answers with
  * a 101) for a passing fault, asking again at once, forever: thousands of CONNECTs a second. Here
- * the answer must come within `TUNNEL_TIMEOUT_MS`, and a dropped CONNECT fails the request
- * (`PROXY_TUNNEL_FAILED`), which the client retries with its backoff.
+ * the answer must come within `TUNNEL_TIMEOUT_MS`, and a CONNECT that fails once the proxy is
+ * reached (dropped, unanswered, garbled) fails the request with `PROXY_TUNNEL_FAILED`, which the
+ * client retries with its backoff. No tunnel, no request: nothing reached Retab, so even a start
+ * may be sent again. (A proxy's refusal, a CONNECT answered but not with 200, is told apart later,
+ * by undici's proxy agent: see `refusedTunnelStatus`.)
  */
 function tunnelClient(origin, options) {
     const pool = new Pool(origin, { ...options, headersTimeout: TUNNEL_TIMEOUT_MS });
     const connect = pool.connect.bind(pool);
     pool.connect = ((connectOptions) => connect(connectOptions).catch((error) => {
         const code = error?.code;
-        if (typeof code !== 'string' || !RETRIED_AT_ONCE.has(code))
+        if (typeof code === 'string' && NOT_CONNECTED.has(code))
             throw error;
-        throw Object.assign(new Error(`the proxy dropped the CONNECT request (${code})`, { cause: error }), { code: 'PROXY_TUNNEL_FAILED' });
+        throw Object.assign(new Error(`the proxy did not open the tunnel (${typeof code === 'string' ? code : error instanceof Error ? error.message : 'no reason given'})`, { cause: error }), { code: 'PROXY_TUNNEL_FAILED' });
     }));
     return pool;
 }

@@ -77,7 +77,7 @@ export class RetabConnectionError extends RetabError {
 
   /** True when the request provably never reached the server (nothing can have happened there). */
   get neverSent(): boolean {
-    return ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'CONNECT_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'].includes(this.code);
+    return ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'CONNECT_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'PROXY_TUNNEL_FAILED'].includes(this.code);
   }
 }
 

@@ -11,8 +11,8 @@ import { EnvHttpProxyAgent, Pool, request } from './undici.js';
 
 /** The time the proxy has to answer a CONNECT, as long as a connection has to be made. */
 const TUNNEL_TIMEOUT_MS = 10_000;
-/** What undici takes for a passing fault of the connection when it fails a CONNECT: it asks again at once. */
-const RETRIED_AT_ONCE = new Set(['UND_ERR_SOCKET', 'UND_ERR_INFO']);
+/** Failures to reach the proxy at all, which already say that nothing was sent (see `RetabConnectionError.neverSent`). */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export function proxyTransport(env: Env): Transport {
   const { httpProxy, httpsProxy, noProxy } = proxySettings(env);
@@ -25,8 +25,11 @@ export function proxyTransport(env: Env): Transport {
  * The client to the proxy, which asks it for each tunnel (CONNECT). Left to itself, undici waits
  * 5 minutes for the answer, and takes a CONNECT the proxy drops (closes unanswered, or answers with
  * a 101) for a passing fault, asking again at once, forever: thousands of CONNECTs a second. Here
- * the answer must come within `TUNNEL_TIMEOUT_MS`, and a dropped CONNECT fails the request
- * (`PROXY_TUNNEL_FAILED`), which the client retries with its backoff.
+ * the answer must come within `TUNNEL_TIMEOUT_MS`, and a CONNECT that fails once the proxy is
+ * reached (dropped, unanswered, garbled) fails the request with `PROXY_TUNNEL_FAILED`, which the
+ * client retries with its backoff. No tunnel, no request: nothing reached Retab, so even a start
+ * may be sent again. (A proxy's refusal, a CONNECT answered but not with 200, is told apart later,
+ * by undici's proxy agent: see `refusedTunnelStatus`.)
  */
 function tunnelClient(origin: URL, options: object): Dispatcher {
   const pool = new Pool(origin, { ...options, headersTimeout: TUNNEL_TIMEOUT_MS });
@@ -34,8 +37,8 @@ function tunnelClient(origin: URL, options: object): Dispatcher {
   pool.connect = ((connectOptions: Dispatcher.ConnectOptions) =>
     connect(connectOptions).catch((error: unknown) => {
       const code = (error as { code?: unknown } | null)?.code;
-      if (typeof code !== 'string' || !RETRIED_AT_ONCE.has(code)) throw error;
-      throw Object.assign(new Error(`the proxy dropped the CONNECT request (${code})`, { cause: error }), { code: 'PROXY_TUNNEL_FAILED' });
+      if (typeof code === 'string' && NOT_CONNECTED.has(code)) throw error;
+      throw Object.assign(new Error(`the proxy did not open the tunnel (${typeof code === 'string' ? code : error instanceof Error ? error.message : 'no reason given'})`, { cause: error }), { code: 'PROXY_TUNNEL_FAILED' });
     })) as Pool['connect'];
   return pool;
 }

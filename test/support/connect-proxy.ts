@@ -13,8 +13,9 @@ export interface ConnectRecord {
 /**
  * `refuse`: answer every CONNECT with this status instead (403 forbidden, 407 authentication required).
  * `misbehave`: `drop` closes the connection on every CONNECT, unanswered; `silent` never answers it.
+ * `dropOnly`: with `drop`, only the CONNECTs whose index (0 for the first) it holds.
  */
-export async function startConnectProxy(options: { refuse?: number; misbehave?: 'drop' | 'silent' } = {}) {
+export async function startConnectProxy(options: { refuse?: number; misbehave?: 'drop' | 'silent'; dropOnly?: number[] } = {}) {
   const connects: ConnectRecord[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((_req, res) => {
@@ -27,7 +28,7 @@ export async function startConnectProxy(options: { refuse?: number; misbehave?: 
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
     client.on('error', () => {});
-    if (options.misbehave === 'drop') return client.destroy();
+    if (options.misbehave === 'drop' && (options.dropOnly?.includes(connects.length - 1) ?? true)) return client.destroy();
     if (options.misbehave === 'silent') return;
     if (options.refuse !== undefined) {
       const challenge = options.refuse === 407 ? 'Proxy-Authenticate: Basic realm="corp"\r\n' : '';
