@@ -145,6 +145,28 @@ describe('the direct transport', () => {
     }
   });
 
+  it('reads a repeated header as its first value, as undici did: two Dates still give Retab\'s clock', async () => {
+    const server = createServer((_req, res) => {
+      res.sendDate = false;
+      res.setHeader('date', ['Wed, 21 Oct 2026 07:28:00 GMT', 'Thu, 22 Oct 2026 08:00:00 GMT']);
+      res.setHeader('x-request-id', ['req_first', 'req_second']);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ data: [] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const lines: string[] = [];
+    const client = new RetabClient({ baseUrl: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`), apiKey: 'rt_test_key', debug: (line) => lines.push(line) });
+    try {
+      const list = await client.listRecentRuns('exp_pass', 10);
+      expect(list.serverDateMs).toBe(Date.parse('Wed, 21 Oct 2026 07:28:00 GMT'));
+      expect(lines.join('\n')).toContain('(request id req_first)');
+    } finally {
+      await client.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('sends a POST body with its length, not chunked', async () => {
     let seen: { headers: IncomingHttpHeaders; body: string } | null = null;
     const server = createServer((req, res) => {

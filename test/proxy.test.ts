@@ -6,7 +6,9 @@
  * targets and HTTPS_PROXY (else HTTP_PROXY) for https ones, and has no loopback exception: the
  * simulator on 127.0.0.1 is proxied unless NO_PROXY lists it.
  */
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../src/main.js';
@@ -15,7 +17,7 @@ import { proxyTransport } from '../src/retab/proxy-transport.js';
 import { startSimulator } from './simulator/retab-simulator.js';
 import { startConnectProxy } from './support/connect-proxy.js';
 import { recordingIO } from './support/recording-io.js';
-import { runAction } from './support/run-action.js';
+import { ROOT, runAction } from './support/run-action.js';
 import { simulatorInputs } from './support/simulator-inputs.js';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
@@ -145,6 +147,24 @@ describe('a proxy that refuses the tunnel fails at once, naming the proxy', () =
     }
   });
 
+  it('an https proxy whose certificate is not trusted fails at once, with the certificate advice, nothing sent', async () => {
+    const fixture = (name: string) => readFile(join(ROOT, 'test', 'fixtures', 'tls', name), 'utf8');
+    const untrusted = await startConnectProxy({ tls: { key: await fixture('localhost.key.pem'), cert: await fixture('localhost.cert.pem') } });
+    try {
+      const started = Date.now();
+      const result = await gate({ HTTP_PROXY: untrusted.url }, { timeout: '20s' });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(result.outputs.status).toBe('api_error');
+      expect(result.failed).toMatch(/DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN/);
+      expect(result.failed).toContain('NODE_EXTRA_CA_CERTS');
+      expect(result.info.filter((line) => line.startsWith('Attempt '))).toEqual([]);
+      expect(untrusted.connects).toHaveLength(0);
+      expect(sim.requests).toHaveLength(0);
+    } finally {
+      await untrusted.close();
+    }
+  });
+
   it('starting a run: refused once, never sent again', async () => {
     const refusing = await startConnectProxy({ refuse: 403 });
     try {
@@ -172,7 +192,7 @@ describe('a proxy that breaks the CONNECT never hangs the gate nor makes it hamm
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(result.outputs.status).toBe('timed_out');
       expect(result.summary).toContain('failed (timed out)');
-      expect(result.failed).toContain('(PROXY_TUNNEL_FAILED)');
+      expect(result.failed).toContain('(PROXY_TUNNEL_FAILED: the proxy did not open the tunnel (UND_ERR_SOCKET))');
       // A retry per backoff, not a new CONNECT the moment the last one was dropped.
       expect(dropping.connects.length).toBeGreaterThanOrEqual(2);
       expect(dropping.connects.length).toBeLessThan(30);

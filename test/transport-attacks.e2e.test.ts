@@ -111,7 +111,7 @@ describe('a proxy that breaks the CONNECT (the proxy transport, loaded on demand
         killAfterMs: 30_000,
       });
       expectFailedWithReport(result, 'timed_out');
-      expect(result.stdout).toContain('(PROXY_TUNNEL_FAILED)');
+      expect(result.stdout).toContain('(PROXY_TUNNEL_FAILED: the proxy did not open the tunnel');
       // One CONNECT per attempt, not thousands a second.
       expect(proxy.connects.length).toBeGreaterThanOrEqual(2);
       expect(proxy.connects.length).toBeLessThan(30);

@@ -13,6 +13,8 @@ __webpack_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: undiciTransport
 
+// EXTERNAL MODULE: ./build/retab/errors.js
+var errors = __webpack_require__(7348);
 // EXTERNAL MODULE: ./build/retab/proxy.js
 var proxy = __webpack_require__(23);
 // EXTERNAL MODULE: ./node_modules/undici/lib/api/index.js
@@ -41,10 +43,9 @@ function request(url, options) {
 ;// CONCATENATED MODULE: ./build/retab/proxy-transport.js
 
 
+
 /** The time the proxy has to answer a CONNECT, as long as a connection has to be made. */
 const TUNNEL_TIMEOUT_MS = 10_000;
-/** Failures to reach the proxy at all, which already say that nothing was sent (see `RetabConnectionError.neverSent`). */
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 function proxyTransport(env) {
     const { httpProxy, httpsProxy, noProxy } = (0,proxy/* proxySettings */.EM)(env);
     // Passing `undefined` would make undici read process.env itself; '' means "no proxy" there too.
@@ -64,13 +65,25 @@ function proxyTransport(env) {
 function tunnelClient(origin, options) {
     const pool = new Pool(origin, { ...options, headersTimeout: TUNNEL_TIMEOUT_MS });
     const connect = pool.connect.bind(pool);
-    pool.connect = ((connectOptions) => connect(connectOptions).catch((error) => {
-        const code = error?.code;
-        if (typeof code === 'string' && NOT_CONNECTED.has(code))
-            throw error;
-        throw Object.assign(new Error(`the proxy did not open the tunnel (${typeof code === 'string' ? code : error instanceof Error ? error.message : 'no reason given'})`, { cause: error }), { code: 'PROXY_TUNNEL_FAILED' });
-    }));
+    const tunnel = (connectOptions) => connect(connectOptions).catch((error) => Promise.reject(tunnelFailure(error)));
+    pool.connect = ((connectOptions, callback) => {
+        if (!callback)
+            return tunnel(connectOptions);
+        tunnel(connectOptions).then((data) => callback(null, data), (error) => callback(error, null));
+    });
     return pool;
+}
+/**
+ * Why the CONNECT failed, as the client should take it: as it is when the proxy could not be
+ * reached (already "never sent") or its certificate was refused (not worth retrying), else
+ * `PROXY_TUNNEL_FAILED` with the reason in its message.
+ */
+function tunnelFailure(error) {
+    const code = error?.code;
+    if (typeof code === 'string' && (errors/* NEVER_SENT_CODES */.H5.has(code) || errors/* CERTIFICATE_CODES */.jL.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_')))
+        return error;
+    const reason = typeof code === 'string' ? code : error instanceof Error ? error.message : 'no reason given';
+    return Object.assign(new Error(`the proxy did not open the tunnel (${reason})`, { cause: error }), { code: 'PROXY_TUNNEL_FAILED' });
 }
 /**
  * Any undici dispatcher as a transport; closing the transport destroys the dispatchers. GETs share

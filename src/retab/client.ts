@@ -118,8 +118,8 @@ export class RetabClient {
       errorSchema: rawUnavailableMetricsSchema,
       check: (metrics) => {
         if (metrics.kind === 'no_metrics' || metrics.kind === 'stale_metrics') return null;
-        const repeated = repeatedDocument(metrics);
-        if (repeated !== null) return `lists document ${repeated} more than once`;
+        const repeated = repeatedDocument(metrics as { documents?: Array<{ id: string }> | null });
+        if (repeated !== null) return `lists document ${excerpt(repeated, 100)} more than once`;
         return metricsAnswerProblem(metrics as { run_id?: string | null; prior_run_id?: string | null }, runId, options.priorRunId ?? null);
       },
     });

@@ -42,7 +42,8 @@ export function directTransport(options: DirectTransportOptions = {}): Transport
             signal,
             ...(options.lookup ? { lookup: options.lookup } : {}),
           },
-          (response) => resolve({ statusCode: response.statusCode ?? 0, headers: response.headers, body: response }),
+          // Repeated headers as lists, as undici gives them: joined, two `Date`s would read as no date.
+          (response) => resolve({ statusCode: response.statusCode ?? 0, headers: response.headersDistinct, body: response }),
         );
         sent.on('error', reject);
         // Node ends a request without an error or an answer when the server switches protocols (101)

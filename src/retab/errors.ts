@@ -46,7 +46,7 @@ export class RetabApiError extends RetabError {
  * TLS errors about the certificate itself: retrying cannot fix them. Typical on a self-hosted
  * runner behind a proxy that re-signs TLS with its own certificate authority.
  */
-const CERTIFICATE_CODES = new Set([
+export const CERTIFICATE_CODES = new Set([
   'CERT_HAS_EXPIRED',
   'CERT_NOT_YET_VALID',
   'DEPTH_ZERO_SELF_SIGNED_CERT',
@@ -56,6 +56,9 @@ const CERTIFICATE_CODES = new Set([
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
 ]);
+
+/** Connection failures that prove the request never left: nothing can have happened at Retab. */
+export const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'CONNECT_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'PROXY_TUNNEL_FAILED']);
 
 /** The request did not get an answer: refused, reset, DNS, TLS. */
 export class RetabConnectionError extends RetabError {
@@ -68,16 +71,18 @@ export class RetabConnectionError extends RetabError {
     cause: unknown,
   ) {
     const certificate = CERTIFICATE_CODES.has(code);
+    // The proxy transport's code for a tunnel that did not open carries its reason in its message.
+    const why = code === 'PROXY_TUNNEL_FAILED' && cause instanceof Error ? `${code}: ${cause.message}` : code;
     const hint = certificate
       ? '. The TLS certificate was not accepted; behind a proxy that inspects TLS, point NODE_EXTRA_CA_CERTS at its certificate authority'
       : '';
-    super(`Could not reach Retab at ${origin} for ${request.method} ${request.path} (${code})${hint}`, request, { cause });
+    super(`Could not reach Retab at ${origin} for ${request.method} ${request.path} (${why})${hint}`, request, { cause });
     this.retryable = !certificate;
   }
 
   /** True when the request provably never reached the server (nothing can have happened there). */
   get neverSent(): boolean {
-    return ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'CONNECT_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'PROXY_TUNNEL_FAILED'].includes(this.code);
+    return NEVER_SENT_CODES.has(this.code);
   }
 }
 

@@ -109,10 +109,9 @@ export interface LastRun {
  * A document listed twice in a summary, which would count twice in every figure drawn from the
  * list (the worst documents, the intervals): an answer that cannot be trusted. Null when none is.
  */
-export function repeatedDocument(raw: RawMetrics): string | null {
-  if (raw.kind === 'no_metrics' || raw.kind === 'stale_metrics') return null;
+export function repeatedDocument(summary: { documents?: ReadonlyArray<{ id: string }> | null }): string | null {
   const seen = new Set<string>();
-  for (const { id } of (raw as z.infer<typeof summarySchema>).documents ?? []) {
+  for (const { id } of summary.documents ?? []) {
     if (seen.has(id)) return id;
     seen.add(id);
   }

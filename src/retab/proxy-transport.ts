@@ -1,18 +1,18 @@
 /**
  * Requests through the proxy the environment names: undici's `EnvHttpProxyAgent` (CONNECT tunnels
  * for https, NO_PROXY), fed from the given environment rather than from `process.env` behind our
- * back, so what the action sees is what the tests pass in. Loaded only when a proxy applies.
+ * back, so what the action sees is what the tests pass in. Loaded only when a proxy variable is set
+ * for `base_url`'s scheme (see transport.ts); NO_PROXY is applied here.
  */
 import type { Dispatcher } from 'undici';
 import type { Env } from '../env.js';
+import { CERTIFICATE_CODES, NEVER_SENT_CODES } from './errors.js';
 import { proxySettings } from './proxy.js';
 import type { HttpAnswer, HttpRequest, Transport } from './transport.js';
 import { EnvHttpProxyAgent, Pool, request } from './undici.js';
 
 /** The time the proxy has to answer a CONNECT, as long as a connection has to be made. */
 const TUNNEL_TIMEOUT_MS = 10_000;
-/** Failures to reach the proxy at all, which already say that nothing was sent (see `RetabConnectionError.neverSent`). */
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export function proxyTransport(env: Env): Transport {
   const { httpProxy, httpsProxy, noProxy } = proxySettings(env);
@@ -34,13 +34,24 @@ export function proxyTransport(env: Env): Transport {
 function tunnelClient(origin: URL, options: object): Dispatcher {
   const pool = new Pool(origin, { ...options, headersTimeout: TUNNEL_TIMEOUT_MS });
   const connect = pool.connect.bind(pool) as (options: Dispatcher.ConnectOptions) => Promise<Dispatcher.ConnectData>;
-  pool.connect = ((connectOptions: Dispatcher.ConnectOptions) =>
-    connect(connectOptions).catch((error: unknown) => {
-      const code = (error as { code?: unknown } | null)?.code;
-      if (typeof code === 'string' && NOT_CONNECTED.has(code)) throw error;
-      throw Object.assign(new Error(`the proxy did not open the tunnel (${typeof code === 'string' ? code : error instanceof Error ? error.message : 'no reason given'})`, { cause: error }), { code: 'PROXY_TUNNEL_FAILED' });
-    })) as Pool['connect'];
+  const tunnel = (connectOptions: Dispatcher.ConnectOptions) => connect(connectOptions).catch((error: unknown) => Promise.reject(tunnelFailure(error)));
+  pool.connect = ((connectOptions: Dispatcher.ConnectOptions, callback?: (error: Error | null, data: Dispatcher.ConnectData | null) => void) => {
+    if (!callback) return tunnel(connectOptions);
+    tunnel(connectOptions).then((data) => callback(null, data), (error: Error) => callback(error, null));
+  }) as typeof pool.connect;
   return pool;
+}
+
+/**
+ * Why the CONNECT failed, as the client should take it: as it is when the proxy could not be
+ * reached (already "never sent") or its certificate was refused (not worth retrying), else
+ * `PROXY_TUNNEL_FAILED` with the reason in its message.
+ */
+function tunnelFailure(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (NEVER_SENT_CODES.has(code) || CERTIFICATE_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_'))) return error;
+  const reason = typeof code === 'string' ? code : error instanceof Error ? error.message : 'no reason given';
+  return Object.assign(new Error(`the proxy did not open the tunnel (${reason})`, { cause: error }), { code: 'PROXY_TUNNEL_FAILED' });
 }
 
 /**

@@ -17,7 +17,6 @@ Object.assign(Dispatcher.prototype, api);
 export const EnvHttpProxyAgent = EnvHttpProxyAgentClass;
 export type EnvHttpProxyAgent = InstanceType<typeof EnvHttpProxyAgentClass>;
 export const Pool = PoolClass;
-export type Pool = InstanceType<typeof PoolClass>;
 
 /** undici's `request(url, options)`, for a URL and a dispatcher given. */
 export function request(url: URL, options: Omit<DispatcherType.RequestOptions, 'origin' | 'path'> & { dispatcher: DispatcherType }): Promise<DispatcherType.ResponseData> {

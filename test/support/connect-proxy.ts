@@ -2,7 +2,8 @@
  * A real HTTP CONNECT proxy on 127.0.0.1, like the ones in front of self-hosted runners: it opens a
  * TCP tunnel to whatever `host:port` the client asks for, and records each CONNECT it served.
  */
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type RequestListener } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 
 export interface ConnectRecord {
@@ -14,14 +15,14 @@ export interface ConnectRecord {
  * `refuse`: answer every CONNECT with this status instead (403 forbidden, 407 authentication required).
  * `misbehave`: `drop` closes the connection on every CONNECT, unanswered; `silent` never answers it.
  * `dropOnly`: with `drop`, only the CONNECTs whose index (0 for the first) it holds.
+ * `tls`: the proxy itself is reached over TLS (`https://`), with this key and certificate.
  */
-export async function startConnectProxy(options: { refuse?: number; misbehave?: 'drop' | 'silent'; dropOnly?: number[] } = {}) {
+export async function startConnectProxy(options: { refuse?: number; misbehave?: 'drop' | 'silent'; dropOnly?: number[]; tls?: { key: string; cert: string } } = {}) {
   const connects: ConnectRecord[] = [];
   const sockets = new Set<Socket>();
-  const server = createServer((_req, res) => {
-    // Plain (non-CONNECT) proxy requests are not expected from undici: refuse them visibly.
-    res.writeHead(405).end();
-  });
+  // Plain (non-CONNECT) proxy requests are not expected from undici: refuse them visibly.
+  const refusePlain: RequestListener = (_req, res) => res.writeHead(405).end();
+  const server = options.tls ? createTlsServer(options.tls, refusePlain) : createServer(refusePlain);
   server.on('connect', (req, client: Socket, head: Buffer) => {
     const target = req.url ?? '';
     connects.push({ target, headers: req.headers });
@@ -52,7 +53,7 @@ export async function startConnectProxy(options: { refuse?: number; misbehave?: 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     connects,
     async close() {
       for (const socket of sockets) socket.destroy();
