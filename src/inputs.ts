@@ -388,10 +388,12 @@ export function isForkPullRequest(eventName: string | undefined, payload: unknow
   const pull = field(payload, 'pull_request');
   const head = field(field(pull, 'head'), 'repo');
   const base = field(field(pull, 'base'), 'repo');
-  if (field(head, 'fork') === true) return true;
   const headName = field(head, 'full_name');
   const baseName = field(base, 'full_name');
-  return typeof headName === 'string' && typeof baseName === 'string' && headName !== baseName;
+  // A pull request between two branches of one fork runs in that fork, with its own secrets: the
+  // `fork` flag decides only when the names cannot be compared.
+  if (typeof headName === 'string' && typeof baseName === 'string') return headName !== baseName;
+  return field(head, 'fork') === true;
 }
 
 function field(value: unknown, name: string): unknown {

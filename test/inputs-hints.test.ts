@@ -127,7 +127,9 @@ describe('a missing key on a pull request from a fork', () => {
     ['pull_request', fork, true],
     ['pull_request_review', fork, true],
     ['pull_request', { pull_request: { head: { repo: { full_name: 'someone/repo' } }, base } }, true],
-    ['pull_request', { pull_request: { head: { repo: { full_name: 'octo/repo', fork: true } }, base } }, true],
+    ['pull_request', { pull_request: { head: { repo: { fork: true } }, base } }, true],
+    // Within a fork, between two of its branches: the run is the fork's own, with its secrets.
+    ['pull_request', { pull_request: { head: { repo: { full_name: 'someone/repo', fork: true } }, base: { repo: { full_name: 'someone/repo', fork: true } } } }, false],
     ['pull_request', { pull_request: { head: { repo: { full_name: 'octo/repo', fork: false } }, base } }, false],
     ['pull_request_target', fork, false],
     ['push', fork, false],
