@@ -52,6 +52,10 @@ describe('the line format', () => {
     expect(result.errors.map((error) => error.message)).toEqual([expect.stringContaining(`Input \`experiments\`, ${expected}`)]);
   });
 
+  it('gives the plain message when no spaces hint fits', () => {
+    expect(parseExperimentLines('exp_a name=Invoices colour=red').errors.map((error) => error.message)).toEqual(['Input `experiments`, line 1: got "colour=red"; expected `key=value` with a key among threshold, max_errors, max_score_drop, baseline_run_id, workflow_id, name']);
+  });
+
   it('reports several bad lines in line order, whatever was wrong with each', () => {
     const text = ['exp_a threshold=85', 'exp_b thresold=0.9', 'exp_c', 'exp_d max_errors=-1', 'exp_a', 'exp_e name=Two words'].join('\n');
     expect(messages(parse(text)).map((message) => /line (\d+)/.exec(message)?.[1])).toEqual(['1', '2', '4', '5', '6']);

@@ -116,7 +116,7 @@ function spacesHint(line: number, tokens: string[], index: number): ExperimentLi
   const before = tokens[index - 1] ?? '';
   const after = tokens[index + 1];
   const [key = '', value = ''] = splitSetting(before);
-  if (key === 'name' && before.includes('=')) {
+  if (key === 'name' && before.includes('=') && !token.includes('=')) {
     const words = [value, ...takeWhile(tokens.slice(index), (word) => !word.includes('='))].filter((word) => word !== '');
     const text = words.join(' ');
     const unquoted = text.replace(/^'(.*)'$/, '$1');
