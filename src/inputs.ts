@@ -2,6 +2,7 @@
  * Raw action inputs → one typed settings object. Every problem names the input, the value it got
  * and what it accepts, and all problems are reported together, before any request is sent.
  */
+import { readFileSync } from 'node:fs';
 import * as z from 'zod/mini';
 import { parseDuration } from './duration.js';
 import type { Env } from './env.js';
@@ -112,8 +113,18 @@ const ID_SHAPE = 'made of letters, digits, "_" and "-" (at most 128)';
 
 /** An id with the strict pattern every Retab id here follows; `accepted` says what else is allowed. */
 function idParser(accepted: string): (raw: string) => Parsed<string> {
-  return (raw) => (RUN_ID_PATTERN.test(raw) ? ok(raw) : no(accepted));
+  return (raw) => {
+    if (NO_VALUE.test(raw)) return no(`${NO_ID}; ${accepted}`);
+    return RUN_ID_PATTERN.test(raw) ? ok(raw) : no(accepted);
+  };
 }
+
+/**
+ * What an earlier step writes when it had no id: `jq -r` prints `null` for a missing field,
+ * JavaScript `undefined`, Python `None`. Each fits the id pattern, and would be sent to a URL.
+ */
+const NO_VALUE = /^(?:null|undefined|none)$/i;
+const NO_ID = 'that is no id: an earlier step produced none (a missing value written out as text); check the step that gives it';
 
 export function parseRunId(raw: string): Parsed<string> {
   if (raw === '') return no('it is required: the id of the experiment run to wait for, e.g. "exprun_abc123"');
@@ -127,18 +138,31 @@ function parseOptionalId(example: string): (raw: string) => Parsed<string | null
 
 export const parseBaselineRunId = emptyIsNull(idParser(`expected empty (compare with the previous completed run) or a run id ${ID_SHAPE}, e.g. "exprun_abc123"`));
 
-export function parseFailFast(raw: string): Parsed<boolean> {
-  if (raw === '' || /^false$/i.test(raw)) return ok(false);
-  if (/^true$/i.test(raw)) return ok(true);
-  return no('expected "false" (every experiment is waited for) or "true" (stop and cancel the others on the first failure)');
+/**
+ * The boolean inputs, all read alike: "true" or "false" in any case, empty for action.yml's
+ * default, and one message shape naming the default and what it does.
+ */
+export function booleanParser(defaultValue: boolean, whatTheDefaultDoes: string): (raw: string) => Parsed<boolean> {
+  const accepted = `expected "${defaultValue}" (${whatTheDefaultDoes}) or "${!defaultValue}"`;
+  return (raw) => {
+    const value = readBoolean(raw);
+    if (value === 'empty') return ok(defaultValue);
+    return value === null ? no(accepted) : ok(value);
+  };
 }
 
-export function parseCancelOnAbort(raw: string): Parsed<boolean> {
-  // Empty is the default, like the other optional inputs; the runner fills in action.yml's `true`.
-  if (raw === '' || /^true$/i.test(raw)) return ok(true);
-  if (/^false$/i.test(raw)) return ok(false);
-  return no('expected "true" (cancel a run the action started when the wait gives up) or "false"');
+/** "true" / "false" in any case; `null` for anything else. */
+function readBoolean(raw: string): boolean | 'empty' | null {
+  if (raw === '') return 'empty';
+  if (/^true$/i.test(raw)) return true;
+  if (/^false$/i.test(raw)) return false;
+  return null;
 }
+
+export const parseFailFast = booleanParser(false, 'every experiment is waited for');
+
+// Empty is the default, like the other optional inputs; the runner fills in action.yml's `true`.
+export const parseCancelOnAbort = booleanParser(true, 'cancel a run the action started when the wait gives up');
 
 /** Exactly one of `run_id` and `experiment_id`; `workflow_id` only with `experiment_id`. Checked on the raw values. */
 function targetErrors(raw: RawInputs): InputError[] {
@@ -185,6 +209,25 @@ export function percentToDecimal(digits: string): string {
   const [whole = '', fraction = ''] = digits.split('.');
   const padded = whole.padStart(3, '0');
   return `${padded.slice(0, -2)}.${padded.slice(-2)}${fraction}`;
+}
+
+/**
+ * "0,85" is how much of the world writes 0.85: say so, rather than only what is accepted. With a
+ * single comma between digits, the value is read again with a point; `otherwise` is said when that
+ * does not parse either.
+ */
+function decimalCommaHint<T>(parse: (raw: string) => Parsed<T>, otherwise = 'write a decimal point, not a comma'): (raw: string) => Parsed<T> {
+  return (raw) => {
+    const result = parse(raw);
+    if (result.ok || !/^[^,]*\d,\d[^,]*$/.test(raw)) return result;
+    const dotted = raw.replace(',', '.');
+    return parse(dotted).ok ? no(`${result.accepted}; did you mean ${quote(dotted)}? (a decimal point, not a comma)`) : no(`${result.accepted}; ${otherwise}`);
+  };
+}
+
+/** A number written where a percentage was meant (`2` for 2 %): the hint, when `raw%` would be accepted. */
+function percentHint(raw: string, accepts: (text: string) => boolean): string {
+  return /^\d+(?:\.\d+)?$/.test(raw) && accepts(`${raw}%`) ? `; did you mean "${raw}%"?` : '';
 }
 
 export function parseThreshold(raw: string): Parsed<number> {
@@ -252,17 +295,29 @@ export const parsePollInterval = emptyIsNull(
   durationWithin(MIN_POLL_MS, MAX_POLL_MS, 'expected empty (the action chooses) or a fixed interval from 100ms to 10m, e.g. "500ms", "2s", "1m"'),
 );
 
-export const parseMaxScoreDrop = emptyIsNull((raw): Parsed<number> => {
+function scoreDrop(raw: string): number | null {
   const fraction = readFraction(raw);
-  if (fraction && fraction.value <= 1) return ok(fraction.value);
-  return no('expected empty (no regression gate) or the largest fall from the prior run\'s score that still passes, from 0 to 1 (e.g. "0.02") or a percentage (e.g. "2%")');
+  return fraction && fraction.value <= 1 ? fraction.value : null;
+}
+
+export const parseMaxScoreDrop = emptyIsNull((raw): Parsed<number> => {
+  const drop = scoreDrop(raw);
+  if (drop !== null) return ok(drop);
+  const hint = percentHint(raw, (text) => scoreDrop(text) !== null);
+  return no(`expected empty (no regression gate) or the largest fall from the prior run's score that still passes, from 0 to 1 (e.g. "0.02") or a percentage (e.g. "2%")${hint}`);
 });
 
 /** A confidence level from 50 % to 99.9 %: below that an interval says little, above it needs absurd numbers of documents. */
-export const parseConfidence = emptyIsNull((raw): Parsed<number> => {
+function confidenceLevel(raw: string): number | null {
   const fraction = readFraction(raw);
-  if (fraction && fraction.value >= 0.5 && fraction.value <= 0.999) return ok(fraction.value);
-  return no('expected empty (the rules use point estimates) or a confidence level from 0.5 to 0.999, e.g. "0.95" or "95%"');
+  return fraction && fraction.value >= 0.5 && fraction.value <= 0.999 ? fraction.value : null;
+}
+
+export const parseConfidence = emptyIsNull((raw): Parsed<number> => {
+  const level = confidenceLevel(raw);
+  if (level !== null) return ok(level);
+  const hint = percentHint(raw, (text) => confidenceLevel(text) !== null);
+  return no(`expected empty (the rules use point estimates) or a confidence level from 0.5 to 0.999, e.g. "0.95" or "95%"${hint}`);
 });
 
 export function parseOnMissingComparison(raw: string): Parsed<'warn' | 'fail'> {
@@ -272,10 +327,12 @@ export function parseOnMissingComparison(raw: string): Parsed<'warn' | 'fail'> {
   return no('expected "warn" (a comparison with the prior run that cannot be made leaves a note; the default) or "fail" (it fails the `max_score_drop` rule)');
 }
 
+/** A boolean input with a third value: "true" and "false" are read as every boolean input's are. */
 export function parseCommentMode(raw: string): Parsed<CommentMode> {
-  const value = raw.toLowerCase();
-  if (value === '' || value === 'false') return ok('false');
-  if (value === 'true' || value === 'on-failure') return ok(value);
+  const value = readBoolean(raw);
+  if (value === 'empty' || value === false) return ok('false');
+  if (value === true) return ok('true');
+  if (raw.toLowerCase() === 'on-failure') return ok('on-failure');
   return no('expected "false" (no comment), "true" (comment on every pull request run) or "on-failure" (only when the gate fails)');
 }
 
@@ -304,9 +361,76 @@ function parseGithubToken(raw: string): Parsed<string> {
   return PRINTABLE_ASCII.test(raw) ? ok(raw) : no(notPrintable('a token'));
 }
 
-function parseApiKey(raw: string): Parsed<string> {
-  if (raw === '') return no('a Retab API key is required: set the `api_key` input (e.g. `${{ secrets.RETAB_API_KEY }}`) or the RETAB_API_KEY environment variable');
+function parseApiKey(raw: string, env: Env): Parsed<string> {
+  if (raw === '') {
+    const required = 'a Retab API key is required: set the `api_key` input (e.g. `${{ secrets.RETAB_API_KEY }}`) or the RETAB_API_KEY environment variable';
+    return no(isForkPullRequest(env.GITHUB_EVENT_NAME, readEventPayload(env)) ? `${required}. ${forkNote(env)}` : required);
+  }
   return PRINTABLE_ASCII.test(raw) ? ok(raw) : no(notPrintable('a key'));
+}
+
+/**
+ * A bare number is seconds, as it always was; but `timeout: 10` is more often meant as minutes,
+ * and then gives up after ten seconds. Said, not refused: 10 s is a valid timeout.
+ */
+export function bareSecondsWarning(timeout: string): string | null {
+  if (!/^\d+(?:\.\d+)?$/.test(timeout) || Number(timeout) >= 60) return null;
+  return `\`timeout\` ${quote(timeout)} is a bare number, so ${timeout} seconds; write "${timeout}m" for ${timeout} minutes, or "${timeout}s" to say seconds`;
+}
+
+// The events whose runs get no secrets when the pull request comes from a fork (not
+// `pull_request_target`, which runs in the base repository with its secrets).
+const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_review', 'pull_request_review_comment']);
+
+/** Whether the run is for a pull request from a fork, by the event payload GitHub wrote for it. */
+export function isForkPullRequest(eventName: string | undefined, payload: unknown): boolean {
+  if (!PULL_REQUEST_EVENTS.has(eventName ?? '')) return false;
+  const pull = field(payload, 'pull_request');
+  const head = field(field(pull, 'head'), 'repo');
+  const base = field(field(pull, 'base'), 'repo');
+  const headName = field(head, 'full_name');
+  const baseName = field(base, 'full_name');
+  // A pull request between two branches of one fork runs in that fork, with its own secrets: the
+  // `fork` flag decides only when the names cannot be compared.
+  if (typeof headName === 'string' && typeof baseName === 'string') return headName !== baseName;
+  return field(head, 'fork') === true;
+}
+
+function field(value: unknown, name: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[name] : undefined;
+}
+
+/** The runner's event payload, read only to explain a missing key; `null` when there is none to read. */
+function readEventPayload(env: Env): unknown {
+  const path = env.GITHUB_EVENT_PATH;
+  if (!path || !PULL_REQUEST_EVENTS.has(env.GITHUB_EVENT_NAME ?? '')) return null;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** Why the key is empty on a fork's pull request, and where the safe ways to gate one are written down. */
+function forkNote(env: Env): string {
+  return `This run is for a pull request from a fork, and GitHub gives no secrets to workflows run for a fork's pull request, so the key is empty. See ${forksDocsLink(env)} for the safe ways to gate such pull requests (a \`workflow_run\` workflow, \`pull_request_target\` with care, or skipping the gate on forks)`;
+}
+
+/** docs/forks.md in the repository the action runs from, when the runner names it; else said in words. */
+export function forksDocsLink(env: Env): string {
+  const fallback = "docs/forks.md in this action's repository";
+  const repository = env.GITHUB_ACTION_REPOSITORY?.trim();
+  const ref = env.GITHUB_ACTION_REF?.trim();
+  if (!repository || !ref || !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository) || !/^[A-Za-z0-9_./-]{1,200}$/.test(ref) || ref.includes('..')) return fallback;
+  let origin: string;
+  try {
+    const server = new URL(env.GITHUB_SERVER_URL?.trim() || 'https://github.com');
+    if (server.protocol !== 'https:' && server.protocol !== 'http:') return fallback;
+    origin = server.origin;
+  } catch {
+    return fallback;
+  }
+  return `${origin}/${repository}/blob/${ref}/docs/forks.md`;
 }
 
 export type SettingsResult = { ok: true; settings: Settings } | { ok: false; errors: InputError[] };
@@ -315,19 +439,19 @@ export type SettingsResult = { ok: true; settings: Settings } | { ok: false; err
 export function parseSettings(raw: RawInputs, apiKey: string, env: Env): SettingsResult {
   const schema = z.object({
     run_id: inputSchema(emptyIsNull(parseRunId)),
-    threshold: inputSchema(parseThreshold),
-    max_errors: inputSchema(parseMaxErrors),
-    api_key: inputSchema(parseApiKey),
+    threshold: inputSchema(decimalCommaHint(parseThreshold)),
+    max_errors: inputSchema(decimalCommaHint(parseMaxErrors, 'a count is a whole number, without a comma')),
+    api_key: inputSchema((value) => parseApiKey(value, env)),
     base_url: inputSchema((value) => parseBaseUrl(value, env)),
-    timeout: inputSchema(parseTimeout),
-    poll_interval: inputSchema(parsePollInterval),
+    timeout: inputSchema(decimalCommaHint(parseTimeout)),
+    poll_interval: inputSchema(decimalCommaHint(parsePollInterval)),
     experiment_id: inputSchema(parseOptionalId('exp_abc123')),
     workflow_id: inputSchema(parseOptionalId('wf_abc123')),
     cancel_on_abort: inputSchema(parseCancelOnAbort),
-    max_score_drop: inputSchema(parseMaxScoreDrop),
+    max_score_drop: inputSchema(decimalCommaHint(parseMaxScoreDrop)),
     baseline_run_id: inputSchema(parseBaselineRunId),
     on_missing_comparison: inputSchema(parseOnMissingComparison),
-    confidence: inputSchema(parseConfidence),
+    confidence: inputSchema(decimalCommaHint(parseConfidence)),
     comment: inputSchema(parseCommentMode),
     github_token: inputSchema(parseGithubToken),
     fail_fast: inputSchema(parseFailFast),
@@ -362,7 +486,7 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
         failFast: v.fail_fast,
         gateName: v.name,
         matrix: v.matrix,
-        warnings: baseUrl.warning ? [baseUrl.warning] : [],
+        warnings: [baseUrl.warning, bareSecondsWarning(raw.timeout.trim())].filter((warning) => warning !== null),
       },
     };
   }

@@ -39,6 +39,28 @@ describe('the line format', () => {
     expect(result.errors.map((error) => error.message).join('\n')).toContain(`Input \`experiments\`, ${expected}`);
   });
 
+  it.each([
+    ['exp_a name=Extract invoices threshold=0.9', 'line 1 (`name`): got "name=Extract invoices"; a value with spaces goes in double quotes right after `=`: name="Extract invoices"'],
+    ["exp_a name='Extract invoices'", 'line 1 (`name`): got "name=\'Extract invoices\'"; a value with spaces goes in double quotes right after `=`: name="Extract invoices"'],
+    ['exp_a threshold = 0.9', 'line 1 (`threshold`): got "threshold = 0.9"; write `threshold=0.9`, without spaces around `=`'],
+    ['exp_a threshold =0.9', 'line 1 (`threshold`): got "threshold =0.9"; write `threshold=0.9`, without spaces around `=`'],
+    ['exp_a max_errors= 2', 'line 1 (`max_errors`): got "max_errors= 2"; write `max_errors=2`, without spaces around `=`'],
+    ['exp_a exp_b', 'line 1: got "exp_b"; one experiment per line, without commas: write `experiments: |`'],
+    ['exp_a, run:exprun_b', 'line 1: got "run:exprun_b"; one experiment per line'],
+  ])('refuses %j with a hint on how to write spaces', (text, expected) => {
+    const result = parseExperimentLines(text);
+    expect(result.errors.map((error) => error.message)).toEqual([expect.stringContaining(`Input \`experiments\`, ${expected}`)]);
+  });
+
+  it('gives the plain message when no spaces hint fits', () => {
+    expect(parseExperimentLines('exp_a name=Invoices colour=red').errors.map((error) => error.message)).toEqual(['Input `experiments`, line 1: got "colour=red"; expected `key=value` with a key among threshold, max_errors, max_score_drop, baseline_run_id, workflow_id, name']);
+  });
+
+  it('reports several bad lines in line order, whatever was wrong with each', () => {
+    const text = ['exp_a threshold=85', 'exp_b thresold=0.9', 'exp_c', 'exp_d max_errors=-1', 'exp_a', 'exp_e name=Two words'].join('\n');
+    expect(messages(parse(text)).map((message) => /line (\d+)/.exec(message)?.[1])).toEqual(['1', '2', '4', '5', '6']);
+  });
+
   it('refuses the same experiment, run or name twice, and an input with no experiment', () => {
     expect(messages(parse('exp_a\nexp_b\nexp_a'))).toEqual(['Input `experiments`, line 3: got "exp_a"; line 1 already names it; give each experiment or run once']);
     expect(messages(parse('run:exprun_1\nrun:exprun_1'))[0]).toContain('line 2: got "run:exprun_1"; line 1 already names it');

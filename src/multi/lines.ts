@@ -83,12 +83,12 @@ function parseLine(source: string, line: number): ExperimentLine | ExperimentLin
   const settings: ExperimentLine['settings'] = {};
   let name: string | null = null;
   const seen = new Set<string>();
-  for (const token of rest) {
+  for (const [index, token] of rest.entries()) {
     const at = token.indexOf('=');
     const key = at < 0 ? token : token.slice(0, at);
     const value = at < 0 ? '' : token.slice(at + 1);
     if (at < 0 || !isLineKey(key)) {
-      return new ExperimentLineError(line, null, token, `expected \`key=value\` with a key among ${LINE_KEYS.join(', ')}`);
+      return spacesHint(line, rest, index) ?? new ExperimentLineError(line, null, token, `expected \`key=value\` with a key among ${LINE_KEYS.join(', ')}`);
     }
     if (seen.has(key)) return new ExperimentLineError(line, key, token, 'each setting at most once per line');
     seen.add(key);
@@ -105,6 +105,44 @@ function parseLine(source: string, line: number): ExperimentLine | ExperimentLin
     }
   }
   return { line, target, settings, name: name ?? head };
+}
+
+/**
+ * A word that is no setting, where spaces are the likely slip: a name with spaces not in double
+ * quotes, spaces around `=`, or several experiments on one line. `null` when none of these fits.
+ */
+function spacesHint(line: number, tokens: string[], index: number): ExperimentLineError | null {
+  const token = tokens[index] ?? '';
+  const before = tokens[index - 1] ?? '';
+  const after = tokens[index + 1];
+  const [key = '', value = ''] = splitSetting(before);
+  if (key === 'name' && before.includes('=') && !token.includes('=')) {
+    const words = [value, ...takeWhile(tokens.slice(index), (word) => !word.includes('='))].filter((word) => word !== '');
+    const text = words.join(' ');
+    const unquoted = text.replace(/^'(.*)'$/, '$1');
+    return new ExperimentLineError(line, 'name', `name=${text}`, `a value with spaces goes in double quotes right after \`=\`: name="${unquoted}"`);
+  }
+  if (isLineKey(key) && before === `${key}=`) {
+    return new ExperimentLineError(line, key, `${before} ${token}`, `write \`${key}=${token}\`, without spaces around \`=\``);
+  }
+  if (isLineKey(token) && after !== undefined && after.startsWith('=')) {
+    const given = after === '=' ? (tokens[index + 2] ?? '') : after.slice(1);
+    return new ExperimentLineError(line, token, `${token} ${after}${after === '=' && given ? ` ${given}` : ''}`, `write \`${token}=${given}\`, without spaces around \`=\``);
+  }
+  if (!isLineKey(token) && /^(?:run:)?[A-Za-z0-9][A-Za-z0-9_-]*,?$/.test(token)) {
+    return new ExperimentLineError(line, null, token, 'one experiment per line, without commas: write `experiments: |` and then each id on its own line, with its settings after it');
+  }
+  return null;
+}
+
+function splitSetting(token: string): [string, string] {
+  const at = token.indexOf('=');
+  return at < 0 ? [token, ''] : [token.slice(0, at), token.slice(at + 1)];
+}
+
+function takeWhile<T>(items: T[], keep: (item: T) => boolean): T[] {
+  const end = items.findIndex((item) => !keep(item));
+  return end < 0 ? items : items.slice(0, end);
 }
 
 function isLineKey(key: string): key is LineKey {

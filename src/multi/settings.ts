@@ -31,7 +31,8 @@ export function parseManySettings(raw: RawInputs, apiKey: string, env: Env): Man
     }
   }
   const lines = parseExperimentLines(raw.experiments);
-  errors.push(...lines.errors);
+  const lineErrors = lines.errors.filter((error) => error instanceof ExperimentLineError);
+  const wholeInputErrors = lines.errors.filter((error) => !(error instanceof ExperimentLineError));
 
   const experiments: PlannedExperiment[] = [];
   const stepErrors = new Map<string, InputError>();
@@ -43,15 +44,20 @@ export function parseManySettings(raw: RawInputs, apiKey: string, env: Env): Man
     }
     for (const error of parsed.errors) {
       const fromLine = lineError(line, error);
-      if (fromLine) errors.push(fromLine);
+      if (fromLine) lineErrors.push(fromLine);
       else stepErrors.set(error.message, error);
     }
   }
-  errors.push(...stepErrors.values());
+  errors.push(...inLineOrder(lineErrors), ...wholeInputErrors, ...stepErrors.values());
   const first = experiments[0];
   if (errors.length > 0 || !first) return { ok: false, errors };
   const { apiKey: key, baseUrl, timeoutMs, comment, githubToken, failFast, cancelOnAbort, gateName, matrix } = first.settings;
   return { ok: true, many: { experiments, step: { apiKey: key, baseUrl, timeoutMs, comment, githubToken, failFast, cancelOnAbort, gateName, matrix } } };
+}
+
+/** The bad lines as a user reads the input, top to bottom: a line's syntax and its values are checked apart. */
+function inLineOrder(errors: ExperimentLineError[]): ExperimentLineError[] {
+  return errors.toSorted((a, b) => a.line - b.line);
 }
 
 /** The inputs as this line sees them: the step's, with the line's target and settings on top. */
