@@ -1,20 +1,25 @@
 // @ts-check
 /**
- * The release workflow's decisions (.github/workflows/release.yml), kept here so they are tested:
+ * The release workflow's decisions (.github/workflows/release.yml), kept here so they are tested.
+ * Run from the repository's root (the workflow's checkout):
  *
- *   node scripts/release.js notes v1.2.3     the release notes: the tag's section of CHANGELOG.md,
- *                                            after checking the tag and package.json's version
- *   node scripts/release.js newest v1.2.3    "true" when v1.2.3 is the newest release of v1 among
- *                                            the repository's tags (then `v1` moves to it)
+ *   node scripts/release.js notes v1.2.3 --out FILE
+ *                              the release notes, the tag's section of CHANGELOG.md, written to
+ *                              FILE after checking the tag and package.json's version. Without
+ *                              `--out` they are printed, but never inside a workflow: the log would
+ *                              run a line of the changelog such as `::add-mask::…` as a command
+ *   node scripts/release.js newest v1.2.3
+ *                              "true" when v1.2.3 is the newest release of v1 among the tags
+ *   node scripts/release.js move-major v1.2.3
+ *                              moves `v1` on origin to v1.2.3 when it is the newest release of v1
+ *                              there (see `moveMajorTag`)
  *
- * Either fails with a message saying what to fix, and exit code 1.
+ * Each fails with a message saying what to fix, and exit code 1.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** @typedef {{ major: number, minor: number, patch: number, version: string }} Version */
 
@@ -79,25 +84,103 @@ function compare(a, b) {
   return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
 }
 
-/** @param {string} tag */
-function notesFor(tag) {
+/** @param {string} tag @param {string} root */
+function notesFor(tag, root) {
   const { version } = parseReleaseTag(tag);
-  const packageVersion = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+  const packageVersion = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
   if (packageVersion !== version) {
     throw new Error(`package.json's version is ${packageVersion}, the tag says ${version}: set it (npm version ${version} --no-git-tag-version), commit, and tag that commit.`);
   }
-  return releaseNotes(readFileSync(join(ROOT, 'CHANGELOG.md'), 'utf8'), version);
+  return releaseNotes(readFileSync(join(root, 'CHANGELOG.md'), 'utf8'), version);
+}
+
+/**
+ * A message as the data of a workflow command (`::error::…`): the runner unescapes `%25`, `%0D` and
+ * `%0A`, so the message stays one command whatever it holds.
+ * @param {string} text
+ */
+export function commandData(text) {
+  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+/**
+ * @typedef {object} Git
+ * @property {(args: string[]) => string} run runs git, returns its stdout; throws when it fails
+ * @property {(message: string) => void} log
+ */
+
+/** How often `moveMajorTag` looks again after another release moved the major tag under it. */
+const MOVE_ATTEMPTS = 5;
+
+/**
+ * Moves the major tag (`v1`) on origin to `tag` when `tag` is the newest `v1.*.*` there. Release
+ * runs of different tags may run at once (none waits behind another, so none is cancelled while
+ * pending): each decides on origin's tags as they are now, not as its checkout saw them, and pushes
+ * with a lease on the major tag as it read it. When another run moved it meanwhile, the push is
+ * refused and the decision is made again, so an older release never moves `v1` back.
+ * @param {string} tag
+ * @param {Git} git
+ * @returns {'moved' | 'newer exists' | 'already there'}
+ */
+export function moveMajorTag(tag, git) {
+  const { major } = parseReleaseTag(tag);
+  const majorTag = `v${major}`;
+  for (let attempt = 1; ; attempt++) {
+    git.run(['fetch', '--quiet', '--force', '--tags', '--prune', '--prune-tags', 'origin']);
+    const tags = git.run(['tag', '--list', 'v*']).split('\n');
+    if (!isNewestOfMajor(tag, tags)) {
+      git.log(`A newer ${majorTag}.*.* release exists: ${majorTag} stays where it is.`);
+      return 'newer exists';
+    }
+    const target = git.run(['rev-parse', '--verify', `refs/tags/${tag}^{commit}`]).trim();
+    const seen = tags.some((name) => name.trim() === majorTag) ? git.run(['rev-parse', '--verify', `refs/tags/${majorTag}`]).trim() : '';
+    if (seen && git.run(['rev-parse', '--verify', `refs/tags/${majorTag}^{commit}`]).trim() === target) {
+      git.log(`${majorTag} already points to ${tag} (${target}).`);
+      return 'already there';
+    }
+    git.run(['tag', '--force', majorTag, target]);
+    try {
+      // An empty lease means "only if it does not exist yet".
+      git.run(['push', '--quiet', `--force-with-lease=refs/tags/${majorTag}:${seen}`, 'origin', `refs/tags/${majorTag}`]);
+      git.log(`${majorTag} now points to ${tag} (${target}).`);
+      return 'moved';
+    } catch (error) {
+      if (attempt >= MOVE_ATTEMPTS) throw new Error(`could not move ${majorTag} to ${tag} after ${attempt} attempts: ${error instanceof Error ? error.message : String(error)}`);
+      git.log(`${majorTag} moved on origin meanwhile: deciding again.`);
+    }
+  }
+}
+
+/** @param {string} cwd @returns {Git} */
+function realGit(cwd) {
+  return {
+    run: (args) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+    log: (message) => console.log(message),
+  };
 }
 
 function main() {
-  const [command, tag = ''] = process.argv.slice(2);
+  const [command, tag = '', ...rest] = process.argv.slice(2);
+  const root = process.cwd();
   if (command === 'notes') {
-    process.stdout.write(notesFor(tag));
+    const out = rest[0] === '--out' ? rest[1] : undefined;
+    if (rest.length > 0 && !out) throw new Error('usage: node scripts/release.js notes vX.Y.Z [--out FILE]');
+    const notes = notesFor(tag, root);
+    if (out) {
+      writeFileSync(out, notes);
+      console.log(`The notes of ${tag} (${notes.split('\n').length - 1} lines of CHANGELOG.md) are in ${out}.`);
+    } else if (process.env.GITHUB_ACTIONS === 'true') {
+      throw new Error('in a workflow, give --out FILE: printed to the log, a line of the notes could run as a workflow command');
+    } else {
+      process.stdout.write(notes);
+    }
   } else if (command === 'newest') {
-    const tags = execFileSync('git', ['tag', '--list', 'v*'], { cwd: ROOT, encoding: 'utf8' }).split('\n');
+    const tags = execFileSync('git', ['tag', '--list', 'v*'], { cwd: root, encoding: 'utf8' }).split('\n');
     process.stdout.write(`${isNewestOfMajor(tag, tags)}\n`);
+  } else if (command === 'move-major') {
+    moveMajorTag(tag, realGit(root));
   } else {
-    throw new Error('usage: node scripts/release.js notes|newest vX.Y.Z');
+    throw new Error('usage: node scripts/release.js notes|newest|move-major vX.Y.Z');
   }
 }
 
@@ -105,7 +188,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   try {
     main();
   } catch (error) {
-    console.error(`::error::${error instanceof Error ? error.message : String(error)}`);
+    console.error(`::error::${commandData(error instanceof Error ? error.message : String(error))}`);
     process.exit(1);
   }
 }

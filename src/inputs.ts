@@ -190,7 +190,24 @@ function targetErrors(raw: RawInputs): InputError[] {
   if (runId && workflowId) {
     return [new InputError('workflow_id', workflowId, 'it is only used with `experiment_id`, to start a run; with `run_id`, remove it')];
   }
+  const baseline = raw.baseline_run_id?.trim() ?? '';
+  if (runId && baseline === runId) return [new SelfBaselineError(baseline)];
   return [];
+}
+
+/**
+ * `baseline_run_id` naming the gated run itself: a run compared with itself never shows a drop, so
+ * `max_score_drop` would pass whatever happened. Its own kind, so that with `experiments` the line
+ * whose run it is can be named (see multi/settings.ts).
+ */
+export class SelfBaselineError extends InputError {
+  constructor(runId: string) {
+    super(
+      'baseline_run_id',
+      runId,
+      'it is the gated run itself (`run_id`), and a run compared with itself never shows a change; give the id of another run to compare with, or leave it empty (the previous completed run)',
+    );
+  }
 }
 
 /** A fraction written as a number ("0.85", ".5", "3") or a percentage ("85%"), not yet bounded; `null` when it is neither. */

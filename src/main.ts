@@ -9,7 +9,7 @@ import type { BackoffOptions } from './backoff.js';
 import { gate } from './gate.js';
 import { resultFromInputErrors, resultFromUnexpectedError, type GateResult } from './gate-result.js';
 import { INPUT_NAMES, parseSettings, partialCriteria, resolveApiKey, type Env, type RawInputs, type Settings } from './inputs.js';
-import { listenForJobCancellation } from './job-cancellation.js';
+import { listenForJobCancellation, type JobCancellation } from './job-cancellation.js';
 import { RetabClient } from './retab/client.js';
 import { manyArtifacts, stepResult } from './multi/artifacts.js';
 import { gateMany, type ManyResult } from './multi/gate-many.js';
@@ -51,6 +51,13 @@ export interface Dependencies extends Timing {
   backoff?: BackoffOptions;
   /** The GitHub API for the pull request comment; by default `@actions/github`, loaded on first use. */
   commentsApi?: ArtifactOptions['commentsApi'];
+  /** The comment's own time limit; 15 s by default (see comment/time-limit.ts). */
+  commentTimeLimitMs?: number;
+}
+
+/** A cancellation given by the caller: the comment stops on it unless it had already aborted. */
+function givenCancellation(signal: AbortSignal): JobCancellation {
+  return { signal, nextSignal: () => (signal.aborted ? new AbortController().signal : signal), dispose: () => {} };
 }
 
 export const runnerIO: ActionIO = {
@@ -118,7 +125,7 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
 
   // Listening until the very end: a SIGTERM that follows SIGINT while the outputs and the summary
   // are being written must not kill the process half-way through them.
-  const jobCancellation = deps.signal ? { signal: deps.signal, dispose: () => {} } : listenForJobCancellation(io);
+  const jobCancellation: JobCancellation = deps.signal ? givenCancellation(deps.signal) : listenForJobCancellation(io);
   try {
     const raw = Object.fromEntries(INPUT_NAMES.map((name) => [name, io.getInput(name)])) as RawInputs;
     const guard: SecretGuard = { secrets, redact: (text) => redactor.redact(text) };
@@ -137,7 +144,8 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
       outputError = error;
     }
     try {
-      await publishArtifacts(step.result, { io, env: deps.env, comment, commentsApi: deps.commentsApi, redact: guard.redact }, step.content);
+      const signal = jobCancellation.nextSignal();
+      await publishArtifacts(step.result, { io, env: deps.env, comment, commentsApi: deps.commentsApi, redact: guard.redact, signal, commentTimeLimitMs: deps.commentTimeLimitMs }, step.content);
     } catch (error) {
       outputError ??= error;
     }

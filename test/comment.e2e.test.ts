@@ -137,6 +137,20 @@ describe('the pull request comment belongs to the gate', () => {
     expect(unmasked(again)).not.toContain(PERSONAL_TOKEN);
   });
 
+  it("finds its comment on a later page of a long pull request's comments, and updates it", async () => {
+    for (let i = 0; i < 230; i++) github.addComment('octo/repo#40', `comment ${i}`);
+    const env = await pullRequestEnv(40);
+    const first = await runAction({ inputs: gateInputs('exprun_low'), env });
+    expect(first.stdout).toContain('Pull request comment created as github-actions[bot]');
+    const again = await runAction({ inputs: gateInputs('exprun_pass'), env });
+    expect(again.stdout).toContain('Pull request comment updated as github-actions[bot]');
+    expect(ourComments(github, 40)).toHaveLength(1);
+    expect(ourComments(github, 40)[0]?.body).toContain('Retab experiment gate: passed');
+    // Three pages of 100, each asked for once per run, the later ones by the `Link` header's address.
+    const pages = github.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/repos/octo/repo/issues/40/comments'));
+    expect(pages.map((r) => new URL(r.path, 'http://x').searchParams.get('page') ?? '1')).toEqual(['1', '2', '3', '1', '2', '3']);
+  });
+
   it('with a token GitHub refuses, warns once and never shows the token', async () => {
     const badToken = 'ghp_refused_token_e2e_0123456789';
     const result = await runAction({ inputs: gateInputs('exprun_pass', { github_token: badToken }), env: await pullRequestEnv(39) });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { GateResult } from '../src/gate-result.js';
 import { isGateComment, readIdentity, type IssueComment } from '../src/comment/ownership.js';
 import { canonicalMatrix, commentMarker, gateKey, gateLabel, planComment, type GateInputs } from '../src/comment/plan.js';
-import { publishComment, tokenIdentity, type CommentsApi, type TokenIdentity } from '../src/comment/publish.js';
+import { nextPage, publishComment, tokenIdentity, type CommentsApi, type TokenIdentity } from '../src/comment/publish.js';
 import { renderComment } from '../src/comment/render.js';
 import { makeRun } from './support/runs.js';
 
@@ -208,5 +208,23 @@ describe('tokenIdentity', () => {
     const { api, calls, refused } = fakeApi([], { viewer: async () => Promise.reject(refused(401, 'Bad credentials')) });
     await expect(tokenIdentity(api)).rejects.toMatchObject({ status: 401 });
     expect(calls).toEqual(['viewer']);
+  });
+});
+
+describe('nextPage', () => {
+  const API = 'https://api.github.com';
+  it("is the `Link` header's next page on the API's own origin", () => {
+    expect(nextPage('<https://api.github.com/repositories/1/issues/7/comments?per_page=100&page=2>; rel="next", <https://api.github.com/repositories/1/issues/7/comments?per_page=100&page=3>; rel="last"', API)).toBe(
+      'https://api.github.com/repositories/1/issues/7/comments?per_page=100&page=2',
+    );
+    expect(nextPage('<https://ghes.example/api/v3/repos/o/r/issues/7/comments?page=2>; rel="next"', 'https://ghes.example/api/v3')).toBe('https://ghes.example/api/v3/repos/o/r/issues/7/comments?page=2');
+  });
+
+  it('is none on the last page, and never an address elsewhere, where the token would go', () => {
+    expect(nextPage(undefined, API)).toBeNull();
+    expect(nextPage('<https://api.github.com/x?page=1>; rel="prev"', API)).toBeNull();
+    expect(nextPage('<https://evil.example/steal?page=2>; rel="next"', API)).toBeNull();
+    expect(nextPage('<http://api.github.com/x?page=2>; rel="next"', API)).toBeNull();
+    expect(nextPage('<not a url>; rel="next"', API)).toBeNull();
   });
 });

@@ -98,6 +98,17 @@ describe('the settings of each line', () => {
     ]);
   });
 
+  it("refuses a line whose baseline is its own run, from the line or from the step's input, naming the line", () => {
+    expect(messages(parse('run:exprun_a baseline_run_id=exprun_a\nrun:exprun_b baseline_run_id=exprun_a'))).toEqual([
+      'Input `experiments`, line 1 (`baseline_run_id`): got "exprun_a"; it is this line\'s own run (`run:exprun_a`), and a run compared with itself never shows a change; give the id of another run, or remove it (the previous completed run)',
+    ]);
+    expect(messages(parse('run:exprun_a\nrun:exprun_b\nexp_c', { baseline_run_id: 'exprun_b' }))).toEqual([
+      "Input `experiments`, line 2: got \"exprun_b\"; the step's `baseline_run_id` is this line's own run (`run:exprun_b`), and a run compared with itself never shows a change; give this line a `baseline_run_id` of another run, or change the step's",
+    ]);
+    // The line's own baseline takes the step's place.
+    expect(parse('run:exprun_b baseline_run_id=exprun_a', { baseline_run_id: 'exprun_b' }).ok).toBe(true);
+  });
+
   it('reports a bad step input once, by its own name, not once per line', () => {
     const errors = messages(parse('exp_a\nexp_b\nexp_c', { timeout: 'forever', threshold: '2' }));
     expect(errors).toHaveLength(2);

@@ -113,6 +113,15 @@ describe('readFieldDetails', () => {
     expect(readAggregate({ likelihoods: { a: 0.5, b: null } })).toEqual({ likelihoods: [['a', 0.5]], diag: [], flows: [] });
   });
 
+  it('reads a field or label named `__proto__`, `constructor` or `toString` like any other, as JSON.parse gives it', () => {
+    const names = JSON.parse('{"__proto__":0.41,"constructor":0.42,"toString":0.43,"hasOwnProperty":null,"a":0.9}') as unknown;
+    expect(readAggregate({ likelihoods: names })).toEqual({ likelihoods: [['__proto__', 0.41], ['constructor', 0.42], ['toString', 0.43], ['a', 0.9]], diag: [], flows: [] });
+    expect(readAggregate({ diag: names })?.diag).toEqual([['__proto__', 0.41], ['constructor', 0.42], ['toString', 0.43], ['a', 0.9]]);
+    // A figure that is not one is refused under that name too.
+    expect(readAggregate({ likelihoods: JSON.parse('{"__proto__":{"a":1}}') })).toBeNull();
+    expect(readAggregate({ likelihoods: JSON.parse('{"__proto__":1e308}') })).toBeNull();
+  });
+
   it('takes field scores, agreements, shares and by_target figures only as scores: noise clamped, 1e308 refused', () => {
     expect(readAggregate({ likelihoods: { a: 1.0000000000000002 } })).toEqual({ likelihoods: [['a', 1]], diag: [], flows: [] });
     expect(readAggregate({ likelihoods: { a: 1e308 } })).toBeNull();

@@ -139,6 +139,16 @@ describe('parseSettings', () => {
     expect(error?.message).toContain('"95%"');
   });
 
+  it('rejects a baseline_run_id that is the gated run itself, naming the input, the value and what is accepted', () => {
+    const errors = errorsOf(parse({ run_id: 'exprun_2', baseline_run_id: ' exprun_2 ', max_score_drop: '0.02' }));
+    expect(errors.map((error) => error.message)).toEqual([
+      'Input `baseline_run_id`: got "exprun_2"; it is the gated run itself (`run_id`), and a run compared with itself never shows a change; give the id of another run to compare with, or leave it empty (the previous completed run)',
+    ]);
+    // Another run, or a new run of an experiment (whose id nobody knows yet), is a baseline.
+    expect(parse({ run_id: 'exprun_2', baseline_run_id: 'exprun_1' }).ok).toBe(true);
+    expect(parse({ run_id: '', experiment_id: 'exp_1', baseline_run_id: 'exprun_2' }).ok).toBe(true);
+  });
+
   it('rejects on_missing_comparison "strict", saying what is accepted', () => {
     const [error] = errorsOf(parse({ on_missing_comparison: 'strict' }));
     expect(error?.input).toBe('on_missing_comparison');

@@ -7,6 +7,7 @@
 import type { CommentPlan } from './plan.js';
 import { isGateComment, readIdentity, type IssueComment, type TokenIdentity } from './ownership.js';
 import { messageOf } from '../errors.js';
+import { withRequestLimit } from './time-limit.js';
 
 export type { IssueComment, TokenIdentity } from './ownership.js';
 
@@ -116,11 +117,16 @@ function describeGithubError(error: unknown, plan: WritePlan): string {
   return `Could not comment on ${where}${typeof status === 'number' ? ` (HTTP ${status})` : ''}: ${message}`;
 }
 
-/** The GitHub API through `@actions/github`, imported now and not before. `baseUrl` is GITHUB_API_URL (GHES). */
-export async function githubCommentsApi(token: string, baseUrl: string): Promise<CommentsApi> {
+/**
+ * The GitHub API through `@actions/github`, imported now and not before. `baseUrl` is GITHUB_API_URL
+ * (GHES). Every request carries `signal` (the comment's time limit and the job's cancellation) and
+ * a time limit of its own (see time-limit.ts).
+ */
+export async function githubCommentsApi(token: string, baseUrl: string, signal: AbortSignal): Promise<CommentsApi> {
   const { getOctokit } = await import('@actions/github');
   // Octokit sends the token in the Authorization header only, and redacts it in the errors it throws.
   const octokit = getOctokit(token, { baseUrl });
+  const bounded = <T>(call: (request: { signal: AbortSignal }) => Promise<T>) => withRequestLimit(signal, (each) => call({ signal: each }));
   const identity = (login: unknown, id: unknown, call: string) => {
     const found = readIdentity(login, id);
     if (!found) throw new Error(`${call} did not name an account (a login and a numeric id)`);
@@ -129,22 +135,40 @@ export async function githubCommentsApi(token: string, baseUrl: string): Promise
   return {
     async viewer() {
       // On GHES, Octokit turns the `/api/v3` base into `/api/graphql`.
-      const data = await octokit.graphql<{ viewer?: { login?: unknown; databaseId?: unknown } }>('query { viewer { login databaseId } }');
+      const data = await bounded((request) => octokit.graphql<{ viewer?: { login?: unknown; databaseId?: unknown } }>('query { viewer { login databaseId } }', { request }));
       return identity(data.viewer?.login, data.viewer?.databaseId, 'GraphQL `viewer`');
     },
     async authenticatedUser() {
-      const { data } = await octokit.rest.users.getAuthenticated();
+      const { data } = await bounded((request) => octokit.rest.users.getAuthenticated({ request }));
       return identity(data.login, data.id, '`GET /user`');
     },
     async *listComments(owner, repo, issueNumber) {
-      const pages = octokit.paginate.iterator(octokit.rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100 });
-      for await (const page of pages) yield page.data;
+      // Page by page by the `Link` header, as Octokit's paginate does; but its iterator drops the
+      // per-request options, and with them the signal.
+      let page = await bounded((request) => octokit.rest.issues.listComments({ owner, repo, issue_number: issueNumber, per_page: 100, request }));
+      for (;;) {
+        yield page.data;
+        const next = nextPage(page.headers.link, baseUrl);
+        if (!next) return;
+        page = await bounded(async (request) => (await octokit.request({ method: 'GET', url: next, request })) as typeof page);
+      }
     },
     async createComment(owner, repo, issueNumber, body) {
-      return (await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body })).data;
+      return (await bounded((request) => octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body, request }))).data;
     },
     async updateComment(owner, repo, commentId, body) {
-      return (await octokit.rest.issues.updateComment({ owner, repo, comment_id: commentId, body })).data;
+      return (await bounded((request) => octokit.rest.issues.updateComment({ owner, repo, comment_id: commentId, body, request }))).data;
     },
   };
+}
+
+/** The `rel="next"` page of a `Link` header, when it is on the API's own origin (the token goes with it). */
+export function nextPage(link: string | undefined, baseUrl: string): string | null {
+  const next = /<([^<>]+)>;\s*rel="next"/.exec(link ?? '')?.[1];
+  if (!next) return null;
+  try {
+    return new URL(next).origin === new URL(baseUrl).origin ? next : null;
+  } catch {
+    return null;
+  }
 }

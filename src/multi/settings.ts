@@ -5,7 +5,7 @@
  * line when the line gave it, by the step's input when it came from there (then once).
  */
 import { InputError } from '../errors.js';
-import { parseSettings, type Env, type InputName, type RawInputs, type Settings } from '../inputs.js';
+import { parseSettings, SelfBaselineError, type Env, type InputName, type RawInputs, type Settings } from '../inputs.js';
 import { ExperimentLineError, parseExperimentLines, type ExperimentLine } from './lines.js';
 
 export interface PlannedExperiment {
@@ -77,6 +77,15 @@ function lineInputs(raw: RawInputs, line: ExperimentLine): RawInputs {
 
 /** The line's own error, when the bad value came from the line (its target or one of its settings). */
 function lineError(line: ExperimentLine, error: InputError): ExperimentLineError | null {
+  // The run is the line's, whichever gave the baseline: the line is named either way.
+  if (error instanceof SelfBaselineError) {
+    const own = 'baseline_run_id' in line.settings;
+    const same = `this line's own run (\`run:${error.value}\`), and a run compared with itself never shows a change`;
+    const accepted = own
+      ? `it is ${same}; give the id of another run, or remove it (the previous completed run)`
+      : `the step's \`baseline_run_id\` is ${same}; give this line a \`baseline_run_id\` of another run, or change the step's`;
+    return new ExperimentLineError(line.line, own ? 'baseline_run_id' : null, error.value, accepted);
+  }
   const input = error.input as InputName;
   const fromTarget = input === 'run_id' || input === 'experiment_id';
   if (!fromTarget && !(input in line.settings)) return null;

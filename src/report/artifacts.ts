@@ -4,7 +4,8 @@
  * never changes the verdict.
  */
 import { readFile } from 'node:fs/promises';
-import { publishComment, githubCommentsApi, type CommentsApi } from '../comment/publish.js';
+import { publishComment, githubCommentsApi, type CommentOutcome, type CommentsApi } from '../comment/publish.js';
+import { commentTimeLimit } from '../comment/time-limit.js';
 import { gateLabel, planComment, type GateInputs } from '../comment/plan.js';
 import { renderComment, type CommentHead } from '../comment/render.js';
 import type { GateResult } from '../gate-result.js';
@@ -24,8 +25,12 @@ export interface ArtifactOptions {
   env: Env;
   /** Absent when the inputs could not be parsed: then no comment is written. */
   comment: CommentSettings | null;
-  /** The GitHub API for the comment; by default `@actions/github`, loaded on first use. */
-  commentsApi?: (token: string, baseUrl: string) => Promise<CommentsApi>;
+  /** The GitHub API for the comment, its every request carrying `signal`; by default `@actions/github`, loaded on first use. */
+  commentsApi?: (token: string, baseUrl: string, signal: AbortSignal) => Promise<CommentsApi>;
+  /** Aborted when the job is cancelled while the comment is written: it then stops at once. */
+  signal?: AbortSignal;
+  /** The comment's own time limit (see comment/time-limit.ts). */
+  commentTimeLimitMs?: number;
   /**
    * Takes the secrets out of text. The comment is the one thing written that does not pass the
    * runner's guarded IO, so its body goes through this last (the result in it is already clean;
@@ -85,14 +90,20 @@ async function writeComment(result: GateResult, comment: CommentSettings, option
     return;
   }
   const baseUrl = (env.GITHUB_API_URL?.trim() || 'https://api.github.com').replace(/\/+$/, '');
-  let outcome;
+  const limit = commentTimeLimit(options.signal ?? new AbortController().signal, options.commentTimeLimitMs);
+  let outcome: CommentOutcome;
   try {
-    const api = await (options.commentsApi ?? githubCommentsApi)(comment.token, baseUrl);
+    const api = await (options.commentsApi ?? githubCommentsApi)(comment.token, baseUrl, limit.signal);
     const head = { marker: plan.marker, label: gateLabel(plan.gate) };
     const body = content ? content.renderComment(head, env) : renderComment(result, head, env);
     outcome = await publishComment(api, plan, options.redact ? options.redact(body) : body);
   } catch (error) {
     outcome = { kind: 'failed' as const, message: `Could not comment on pull request #${plan.issueNumber}: ${messageOf(error)}` };
+  }
+  // Stopped by the time limit or the job's cancellation: that is the reason, whatever the request said as it was abandoned.
+  const stopped = limit.stoppedBecause();
+  if (outcome.kind === 'failed' && stopped) {
+    outcome = { kind: 'failed', message: `Could not comment on pull request #${plan.issueNumber} of ${plan.owner}/${plan.repo}: ${stopped}. The verdict and the outputs are not affected.` };
   }
   switch (outcome.kind) {
     case 'created':

@@ -13,9 +13,33 @@ import { definiteScoreSchema } from './run.js';
  */
 const figure = definiteScoreSchema;
 
+/**
+ * A JSON object of names → figures, read as its list of entries. Not `z.record`: it builds a plain
+ * object by assignment, where a field named `__proto__` sets the prototype instead of a key, and so
+ * vanishes. `JSON.parse` keeps every name an own key; `Object.keys` lists them all, and a list of
+ * entries never meets a prototype again. The names are data like any other: `constructor`,
+ * `toString` and `__proto__` are fields.
+ */
+const figureEntries = z.pipe(
+  z.custom<Record<string, unknown>>((value) => value !== null && typeof value === 'object' && !Array.isArray(value)),
+  z.transform((record: Record<string, unknown>, ctx) => {
+    const entries: Array<[string, number | null]> = [];
+    for (const name of Object.keys(record)) {
+      // An own key: its value is read, not Object.prototype's accessor of the same name.
+      const parsed = z.nullable(figure).safeParse(record[name]);
+      if (!parsed.success) {
+        ctx.issues.push({ code: 'custom', message: 'expected a figure from 0 to 1, or null', input: record, path: [name] });
+        return z.NEVER;
+      }
+      entries.push([name, parsed.data]);
+    }
+    return entries;
+  }),
+);
+
 const aggregateSchema = z.object({
-  likelihoods: z.nullish(z.record(z.string(), z.nullable(figure))),
-  diag: z.nullish(z.record(z.string(), z.nullable(figure))),
+  likelihoods: z.nullish(figureEntries),
+  diag: z.nullish(figureEntries),
   flows: z.nullish(z.array(z.object({ source: z.string(), target: z.string(), score: figure }))),
 });
 
@@ -33,8 +57,7 @@ export function readAggregate(raw: unknown): Aggregate | null {
   if (raw === null || raw === undefined) return null;
   const parsed = aggregateSchema.safeParse(raw);
   if (!parsed.success) return null;
-  const known = (record: Record<string, number | null> | null | undefined) =>
-    Object.entries(record ?? {}).filter((entry): entry is [string, number] => entry[1] !== null);
+  const known = (entries: Array<[string, number | null]> | null | undefined) => (entries ?? []).filter((entry): entry is [string, number] => entry[1] !== null);
   return { likelihoods: known(parsed.data.likelihoods), diag: known(parsed.data.diag), flows: parsed.data.flows ?? [] };
 }
 

@@ -29,6 +29,7 @@ export const SOMEONE = /** @type {Account} */ ({ login: 'someone', id: 5001, typ
  * @param {string[]} [options.readOnlyTokens] installation tokens that may only read (a fork's pull request)
  * @param {Record<string, Account>} [options.personalTokens] personal tokens, each writing as its user
  * @param {boolean} [options.graphql] whether `POST /graphql` is served (true by default)
+ * @param {boolean} [options.hang] accept every connection and request, and never answer (a GitHub API that hangs)
  */
 export async function startGithubSimulator(options = {}) {
   /** @type {Map<string, TokenGrant>} */
@@ -49,6 +50,7 @@ export async function startGithubSimulator(options = {}) {
     for await (const chunk of req) chunks.push(chunk);
     const text = Buffer.concat(chunks).toString('utf8');
     requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, authorization: req.headers.authorization, body: text });
+    if (options.hang) return;
     /** @param {number} status @param {unknown} body @param {Record<string, string>} [headers] */
     const send = (status, body, headers = {}) => {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });

@@ -27,6 +27,7 @@ export const SIMULATOR_KEY = 'rt_test_simulator_key';
  * @property {string} [workflowName]
  * @property {string} [blockId]
  * @property {'extract' | 'classifier' | 'split'} [blockType] 'extract' by default: per-field figures; else per-label ones
+ * @property {string[]} [fields] the extract block's field paths (`FIELDS` by default), or the labels of a classifier or split block
  * @property {number} [nConsensus]
  * @property {(fraction: number) => number} [progress] share of documents done at a share of the running time
  * @property {string} [createdAt] ISO time of creation (runs started through the API get the real time)
@@ -404,7 +405,7 @@ export async function startSimulator(options = {}) {
     const blockType = run.blockType ?? 'extract';
     if (view === 'by_target') {
       const path = url.searchParams.get('target_path') ?? '';
-      const index = FIELDS.indexOf(path);
+      const index = (run.fields ?? FIELDS).indexOf(path);
       if (blockType !== 'extract' || index < 0) return send(404, { detail: `Target not found: ${path}` });
       const { score, prior } = fieldScores(runScore, priorScore, index);
       return send(200, { run_id: id, kind: 'by_target', target: path, score, prior_score: prior, confusion: null, documents: [] });
@@ -450,7 +451,7 @@ export async function startSimulator(options = {}) {
       }
       res.write((start > 0 ? ',' : '') + chunk.join(','));
     }
-    res.end(`],"scored_document_count":${scored},"total_document_count":${total},"aggregate":${JSON.stringify(aggregateOf(blockType, runScore, priorScore))}}`);
+    res.end(`],"scored_document_count":${scored},"total_document_count":${total},"aggregate":${JSON.stringify(aggregateOf(blockType, runScore, priorScore, run.fields))}}`);
   }
 
   /** One cursor page of per-document results, generated from the index: nothing is stored. */
@@ -635,9 +636,10 @@ export function fieldScores(/** @type {number} */ runScore, /** @type {number | 
   return { score, prior };
 }
 /** The summary's `aggregate`: per-field likelihoods for extract blocks; per-label agreement and confusion flows otherwise. */
-function aggregateOf(/** @type {string} */ blockType, /** @type {number} */ runScore, /** @type {number | null} */ priorScore) {
-  if (blockType === 'extract') return { likelihoods: Object.fromEntries(FIELDS.map((path, i) => [path, fieldScores(runScore, priorScore, i).score])) };
-  const labels = ['invoice', 'receipt', 'contract', 'purchase_order'];
+function aggregateOf(/** @type {string} */ blockType, /** @type {number} */ runScore, /** @type {number | null} */ priorScore, /** @type {string[] | undefined} */ names) {
+  // Object.fromEntries makes every name an own key, `__proto__` included, as JSON.parse does.
+  if (blockType === 'extract') return { likelihoods: Object.fromEntries((names ?? FIELDS).map((path, i) => [path, fieldScores(runScore, priorScore, i).score])) };
+  const labels = names ?? ['invoice', 'receipt', 'contract', 'purchase_order'];
   const diag = Object.fromEntries(labels.map((label, i) => [label, clamp(round(runScore + (hash(i, 6) - 0.5) * 0.2))]));
   const flows = labels.flatMap((source, i) => labels.map((target, j) => ({ source, target, score: i === j ? diag[source] : round(hash(i * 7 + j, 7) * 0.1) })));
   return { diag, flows };
