@@ -217,14 +217,15 @@ describe('startRun', () => {
   });
 
   it('sends the POST again, after a fresh list, when the request never reached Retab', async () => {
-    const h = harness({ posts: [refused(), refused(), run('r1', T0)] });
+    // The run is created when the last POST is handled, after the last baseline.
+    const h = harness({ posts: [refused(), refused(), (at) => run('r1', at)] });
     const outcome = await startRun(h.options);
     expect(outcome).toMatchObject({ kind: 'started', adopted: false, attempts: 3 });
     expect(h.calls.filter((call) => call === 'POST' || call === 'LIST')).toEqual(['LIST', 'POST', 'LIST', 'POST', 'LIST', 'POST']);
   });
 
   it('after a 429, waits as Retry-After says, lists again and sends the POST again: the rate limiter started nothing', async () => {
-    const h = harness({ posts: [apiError(429, 5_000), run('r1', T0)] });
+    const h = harness({ posts: [apiError(429, 5_000), (at) => run('r1', at)] });
     const started = h.now();
     const outcome = await startRun(h.options);
     expect(outcome).toMatchObject({ kind: 'started', adopted: false, attempts: 2 });
