@@ -3,15 +3,21 @@
  * `POST /v1/workflows/experiments/runs` has no idempotency key, so:
  *
  * 1. Before each POST the experiment's newest runs are listed (the baseline, see run-adoption.ts):
- *    whatever is listed there, or was created before it by Retab's clock, is someone else's.
- * 2. The POST is sent again only when the previous attempt provably started nothing: it never
- *    reached Retab (connection refused, DNS), or Retab's rate limiter turned it away (429, which
- *    is answered before the request is handled). Any other refusal (4xx) fails at once.
- * 3. After an uncertain answer (reset or timeout after sending, 408, 5xx, an unreadable 2xx)
+ *    whatever is listed there, or was created before it by Retab's clock, is someone else's. An
+ *    answer naming such a run is not ours: it is handled as an uncertain answer (4.).
+ * 2. With several experiments the POST waits for its turn (the step's queue, a shared 429 pause:
+ *    see `RequestTurn`). A turn that came late takes the list again within it, so the baseline
+ *    is never older than a moment before the POST; a start stopped before its turn came sent
+ *    nothing, and nothing is looked for, adopted or cancelled for it.
+ * 3. The POST is sent again only when the previous attempt provably started nothing: it never
+ *    reached Retab (connection refused, DNS, withdrawn before it left), or Retab's rate limiter
+ *    turned it away (429, which is answered before the request is handled). Any other refusal
+ *    (4xx) fails at once.
+ * 4. After an uncertain answer (reset or timeout after sending, 408, 5xx, an unreadable 2xx)
  *    the POST is never sent again. The runs list is read for a bounded while (it can lag); exactly
  *    one new run over that whole look is ours and is adopted. None, several, or a list that cannot
  *    be read: the start fails with a `StartUnknownError` saying what to check.
- * 4. When the deadline passes or the job is cancelled after an uncertain answer, one last look
+ * 5. When the deadline passes or the job is cancelled after an uncertain answer, one last look
  *    names the run to cancel, only when exactly one new run is known.
  *
  * The HTTP calls, the clock, sleeping and randomness come in as parameters: the decisions are
@@ -95,7 +101,7 @@ export type RequestTurn = <T>(signal: AbortSignal, task: (calls: AttemptCalls) =
 
 /** What became of a POST sent in its turn; `judgedBy` is the baseline its answer is judged against. */
 type Posted =
-  /** It never left: the turn did not come, or the job stopped within it. `error` when a wait failed for another reason. */
+  /** It never left: the turn did not come (`error` says why), or the job stopped within it. */
   | { kind: 'withdrawn'; error: Error | null }
   /** The turn came late and the runs list could not be read again within it: nothing was sent. */
   | { kind: 'relist_failed'; error: Error }
@@ -174,9 +180,9 @@ class RunStarter {
       const posted = await this.post(baseline);
       switch (posted.kind) {
         case 'withdrawn':
-          // The POST never left: nothing to look for, whatever stopped it.
+          // The POST never left: nothing to look for, whatever stopped it. Not stopped, the wait failed: a bug.
           if (posted.error) this.lastError = posted.error;
-          return this.stopIfDue() ?? (posted.error ? this.failed(posted.error) : this.stopped('timed_out'));
+          return this.stopIfDue() ?? this.failed(posted.error ?? new Error('the start was withdrawn before it was sent'));
         case 'relist_failed':
           await this.backOff(posted.error, 'Listing the experiment runs again before the start failed; listing again', 0);
           continue;
@@ -243,8 +249,7 @@ class RunStarter {
     } catch (caught) {
       // Only the wait for the turn throws (the task catches what the requests throw): nothing was sent.
       if (sending) throw caught;
-      const error = toError(caught);
-      return { kind: 'withdrawn', error: this.isDue() ? null : error };
+      return { kind: 'withdrawn', error: toError(caught) };
     }
   }
 

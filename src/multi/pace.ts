@@ -3,6 +3,8 @@
  * most, and one pace. A 429 to any of them (Retab limits the key, not the run) pauses every
  * request for as long as `Retry-After` says (else the backoff), so ten waits do not each learn it
  * on their own. Cancelling a run goes straight through: it is what must still happen when time is up.
+ * A start's POST waits for a turn of its own (`startTurn`), so that the runs list it is judged by is
+ * taken when it leaves, and a start stopped while it waits is known to have sent nothing.
  */
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../backoff.js';
 import { messageOf } from '../errors.js';
