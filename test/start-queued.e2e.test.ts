@@ -110,6 +110,7 @@ describe.concurrent('a start that waits for its turn', () => {
     expect(other).not.toBe('');
     expect(result.exitCode).toBe(1);
     expect(rowOf(result.outputs, 'exp_q')).toMatchObject({ status: 'timed_out', run_id: null });
+    expect(result.stdout).toMatch(/::error::exp_q: no run of experiment exp_q could be started within the timeout of 3s; the last attempt failed: the start was not sent: it was still waiting for its turn/);
     expect(startPosts(sim)).toEqual([]);
     expect(sim.cancelRequests()).toEqual([]);
     expect(sim.otherRuns('exp_q')).toEqual([{ id: other, cancelled: false }]);
@@ -136,5 +137,75 @@ describe.concurrent('a start that waits for its turn', () => {
     const cancelled = sim.cancelRequests().map((request) => /runs\/([^/]+)\/cancel$/.exec(request.path)?.[1]);
     expect(cancelled).toEqual(sim.startedRuns('exp_q').map((run) => run.id));
     expect(startPosts(sim).length).toBe(sim.startedRuns('exp_q').length);
+  }, 60_000);
+});
+
+describe.concurrent('fail_fast and a start waiting for its turn', () => {
+  it('another experiment fails while this start waits out a 429 pause: it is stopped, sent nothing, and nothing is cancelled', async ({ onTestFinished }) => {
+    const sim = await simulator(onTestFinished);
+    sim.fault({ method: 'GET', path: '/v1/workflows/experiments/runs/exprun_pass', ...RATE_LIMITED(4) });
+    let other = '';
+    afterFirstList(sim, 1_200, () => (other = sim.startOtherRun('exp_q')));
+    // exprun_failed's error is read as the pause ends, while this start, its turn come late, lists again and waits its second.
+    const result = await action(sim, { experiments: 'exp_q\nrun:exprun_failed\nrun:exprun_pass', fail_fast: 'true', poll_interval: '100ms' });
+    expect(result.exitCode).toBe(1);
+    expect(rowNamed(result.outputs, 'run:exprun_failed')).toMatchObject({ status: 'error' });
+    expect(rowOf(result.outputs, 'exp_q')).toMatchObject({ status: 'interrupted', run_id: null });
+    expect(startPosts(sim)).toEqual([]);
+    expect(sim.cancelRequests()).toEqual([]);
+    expect(sim.otherRuns('exp_q')).toEqual([{ id: other, cancelled: false }]);
+  }, 60_000);
+});
+
+describe.concurrent('several starts at once, against a rate limit and other jobs', () => {
+  const SIX = ['exp_s1', 'exp_s2', 'exp_s3', 'exp_s4', 'exp_s5', 'exp_s6'];
+  const experiments = SIX.map((id): ExperimentSpec => ({ id, run: { queuedMs: 100, runningMs: 400, total: 12, final: { status: 'completed', score: 0.9, error_count: 0 } } }));
+
+  it('six starts, the first POSTs turned away with 429 while other jobs start runs of each: each gates its own one run', async ({ onTestFinished }) => {
+    const sim = await simulator(onTestFinished, { experiments, listLagMs: 1_500 });
+    sim.fault({ method: 'POST', path: START_PATH, ...RATE_LIMITED(2), times: 3 });
+    // Whenever this job's POST is turned away, another job starts a run of every experiment.
+    sim.onRequest((request) => {
+      if (request.method === 'POST' && START_PATH.test(request.path) && sim.requests.filter((r) => r.method === 'POST').length <= 3) for (const id of SIX) sim.startOtherRun(id);
+    });
+    const result = await action(sim, { experiments: SIX.join('\n'), timeout: '60s' });
+    expect(result.exitCode).toBe(0);
+    for (const id of SIX) {
+      const started = sim.startedRuns(id);
+      expect(started, id).toHaveLength(1);
+      expect(rowOf(result.outputs, id), id).toMatchObject({ passed: true, run_id: started[0]?.id });
+      for (const other of sim.otherRuns(id)) expect(sim.runReads(other.id), other.id).toEqual([]);
+    }
+    expect(sim.cancelRequests()).toEqual([]);
+    // Every POST that was sent left during no pause: none within Retry-After's 2 s of a 429 (a margin for one already on its way).
+    const limited = sim.requests.filter((request) => request.status === 429);
+    for (const refusal of limited) expect(startPosts(sim).filter((post) => post.at > refusal.at + 300 && post.at < refusal.at + 1_700)).toEqual([]);
+  }, 60_000);
+
+  it('SIGTERM while six starts wait out a 429 pause: no POST leaves after it, and only runs this job started are cancelled', async ({ onTestFinished }) => {
+    const sim = await simulator(onTestFinished, { experiments });
+    sim.fault({ method: 'POST', path: START_PATH, ...RATE_LIMITED(5), times: 1 });
+    let child: ChildProcess | null = null;
+    let signalledAt = Infinity;
+    sim.onRequest((request) => {
+      if (request.status === 0 && request.method === 'POST' && signalledAt === Infinity && startPosts(sim).length === 1) {
+        setTimeout(() => {
+          signalledAt = Date.now();
+          for (const id of SIX) sim.startOtherRun(id);
+          child?.kill('SIGTERM');
+        }, 1_500);
+      }
+    });
+    const result = await action(sim, { experiments: SIX.join('\n') }, (started) => (child = started));
+    expect(result.exitCode).toBe(1);
+    const cancelled = sim.cancelRequests().map((request) => /runs\/([^/]+)\/cancel$/.exec(request.path)?.[1]).sort();
+    expect(cancelled).toEqual(SIX.flatMap((id) => sim.startedRuns(id).map((run) => run.id)).sort());
+    for (const id of SIX) expect(sim.otherRuns(id).every((run) => !run.cancelled), id).toBe(true);
+    expect(startPosts(sim).filter((post) => post.at > (startPosts(sim)[0]?.at ?? 0) + 1_400)).toEqual([]);
+    // The start Retab turned away was waiting to send again: it sent nothing more and started nothing.
+    const waiting = rows(result.outputs).filter((row) => row.run_id === null);
+    expect(waiting.length).toBeGreaterThanOrEqual(1);
+    for (const row of waiting) expect(row.status).toBe('interrupted');
+    expect(startPosts(sim).filter((post) => post.status === 202)).toHaveLength(SIX.flatMap((id) => sim.startedRuns(id)).length);
   }, 60_000);
 });

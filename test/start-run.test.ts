@@ -441,6 +441,17 @@ describe('startRun', () => {
     expect(outcome).toMatchObject({ kind: 'failed', error: { reason: 'not_listed' } });
   });
 
+  it('when the timeout passes within a turn come late, before the POST left, nothing is looked for', async () => {
+    const h = harness({ posts: [], lists: [[], [run('r_other', T0 + 2_000)]] }, { deadline: T0 + 5_600 });
+    const turn: RequestTurn = async (_signal, task) => {
+      await h.options.sleep(4_000, h.controller.signal);
+      return task(h.options);
+    };
+    const outcome = await startRun({ ...h.options, turn });
+    expect(outcome).toMatchObject({ kind: 'timed_out', attempts: 0, orphan: null });
+    expect(h.calls.filter((call) => call === 'LIST' || call === 'POST')).toEqual(['LIST', 'LIST']);
+  });
+
   it('when the POST’s turn comes at once, sends on the list taken just before', async () => {
     const h = harness({ posts: [run('r1', OURS_AT)] });
     const turn: RequestTurn = async (_signal, task) => task(h.options);
