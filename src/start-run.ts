@@ -180,7 +180,7 @@ class RunStarter {
       const posted = await this.post(baseline);
       switch (posted.kind) {
         case 'withdrawn':
-          // The POST never left: nothing to look for, whatever stopped it. Not stopped, the wait failed: a bug.
+          // The POST never left: nothing to look for. A wait that failed while the job goes on is a bug: the start fails, never uncertain.
           if (posted.error) this.lastError = posted.error;
           return this.stopIfDue() ?? this.failed(posted.error ?? new Error('the start was withdrawn before it was sent'));
         case 'relist_failed':

@@ -478,7 +478,7 @@ describe('startRun', () => {
     const h = harness({ posts: [], lists: [[], [run('r_other', OURS_AT)]] });
     h.options.createRun = async () => {
       h.controller.abort(new Error('received SIGTERM'));
-      throw new RequestNotSentError('the start was not sent: the start was stopped before it left');
+      throw new RequestNotSentError('the start was not sent: it was stopped before it left');
     };
     const outcome = await startRun(h.options);
     expect(outcome).toMatchObject({ kind: 'interrupted', orphan: null });

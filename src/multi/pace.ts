@@ -158,7 +158,7 @@ function startTurn(client: StartClient, pace: SharedPace, limiter: Limiter): Non
   const direct: StartClient = {
     listRecentRuns: (...args) => paced(pace, () => client.listRecentRuns(...args)),
     startRun: (experimentId, workflowId, signal) => {
-      const held = signal?.aborted ? 'the start was stopped' : pace.paused ? 'Retab asked the step to pause (HTTP 429 to another request)' : null;
+      const held = signal?.aborted ? 'it was stopped' : pace.paused ? 'Retab asked the step to pause (HTTP 429 to another request)' : null;
       if (held) return Promise.reject(new RequestNotSentError(`the start was not sent: ${held} before it left`));
       return paced(pace, () => client.startRun(experimentId, workflowId, signal));
     },

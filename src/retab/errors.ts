@@ -119,7 +119,6 @@ export class RetabProxyError extends RetabError {
  */
 export class RequestNotSentError extends Error {
   override readonly name = 'RequestNotSentError';
-  readonly retryable = true;
 }
 
 /** One request took longer than its own time limit. */
