@@ -20,13 +20,22 @@ import { withRunDetails } from './regression.js';
 import type { ExperimentRun } from './retab/run.js';
 import { readRunDetails, type RunDetails } from './run-details.js';
 import { readTrend } from './trend.js';
-import { startRun } from './start-run.js';
+import { startRun, type AttemptCalls, type RequestTurn } from './start-run.js';
 import type { ResultsCount } from './verdict.js';
 import { waitForRun, type WaitOutcome } from './wait.js';
 import type { Timing } from './timing.js';
 
+/** The calls a start makes. */
+export type StartClient = Pick<RetabClient, 'startRun' | 'listRecentRuns'>;
+
 /** The Retab calls the flow makes. */
-export type GateClient = Pick<RetabClient, 'getRun' | 'startRun' | 'listRecentRuns' | 'cancelRun' | 'getMetricsSummary' | 'getResultsPage' | 'getTargetMetrics'>;
+export type GateClient = Pick<RetabClient, 'getRun' | 'startRun' | 'listRecentRuns' | 'cancelRun' | 'getMetricsSummary' | 'getResultsPage' | 'getTargetMetrics'> & {
+  /**
+   * Set when requests wait for their turn (several experiments, see multi/pace.ts): runs `task`
+   * in one turn, where `direct` sends without waiting again (see `RequestTurn`).
+   */
+  startTurn?: <T>(signal: AbortSignal, task: (direct: StartClient) => Promise<T>) => Promise<T>;
+};
 
 export interface GateLog {
   info(message: string): void;
@@ -89,11 +98,17 @@ function resultsCount(details: RunDetails | null): ResultsCount {
 async function startExperimentRun(target: ExperimentTarget, settings: Settings, deadline: number, options: GateOptions): Promise<{ runId: string } | { result: GateResult }> {
   const { client, log } = options;
   log.info(`Starting a run of Retab experiment ${target.experimentId}${target.workflowId ? ` (workflow ${target.workflowId})` : ''} at ${settings.baseUrl.origin}`);
+  const calls = (through: StartClient): AttemptCalls => ({
+    createRun: (signal) => through.startRun(target.experimentId, target.workflowId, signal),
+    listRuns: (signal) => through.listRecentRuns(target.experimentId, RECENT_RUNS, signal),
+  });
+  const { startTurn } = client;
+  const turn: RequestTurn | undefined = startTurn && ((signal, task) => startTurn(signal, (direct) => task(calls(direct))));
   const start = await startRun({
     experimentId: target.experimentId,
     workflowId: target.workflowId,
-    createRun: (signal) => client.startRun(target.experimentId, target.workflowId, signal),
-    listRuns: (signal) => client.listRecentRuns(target.experimentId, RECENT_RUNS, signal),
+    ...calls(client),
+    turn,
     deadline,
     signal: options.signal,
     now: options.now,

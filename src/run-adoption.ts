@@ -52,6 +52,18 @@ export function postNotBefore(baseline: Baseline): number {
   return baseline.receivedAtMs + DATE_RESOLUTION_MS;
 }
 
+/**
+ * How much later than `postNotBefore` the POST may leave on the same baseline. A POST held back
+ * longer (waiting for its turn behind other experiments' requests or in a 429 pause) takes the
+ * list again first: a run another job started meanwhile would not be listed, and could be taken
+ * for ours.
+ */
+export const BASELINE_FRESH_MS = 500;
+
+export function baselineIsStale(baseline: Baseline, nowMs: number): boolean {
+  return nowMs > postNotBefore(baseline) + BASELINE_FRESH_MS;
+}
+
 /** When, by Retab's clock, our run can have been created. */
 export interface CreationWindow {
   notBeforeMs: number;
@@ -114,13 +126,20 @@ export function parseServerTime(text: string): number {
 }
 
 /**
- * Whether the run the POST answered can be the one it started: of this experiment and not listed
- * before. An answer describing an older run (a confused or hostile server) must not be gated,
- * let alone cancelled at the timeout; the started run is then looked for like after any uncertain answer.
+ * Why the run the POST answered cannot be the one it started, or null when it can: of this
+ * experiment, not listed before, and not created (by Retab's clock) before the baseline was
+ * answered, which a list that lags would not show. An answer describing an older run (a confused
+ * or hostile server) must not be gated, let alone cancelled at the timeout; the started run is
+ * then looked for like after any uncertain answer. A run without a creation time is judged on the rest.
  */
-export function answeredRunIsNew(run: ExperimentRun, experimentId: string, baseline: Baseline | null): boolean {
-  if (run.experiment_id !== null && run.experiment_id !== experimentId) return false;
-  return !baseline?.existing.has(run.id);
+export function answeredRunProblem(run: ExperimentRun, experimentId: string, baseline: Baseline | null): string | null {
+  if (run.experiment_id !== null && run.experiment_id !== experimentId) return `it is a run of experiment ${run.experiment_id}`;
+  if (!baseline) return null;
+  if (baseline.existing.has(run.id)) return 'it was listed before the start';
+  // Our run is created after the POST, which left a second after the list answered at `Date` (see `creationWindow`).
+  const created = run.created_at === null ? NaN : parseServerTime(run.created_at);
+  if (created < baseline.serverDateMs) return `it was created at ${run.created_at}, before the runs list taken just before the start (${new Date(baseline.serverDateMs).toISOString()} by Retab's clock)`;
+  return null;
 }
 
 export type LookDecision =

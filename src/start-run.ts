@@ -3,15 +3,21 @@
  * `POST /v1/workflows/experiments/runs` has no idempotency key, so:
  *
  * 1. Before each POST the experiment's newest runs are listed (the baseline, see run-adoption.ts):
- *    whatever is listed there, or was created before it by Retab's clock, is someone else's.
- * 2. The POST is sent again only when the previous attempt provably started nothing: it never
- *    reached Retab (connection refused, DNS), or Retab's rate limiter turned it away (429, which
- *    is answered before the request is handled). Any other refusal (4xx) fails at once.
- * 3. After an uncertain answer (reset or timeout after sending, 408, 5xx, an unreadable 2xx)
+ *    whatever is listed there, or was created before it by Retab's clock, is someone else's. An
+ *    answer naming such a run is not ours: it is handled as an uncertain answer (4.).
+ * 2. With several experiments the POST waits for its turn (the step's queue, a shared 429 pause:
+ *    see `RequestTurn`). A turn that came late takes the list again within it, so the baseline
+ *    is never older than a moment before the POST; a start stopped before its turn came sent
+ *    nothing, and nothing is looked for, adopted or cancelled for it.
+ * 3. The POST is sent again only when the previous attempt provably started nothing: it never
+ *    reached Retab (connection refused, DNS, withdrawn before it left), or Retab's rate limiter
+ *    turned it away (429, which is answered before the request is handled). Any other refusal
+ *    (4xx) fails at once.
+ * 4. After an uncertain answer (reset or timeout after sending, 408, 5xx, an unreadable 2xx)
  *    the POST is never sent again. The runs list is read for a bounded while (it can lag); exactly
  *    one new run over that whole look is ours and is adopted. None, several, or a list that cannot
  *    be read: the start fails with a `StartUnknownError` saying what to check.
- * 4. When the deadline passes or the job is cancelled after an uncertain answer, one last look
+ * 5. When the deadline passes or the job is cancelled after an uncertain answer, one last look
  *    names the run to cancel, only when exactly one new run is known.
  *
  * The HTTP calls, the clock, sleeping and randomness come in as parameters: the decisions are
@@ -20,11 +26,12 @@
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { formatDuration } from './duration.js';
 import { messageOf } from './errors.js';
-import { isRetryable, RetabApiError, RetabConnectionError, RetabProxyError, RetabResponseError, RetabTimeoutError, retryAfterOf } from './retab/errors.js';
+import { isRetryable, RequestNotSentError, RetabApiError, RetabConnectionError, RetabProxyError, RetabResponseError, RetabTimeoutError, retryAfterOf } from './retab/errors.js';
 import type { ExperimentRun } from './retab/run.js';
 import {
-  answeredRunIsNew,
+  answeredRunProblem,
   baselineFrom,
+  baselineIsStale,
   creationWindow,
   decideLook,
   knownOrphan,
@@ -53,6 +60,8 @@ const UNCERTAIN_STATUSES = new Set([408]);
 const THROTTLED = 429;
 
 export function classifyStartFailure(error: unknown): StartFailureKind {
+  // Withdrawn while it waited for its turn (see multi/pace.ts): it never left the runner.
+  if (error instanceof RequestNotSentError) return 'not_sent';
   if (error instanceof RetabConnectionError) return error.neverSent ? 'not_sent' : 'uncertain';
   // The proxy answered instead of Retab: nothing was sent; a refusal is final, a proxy's 5xx may pass.
   if (error instanceof RetabProxyError) return error.retryable ? 'not_sent' : 'rejected';
@@ -74,13 +83,36 @@ export type StartOutcome =
    */
   | { kind: 'timed_out' | 'interrupted'; lastError: Error | null; orphan: ExperimentRun | null; attempts: number; elapsedMs: number };
 
-export interface StartRunOptions extends Timing {
-  experimentId: string;
-  workflowId: string | null;
+/** The two requests a start makes. */
+export interface AttemptCalls {
   /** The POST. */
   createRun: (signal: AbortSignal) => Promise<ExperimentRun>;
   /** The experiment's newest runs (at most 100, newest first), with the answer's `Date`. */
   listRuns: (signal: AbortSignal) => Promise<RunList>;
+}
+
+/**
+ * Runs `task` once a request's turn comes (with several experiments: a slot in the step's queue,
+ * then the end of any shared 429 pause, see multi/pace.ts), holding the turn until `task` ends;
+ * `calls` send within the turn without waiting again. When `signal` aborts first, it rejects
+ * without running `task`: nothing was sent.
+ */
+export type RequestTurn = <T>(signal: AbortSignal, task: (calls: AttemptCalls) => Promise<T>) => Promise<T>;
+
+/** What became of a POST sent in its turn; `judgedBy` is the baseline its answer is judged against. */
+type Posted =
+  /** It never left: the turn did not come (`error` says why), or the job stopped within it. */
+  | { kind: 'withdrawn'; error: Error | null }
+  /** The turn came late and the runs list could not be read again within it: nothing was sent. */
+  | { kind: 'relist_failed'; error: Error }
+  | { kind: 'answered'; run: ExperimentRun; judgedBy: Baseline | null }
+  | { kind: 'failed'; error: Error; failedAt: number; judgedBy: Baseline | null };
+
+export interface StartRunOptions extends Timing, AttemptCalls {
+  experimentId: string;
+  workflowId: string | null;
+  /** Where the POST waits for its turn; none by default (one experiment: the POST goes at once). */
+  turn?: RequestTurn;
   /** Local time (ms) by which a run must be known. */
   deadline: number;
   /** Aborted when the job is cancelled. */
@@ -145,30 +177,79 @@ class RunStarter {
       const due = this.stopIfDue();
       if (due) return due;
 
-      this.attempts += 1;
-      try {
-        const run = await options.createRun(this.requestSignal());
-        if (answeredRunIsNew(run, options.experimentId, baseline)) return { kind: 'started', run, adopted: false, attempts: this.attempts, elapsedMs: this.elapsed() };
-        // A 2xx, so a run was started, but the answer names another one: find ours.
-        const error = new Error(`Retab answered the start with run ${run.id} of experiment ${run.experiment_id ?? 'unknown'}, which is not a new run of experiment ${options.experimentId}`);
-        this.lastError = error;
-        this.uncertain = { criteria: baseline ? this.criteria(baseline, options.now()) : null, error, failedAt: options.now(), seen: new Map() };
-        return this.lookForStartedRun(this.uncertain);
-      } catch (caught) {
-        const error = toError(caught);
-        const failedAt = options.now();
-        const cutShort = options.signal.aborted || failedAt >= options.deadline;
-        const kind = cutShort ? 'uncertain' : classifyStartFailure(error);
-        this.lastError = error;
-        if (kind === 'rejected') return this.failed(error);
-        if (kind === 'not_sent') {
-          const what = error instanceof RetabApiError ? 'Retab turned the request away (rate limit); sending it again' : 'The request never reached Retab; sending it again';
-          await this.backOff(error, what, 0);
+      const posted = await this.post(baseline);
+      switch (posted.kind) {
+        case 'withdrawn':
+          // The POST never left: nothing to look for. A wait that failed while the job goes on is a bug: the start fails, never uncertain.
+          if (posted.error) this.lastError = posted.error;
+          return this.stopIfDue() ?? this.failed(posted.error ?? new Error('the start was withdrawn before it was sent'));
+        case 'relist_failed':
+          await this.backOff(posted.error, 'Listing the experiment runs again before the start failed; listing again', 0);
           continue;
+        case 'answered': {
+          const { run, judgedBy } = posted;
+          const problem = answeredRunProblem(run, options.experimentId, judgedBy);
+          if (problem === null) return { kind: 'started', run, adopted: false, attempts: this.attempts, elapsedMs: this.elapsed() };
+          // A 2xx, so a run was started, but the answer names another one: find ours.
+          const error = new Error(`Retab answered the start with run ${run.id} of experiment ${run.experiment_id ?? 'unknown'}, which is not a new run of experiment ${options.experimentId}: ${problem}`);
+          this.lastError = error;
+          this.uncertain = { criteria: judgedBy ? this.criteria(judgedBy, options.now()) : null, error, failedAt: options.now(), seen: new Map() };
+          return this.lookForStartedRun(this.uncertain);
         }
-        this.uncertain = { criteria: baseline ? this.criteria(baseline, failedAt) : null, error, failedAt, seen: new Map() };
-        return this.lookForStartedRun(this.uncertain);
+        case 'failed': {
+          const { error, failedAt, judgedBy } = posted;
+          const cutShort = options.signal.aborted || failedAt >= options.deadline;
+          const kind = classifyStartFailure(error);
+          this.lastError = error;
+          if (kind === 'not_sent') {
+            // Nothing reached Retab (or it turned the request away): never uncertain, even when time is up.
+            if (cutShort) return this.stopIfDue() ?? this.stopped('timed_out');
+            const what = error instanceof RetabApiError ? 'Retab turned the request away (rate limit); sending it again' : 'The request never reached Retab; sending it again';
+            await this.backOff(error, what, 0);
+            continue;
+          }
+          // Cut short mid-request, the request may have left: look for what it started.
+          if (kind === 'rejected' && !cutShort) return this.failed(error);
+          this.uncertain = { criteria: judgedBy ? this.criteria(judgedBy, failedAt) : null, error, failedAt, seen: new Map() };
+          return this.lookForStartedRun(this.uncertain);
+        }
       }
+    }
+  }
+
+  /**
+   * The POST, once its turn comes (see `StartRunOptions.turn`). A turn that came late makes the
+   * baseline stale: it is taken again within the turn, so that the list the POST is judged by is
+   * at most a moment older than the POST. A turn that never came sent nothing.
+   */
+  private async post(baseline: Baseline | null): Promise<Posted> {
+    const { options } = this;
+    const turn: RequestTurn = options.turn ?? ((_signal, task) => task(options));
+    let sending = false;
+    try {
+      return await turn(this.requestSignal(), async (calls): Promise<Posted> => {
+        let judgedBy = baseline;
+        if (baseline && baselineIsStale(baseline, options.now())) {
+          options.onRetry?.(`The start waited ${formatDuration(options.now() - postNotBefore(baseline))} for its turn (other requests of the step, or a pause Retab asked for); listing the experiment runs again before sending it`, 0);
+          const fresh = await this.listOnce(calls.listRuns);
+          if (fresh.kind === 'stop') return { kind: 'withdrawn', error: null };
+          if (fresh.kind === 'failed') return { kind: 'relist_failed', error: fresh.error };
+          judgedBy = fresh.baseline;
+          if (judgedBy) await this.sleepUntil(postNotBefore(judgedBy));
+          if (this.isDue()) return { kind: 'withdrawn', error: null };
+        }
+        sending = true;
+        this.attempts += 1;
+        try {
+          return { kind: 'answered', run: await calls.createRun(this.requestSignal()), judgedBy };
+        } catch (caught) {
+          return { kind: 'failed', error: toError(caught), failedAt: options.now(), judgedBy };
+        }
+      });
+    } catch (caught) {
+      // Only the wait for the turn throws (the task catches what the requests throw): nothing was sent.
+      if (sending) throw caught;
+      return { kind: 'withdrawn', error: toError(caught) };
     }
   }
 
@@ -181,28 +262,37 @@ class RunStarter {
     const { options } = this;
     const tries = options.baselineTries ?? DEFAULT_BASELINE_TRIES;
     for (let attempt = 1; ; attempt++) {
-      const sentAt = options.now();
-      try {
-        const list = await options.listRuns(this.requestSignal());
-        const baseline = baselineFrom(list, sentAt, options.now());
-        this.baselineError = baseline ? null : 'the answer had no usable Date header, so Retab’s clock is unknown';
-        if (!baseline) options.onWarning?.(this.cannotTell());
-        return baseline;
-      } catch (caught) {
-        const error = toError(caught);
-        if (options.signal.aborted || options.now() >= options.deadline) return 'stop';
-        this.baselineError = error.message;
-        if (error instanceof RetabConnectionError && error.neverSent) {
-          // The POST would not get through either: wait for Retab rather than start blind.
-          await this.backOff(error, 'Retab cannot be reached; trying again', 0);
-          return 'unreachable';
-        }
-        if (!isRetryable(error) || attempt >= tries) {
-          options.onWarning?.(this.cannotTell());
-          return null;
-        }
-        await this.backOff(error, 'Listing the experiment runs failed; listing again', 0);
+      const listed = await this.listOnce(options.listRuns);
+      if (listed.kind !== 'failed') return listed.kind === 'stop' ? 'stop' : listed.baseline;
+      const { error } = listed;
+      if (error instanceof RetabConnectionError && error.neverSent) {
+        // The POST would not get through either: wait for Retab rather than start blind.
+        await this.backOff(error, 'Retab cannot be reached; trying again', 0);
+        return 'unreachable';
       }
+      if (!isRetryable(error) || attempt >= tries) {
+        options.onWarning?.(this.cannotTell());
+        return null;
+      }
+      await this.backOff(error, 'Listing the experiment runs failed; listing again', 0);
+    }
+  }
+
+  /** One read of the runs list as a baseline: `stop` when the job should stop. */
+  private async listOnce(listRuns: AttemptCalls['listRuns']): Promise<{ kind: 'taken'; baseline: Baseline | null } | { kind: 'failed'; error: Error } | { kind: 'stop' }> {
+    const { options } = this;
+    const sentAt = options.now();
+    try {
+      const list = await listRuns(this.requestSignal());
+      const baseline = baselineFrom(list, sentAt, options.now());
+      this.baselineError = baseline ? null : 'the answer had no usable Date header, so Retab’s clock is unknown';
+      if (!baseline) options.onWarning?.(this.cannotTell());
+      return { kind: 'taken', baseline };
+    } catch (caught) {
+      if (this.isDue()) return { kind: 'stop' };
+      const error = toError(caught);
+      this.baselineError = error.message;
+      return { kind: 'failed', error };
     }
   }
 
@@ -261,6 +351,10 @@ class RunStarter {
     if (this.options.signal.aborted) return this.stopped('interrupted');
     if (this.options.now() >= this.options.deadline) return this.stopped('timed_out');
     return null;
+  }
+
+  private isDue(): boolean {
+    return this.options.signal.aborted || this.options.now() >= this.options.deadline;
   }
 
   /** The deadline passed or the job was cancelled: after an uncertain answer, one last look for the run to cancel. */

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GateClient } from '../src/gate.js';
 import { Limiter, SharedPace, sharedClient } from '../src/multi/pace.js';
-import { RetabApiError } from '../src/retab/errors.js';
+import { RequestNotSentError, RetabApiError } from '../src/retab/errors.js';
 import type { ExperimentRun } from '../src/retab/run.js';
 
 /** A virtual clock whose sleeps resolve in time order as the test advances it. */
@@ -128,5 +128,87 @@ describe('the limit on requests in flight', () => {
     release();
     await busy;
     expect(sent).toBe(false);
+  });
+});
+
+describe('a start’s turn', () => {
+  /** A client whose POSTs and lists answer at once, recording when each reached it. */
+  function startClient(timing: { now: () => number }) {
+    const calls: Array<{ call: string; at: number }> = [];
+    const client = {
+      async startRun(experimentId: string) {
+        calls.push({ call: `POST ${experimentId}`, at: timing.now() });
+        return { id: 'exprun_new' } as ExperimentRun;
+      },
+      async listRecentRuns(experimentId: string) {
+        calls.push({ call: `LIST ${experimentId}`, at: timing.now() });
+        return { runs: [], serverDateMs: timing.now() };
+      },
+      cancelRun: async (id: string) => ({ id, status: 'cancelled' }),
+    } as unknown as GateClient;
+    return { client, calls };
+  }
+
+  it('comes after the pause, and its calls send at once within it', async () => {
+    const timing = virtualTiming();
+    const pace = new SharedPace(timing);
+    pace.limit(tooMany(3_000));
+    const fake = startClient(timing);
+    const client = sharedClient(fake.client, pace, new Limiter(4));
+    const turn = client.startTurn?.(new AbortController().signal, async (direct) => {
+      await direct.listRecentRuns('exp_1', 100);
+      return direct.startRun('exp_1', null);
+    });
+    await settle();
+    expect(fake.calls).toEqual([]);
+    await timing.advance(3_000);
+    await expect(turn).resolves.toEqual({ id: 'exprun_new' });
+    expect(fake.calls).toEqual([{ call: 'LIST exp_1', at: 3_000 }, { call: 'POST exp_1', at: 3_000 }]);
+  });
+
+  it('a start withdrawn while it waits for its turn (queued or paused) rejects as never sent, and its task never runs', async () => {
+    const timing = virtualTiming();
+    const fake = startClient(timing);
+    const limiter = new Limiter(1);
+    let release = () => {};
+    const busy = limiter.run(new AbortController().signal, () => new Promise<void>((resolve) => (release = resolve)));
+    const pace = new SharedPace(timing);
+    const client = sharedClient(fake.client, pace, limiter);
+    const queued = new AbortController();
+    let ran = false;
+    const waiting = client.startTurn?.(queued.signal, async () => void (ran = true));
+    queued.abort(new Error('received SIGTERM'));
+    await expect(waiting).rejects.toThrow(RequestNotSentError);
+    await expect(waiting).rejects.toThrow(/still waiting for its turn \(received SIGTERM\)/);
+    release();
+    await busy;
+
+    pace.limit(tooMany(60_000));
+    const paused = new AbortController();
+    const held = client.startTurn?.(paused.signal, async () => void (ran = true));
+    await settle();
+    paused.abort(new Error('received SIGTERM'));
+    await expect(held).rejects.toThrow(RequestNotSentError);
+    // The POST through the client's own `startRun` is withdrawn the same way.
+    const post = new AbortController();
+    const sent = client.startRun('exp_1', null, post.signal);
+    post.abort(new Error('the timeout'));
+    await expect(sent).rejects.toThrow(RequestNotSentError);
+    expect(ran).toBe(false);
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('a pause that begins within the turn (a 429 to another request) holds the POST back, unsent', async () => {
+    const timing = virtualTiming();
+    const pace = new SharedPace(timing);
+    const fake = startClient(timing);
+    const client = sharedClient(fake.client, pace, new Limiter(4));
+    const turn = client.startTurn?.(new AbortController().signal, async (direct) => {
+      await direct.listRecentRuns('exp_1', 100);
+      pace.limit(tooMany(2_000));
+      return direct.startRun('exp_1', null);
+    });
+    await expect(turn).rejects.toThrow(RequestNotSentError);
+    expect(fake.calls.map((call) => call.call)).toEqual(['LIST exp_1']);
   });
 });

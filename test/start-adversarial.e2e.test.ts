@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runAction } from './support/run-action.js';
-import { startSimulator } from './simulator/retab-simulator.js';
+import { renderRun, startSimulator, type RunSpec } from './simulator/retab-simulator.js';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 const START_PATH = /^\/v1\/workflows\/experiments\/runs$/;
@@ -48,6 +48,24 @@ describe.concurrent('experiment_id: never two runs, never someone else’s', () 
     expect(sim.otherRuns('exp_pass')).toEqual([{ id: other, cancelled: false }]);
     expect(sim.startedRuns('exp_pass')).toEqual([]);
     expect(sim.runReads(other)).toEqual([]);
+    expect(sim.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  }, 60_000);
+
+  it('a start answer naming a run created before its runs list (by Retab’s clock) is not taken for this job’s: it is an uncertain start', async ({ onTestFinished }) => {
+    const sim = await simulator(onTestFinished);
+    // Another job's run, created 10 s ago, that the list does not show yet (it lags).
+    const ghost: RunSpec = { id: 'exprun_ghost', experimentId: 'exp_pass', createdAt: new Date(Date.now() - 10_000).toISOString(), listedFrom: Date.now() + 3_600_000, runningMs: 200, total: 12, final: { status: 'completed', score: 0.5, error_count: 0 } };
+    sim.addRun(ghost);
+    // A confused Retab starts this job's run but answers with the other one.
+    sim.fault({ method: 'POST', path: START_PATH, afterHandling: 202, headers: { 'content-type': 'application/json' }, body: JSON.stringify(renderRun(ghost, 0, 'flat')) });
+    const result = await action(sim, { experiment_id: 'exp_pass', timeout: '2m' });
+    const started = sim.startedRuns('exp_pass');
+    expect(started).toHaveLength(1);
+    expect(result.exitCode).toBe(0);
+    expect(result.outputs).toMatchObject({ passed: 'true', run_id: started[0]?.id });
+    expect(result.stdout).toContain('which is not a new run of experiment exp_pass');
+    expect(result.stdout).toContain('the one new run among the experiment runs');
+    expect(sim.runReads('exprun_ghost')).toEqual([]);
     expect(sim.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
   }, 60_000);
 

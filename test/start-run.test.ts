@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutError } from '../src/retab/errors.js';
+import { RequestNotSentError, RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutError } from '../src/retab/errors.js';
 import type { ExperimentRun } from '../src/retab/run.js';
-import { baselineFrom, creationWindow, decideLook, knownOrphan, newRuns, postNotBefore, StartUnknownError, type Baseline, type CandidateCriteria } from '../src/run-adoption.js';
-import { classifyStartFailure, startRun, type StartRunOptions } from '../src/start-run.js';
+import { answeredRunProblem, baselineFrom, creationWindow, decideLook, knownOrphan, newRuns, postNotBefore, StartUnknownError, type Baseline, type CandidateCriteria } from '../src/run-adoption.js';
+import { classifyStartFailure, startRun, type RequestTurn, type StartRunOptions } from '../src/start-run.js';
 import { makeRun } from './support/runs.js';
 
 const POST = { method: 'POST', path: '/v1/workflows/experiments/runs' };
@@ -43,6 +43,7 @@ describe('classifyStartFailure', () => {
     ['422', apiError(422), 'rejected'],
     ['409', apiError(409), 'rejected'],
     ['202 with an unreadable body', unreadable202(), 'started_unreadable'],
+    ['withdrawn while it waited for its turn', new RequestNotSentError('the start was not sent'), 'not_sent'],
     ['a bug', new TypeError('x is undefined'), 'rejected'],
   ])('%s → %s', (_name, error, kind) => {
     expect(classifyStartFailure(error)).toBe(kind);
@@ -115,6 +116,30 @@ describe('newRuns', () => {
     expect(ids([run('dup', T0 + 1_500), run('dup', T0 + 1_500)])).toEqual(['dup']);
     expect(ids([run('dup', T0 + 1_500), run('dup', T0 + 1_500, { experiment_id: 'exp_2' })])).toEqual([]);
     expect(ids([run('dup', T0 - 5_000), run('dup', T0 + 1_500), run('dup', T0 + 1_500)])).toEqual([]);
+  });
+});
+
+describe('answeredRunProblem: can the run the POST answered be the one it started?', () => {
+  // The baseline was answered at T0 by Retab's clock; the POST left a second later.
+  const baseline = baselineOf({ runs: [run('r_old', T0 - 5_000)], serverDateMs: T0 }, T0 - 300, T0 + 200);
+
+  it('a new run of the experiment, created after the list: yes', () => {
+    expect(answeredRunProblem(run('r_new', T0 + 1_100), 'exp_1', baseline)).toBeNull();
+  });
+
+  it('a run created before the list was answered, even one the list did not show (it lags): no', () => {
+    expect(answeredRunProblem(run('r_unlisted', T0 - 10_000), 'exp_1', baseline)).toMatch(/^it was created at .*, before the runs list taken just before the start/);
+    expect(answeredRunProblem(run('r_unlisted', T0 - 1), 'exp_1', baseline)).not.toBeNull();
+  });
+
+  it('a listed run, or one of another experiment: no', () => {
+    expect(answeredRunProblem(run('r_old', T0 + 1_100), 'exp_1', baseline)).toBe('it was listed before the start');
+    expect(answeredRunProblem(run('r_new', T0 + 1_100, { experiment_id: 'exp_2' }), 'exp_1', baseline)).toBe('it is a run of experiment exp_2');
+  });
+
+  it('without a creation time, or without a baseline, it is judged on what can be checked', () => {
+    expect(answeredRunProblem(run('r_new', null), 'exp_1', baseline)).toBeNull();
+    expect(answeredRunProblem(run('r_any', T0 - 10_000), 'exp_1', null)).toBeNull();
   });
 });
 
@@ -217,14 +242,15 @@ describe('startRun', () => {
   });
 
   it('sends the POST again, after a fresh list, when the request never reached Retab', async () => {
-    const h = harness({ posts: [refused(), refused(), run('r1', T0)] });
+    // The run is created when the last POST is handled, after the last baseline.
+    const h = harness({ posts: [refused(), refused(), (at) => run('r1', at)] });
     const outcome = await startRun(h.options);
     expect(outcome).toMatchObject({ kind: 'started', adopted: false, attempts: 3 });
     expect(h.calls.filter((call) => call === 'POST' || call === 'LIST')).toEqual(['LIST', 'POST', 'LIST', 'POST', 'LIST', 'POST']);
   });
 
   it('after a 429, waits as Retry-After says, lists again and sends the POST again: the rate limiter started nothing', async () => {
-    const h = harness({ posts: [apiError(429, 5_000), run('r1', T0)] });
+    const h = harness({ posts: [apiError(429, 5_000), (at) => run('r1', at)] });
     const started = h.now();
     const outcome = await startRun(h.options);
     expect(outcome).toMatchObject({ kind: 'started', adopted: false, attempts: 2 });
@@ -392,6 +418,71 @@ describe('startRun', () => {
     };
     const outcome = await startRun(h.options);
     expect(outcome).toMatchObject({ kind: 'interrupted', orphan: { id: 'r1' } });
+  });
+
+  it('never gates a run the POST answer names that was created before the baseline, though not listed: looks for its own', async () => {
+    const h = harness({ posts: [run('r_unlisted', T0 - 10_000)], lists: [[], [run('r1', OURS_AT)]] });
+    const outcome = await startRun(h.options);
+    expect(outcome).toMatchObject({ kind: 'started', adopted: true, run: { id: 'r1' } });
+    expect(h.posts()).toBe(1);
+  });
+
+  it('when the POST’s turn comes late, lists again within the turn and judges the answer by that list', async () => {
+    const h = harness({ posts: [apiError(502)], lists: [[], [run('r_other', T0 + 2_000)], [run('r_other', T0 + 2_000)]] });
+    // Another experiment's slow requests hold every slot for 4 s; another job's run is created meanwhile.
+    const turn: RequestTurn = async (_signal, task) => {
+      h.calls.push('turn');
+      await h.options.sleep(4_000, h.controller.signal);
+      return task(h.options);
+    };
+    const outcome = await startRun({ ...h.options, turn, lookWindowMs: 3_000 });
+    expect(h.calls.slice(0, 7)).toEqual(['LIST', 'sleep 1000', 'turn', 'sleep 4000', 'LIST', 'sleep 1000', 'POST']);
+    // The other job's run is in the list taken within the turn: not ours, so nothing to adopt.
+    expect(outcome).toMatchObject({ kind: 'failed', error: { reason: 'not_listed' } });
+  });
+
+  it('when the timeout passes within a turn come late, before the POST left, nothing is looked for', async () => {
+    const h = harness({ posts: [], lists: [[], [run('r_other', T0 + 2_000)]] }, { deadline: T0 + 5_600 });
+    const turn: RequestTurn = async (_signal, task) => {
+      await h.options.sleep(4_000, h.controller.signal);
+      return task(h.options);
+    };
+    const outcome = await startRun({ ...h.options, turn });
+    expect(outcome).toMatchObject({ kind: 'timed_out', attempts: 0, orphan: null });
+    expect(h.calls.filter((call) => call === 'LIST' || call === 'POST')).toEqual(['LIST', 'LIST']);
+  });
+
+  it('when the POST’s turn comes at once, sends on the list taken just before', async () => {
+    const h = harness({ posts: [run('r1', OURS_AT)] });
+    const turn: RequestTurn = async (_signal, task) => task(h.options);
+    expect(await startRun({ ...h.options, turn })).toMatchObject({ kind: 'started', adopted: false });
+    expect(h.calls).toEqual(['LIST', 'sleep 1000', 'POST']);
+  });
+
+  it.each([
+    ['the job is cancelled', 'interrupted'],
+    ['the timeout passes', 'timed_out'],
+  ])('when %s while the POST waits for its turn, nothing was sent: nothing is looked for', async (_name, kind) => {
+    const h = harness({ posts: [], lists: [[], [run('r_other', OURS_AT)]] }, { deadline: T0 + 3_000 });
+    const turn: RequestTurn = async () => {
+      if (kind === 'interrupted') h.controller.abort(new Error('received SIGTERM'));
+      else await h.options.sleep(5_000, h.controller.signal);
+      throw new RequestNotSentError('the start was not sent: it was still waiting for its turn');
+    };
+    const outcome = await startRun({ ...h.options, turn });
+    expect(outcome).toMatchObject({ kind, attempts: 0, orphan: null });
+    expect(h.calls.filter((call) => call === 'LIST' || call === 'POST')).toEqual(['LIST']);
+  });
+
+  it('when the POST is withdrawn before it left as the job is cancelled, nothing is looked for', async () => {
+    const h = harness({ posts: [], lists: [[], [run('r_other', OURS_AT)]] });
+    h.options.createRun = async () => {
+      h.controller.abort(new Error('received SIGTERM'));
+      throw new RequestNotSentError('the start was not sent: it was stopped before it left');
+    };
+    const outcome = await startRun(h.options);
+    expect(outcome).toMatchObject({ kind: 'interrupted', orphan: null });
+    expect(h.calls.filter((call) => call === 'LIST')).toHaveLength(1);
   });
 
   it('does nothing when the job is already cancelled', async () => {

@@ -3,10 +3,13 @@
  * most, and one pace. A 429 to any of them (Retab limits the key, not the run) pauses every
  * request for as long as `Retry-After` says (else the backoff), so ten waits do not each learn it
  * on their own. Cancelling a run goes straight through: it is what must still happen when time is up.
+ * A start's POST waits for a turn of its own (`startTurn`), so that the runs list it is judged by is
+ * taken when it leaves, and a start stopped while it waits is known to have sent nothing.
  */
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../backoff.js';
-import type { GateClient } from '../gate.js';
-import { RetabApiError, retryAfterOf } from '../retab/errors.js';
+import { messageOf } from '../errors.js';
+import type { GateClient, StartClient } from '../gate.js';
+import { RequestNotSentError, RetabApiError, retryAfterOf } from '../retab/errors.js';
 import type { Timing } from '../timing.js';
 
 /** At most this many requests to Retab at once, whatever the number of experiments. */
@@ -49,6 +52,11 @@ export class SharedPace {
   /** When requests may be sent again, on the injected clock. */
   get pausedUntil(): number {
     return this.resumeAt;
+  }
+
+  /** Whether a pause is on now. */
+  get paused(): boolean {
+    return this.resumeAt > this.timing.now();
   }
 }
 
@@ -106,7 +114,10 @@ function signalIn(args: readonly unknown[]): AbortSignal {
   return NEVER;
 }
 
-/** `client`, with every request but the cancel going through the limiter and the shared pace. */
+/**
+ * `client`, with every request but the cancel going through the limiter and the shared pace. A
+ * start's POST goes in a turn of its own (see `startTurn`).
+ */
 export function sharedClient(client: GateClient, pace: SharedPace, limiter: Limiter): GateClient {
   const through = <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
     (...args: A): Promise<R> => {
@@ -124,13 +135,59 @@ export function sharedClient(client: GateClient, pace: SharedPace, limiter: Limi
         }
       });
     };
+  const turn = startTurn(client, pace, limiter);
   return {
     getRun: through((...args: Parameters<GateClient['getRun']>) => client.getRun(...args)),
-    startRun: through((...args: Parameters<GateClient['startRun']>) => client.startRun(...args)),
+    startRun: (experimentId, workflowId, signal) => turn(signal ?? NEVER, (direct) => direct.startRun(experimentId, workflowId, signal)),
+    startTurn: turn,
     listRecentRuns: through((...args: Parameters<GateClient['listRecentRuns']>) => client.listRecentRuns(...args)),
     getMetricsSummary: through((...args: Parameters<GateClient['getMetricsSummary']>) => client.getMetricsSummary(...args)),
     getResultsPage: through((...args: Parameters<GateClient['getResultsPage']>) => client.getResultsPage(...args)),
     getTargetMetrics: through((...args: Parameters<GateClient['getTargetMetrics']>) => client.getTargetMetrics(...args)),
     cancelRun: (...args: Parameters<GateClient['cancelRun']>) => client.cancelRun(...args),
   };
+}
+
+/**
+ * A start's turn (see `RequestTurn` in start-run.ts): a slot of the limiter, then the end of any
+ * pause, then `task` with calls that send at once. The POST is never sent during a pause (one may
+ * begin within the turn, after a 429 to another request), and a start withdrawn before its POST
+ * left rejects with `RequestNotSentError`: nothing reached Retab, so nothing is looked for.
+ */
+function startTurn(client: StartClient, pace: SharedPace, limiter: Limiter): NonNullable<GateClient['startTurn']> {
+  const direct: StartClient = {
+    listRecentRuns: (...args) => paced(pace, () => client.listRecentRuns(...args)),
+    startRun: (experimentId, workflowId, signal) => {
+      const held = signal?.aborted ? 'it was stopped' : pace.paused ? 'Retab asked the step to pause (HTTP 429 to another request)' : null;
+      if (held) return Promise.reject(new RequestNotSentError(`the start was not sent: ${held} before it left`));
+      return paced(pace, () => client.startRun(experimentId, workflowId, signal));
+    },
+  };
+  return async (signal, task) => {
+    let entered = false;
+    try {
+      return await limiter.run(signal, async () => {
+        await pace.ready(signal);
+        if (signal.aborted) throw signal.reason;
+        entered = true;
+        return task(direct);
+      });
+    } catch (error) {
+      if (entered) throw error;
+      throw new RequestNotSentError(`the start was not sent: it was still waiting for its turn (${messageOf(error)})`, { cause: error });
+    }
+  };
+}
+
+/** One request sent at once, telling the pace how Retab answered (as `sharedClient` does). */
+async function paced<R>(pace: SharedPace, send: () => Promise<R>): Promise<R> {
+  try {
+    const answer = await send();
+    pace.answered();
+    return answer;
+  } catch (error) {
+    if (error instanceof RetabApiError && error.status === 429) pace.limit(error);
+    else if (error instanceof RetabApiError) pace.answered();
+    throw error;
+  }
 }

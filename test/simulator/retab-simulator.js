@@ -179,6 +179,8 @@ export async function startSimulator(options = {}) {
   const dateHeader = options.dateHeader ?? true;
   /** @type {Array<(request: RecordedRequest) => void>} called when a start request arrives, before anything else happens to it */
   const startHooks = [];
+  /** @type {Array<(request: RecordedRequest) => void>} called when any request arrives, before anything else happens to it */
+  const requestHooks = [];
   /** @type {((data: Array<Record<string, unknown>>) => unknown[]) | null} rewrites every runs list's `data` (a hostile list) */
   let listTransform = null;
   /** @type {Array<Fault & { remaining: number }>} */
@@ -223,6 +225,7 @@ export async function startSimulator(options = {}) {
       res.end(text);
     };
 
+    for (const hook of requestHooks) hook(record);
     if (req.method === 'POST' && url.pathname === '/v1/workflows/experiments/runs') for (const hook of startHooks) hook(record);
     const fault = takeFault(record);
     if (fault?.afterHandling !== undefined) return route();
@@ -567,6 +570,10 @@ export async function startSimulator(options = {}) {
     /** Calls `hook` whenever a start request arrives (before faults or handling): e.g. another job starting a run just then. */
     onStartRequest(/** @type {(request: RecordedRequest) => void} */ hook) {
       startHooks.push(hook);
+    },
+    /** Calls `hook` whenever any request arrives (before faults or handling): e.g. to act a moment after a runs list. */
+    onRequest(/** @type {(request: RecordedRequest) => void} */ hook) {
+      requestHooks.push(hook);
     },
     /** Rewrites every runs list's `data` from now on (null to stop): runs of other experiments, duplicates, anything. */
     transformList(/** @type {((data: Array<Record<string, unknown>>) => unknown[]) | null} */ transform) {
