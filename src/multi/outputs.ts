@@ -5,6 +5,7 @@
  */
 import { cutToFit } from '../report/markdown.js';
 import { boundedJson } from '../api-text.js';
+import { errorsOf } from '../gate-result.js';
 import { buildOutputs, MAX_OUTPUT_BYTES, type OutputName } from '../report/outputs.js';
 import type { ExperimentOutcome, ManyResult } from './gate-many.js';
 
@@ -48,6 +49,8 @@ export function experimentJson(outcome: ExperimentOutcome): ExperimentResultJson
   const { result } = outcome;
   const run = result.run;
   const delta = result.comparison?.delta ?? null;
+  // The count the verdict used, as the `error_count` output and the summary give it: counted in the results when the run gave none.
+  const errors = errorsOf(result);
   return {
     name: outcome.name,
     line: outcome.line,
@@ -58,7 +61,7 @@ export function experimentJson(outcome: ExperimentOutcome): ExperimentResultJson
     score: run?.score ?? null,
     threshold: result.threshold,
     max_errors: result.maxErrors,
-    error_count: run?.error_count ?? null,
+    error_count: errors?.known ? errors.count : null,
     duration_ms: run?.duration_ms ?? null,
     prior_score: result.comparison?.prior_score ?? null,
     // Rounded so that 0.83 − 0.79 reads 0.04, like the `score_delta` output.

@@ -8,7 +8,7 @@ import { formatDuration } from '../duration.js';
 import type { GateResult } from '../gate-result.js';
 import { formatChange } from '../report/details-summary.js';
 import { cutToFit, escapeMarkdown as md, markdownTable } from '../report/markdown.js';
-import { failureLabels, MAX_SUMMARY_BYTES, summaryBody } from '../report/summary.js';
+import { errorsText, failureLabels, MAX_SUMMARY_BYTES, summaryBody } from '../report/summary.js';
 import { formatScore } from '../verdict.js';
 import type { ExperimentOutcome, ManyResult } from './gate-many.js';
 
@@ -64,7 +64,7 @@ function tableRow(outcome: ExperimentOutcome): string[] {
     verdict(outcome),
     run?.score == null ? '—' : `${formatScore(run.score)}${result.threshold === null ? '' : ` (≥ ${formatScore(result.threshold)})`}`,
     result.comparison?.delta == null ? '—' : formatChange(result.comparison.delta),
-    run ? `${run.error_count}${result.maxErrors === null ? '' : ` (≤ ${result.maxErrors})`}` : '—',
+    run ? `${errorsText(result)}${result.maxErrors === null ? '' : ` (≤ ${result.maxErrors})`}` : '—',
     duration(result),
     result.passed ? '' : md(failureLabels(result), 200),
   ];

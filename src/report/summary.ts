@@ -108,7 +108,7 @@ function scoreGate(result: GateResult): string {
 }
 
 /** Unknown is shown as unknown, never as 0; a count taken from the per-document results says so. */
-function errorsText(result: GateResult): string {
+export function errorsText(result: GateResult): string {
   const errors = errorsOf(result);
   if (!errors) return '—';
   if (!errors.known) return 'unknown';

@@ -1,0 +1,50 @@
+/**
+ * Where the verdict, the report and several experiments meet, end to end on the built action:
+ * one error count everywhere, a metrics summary that contradicts its own documents, `fail_fast`
+ * and an experiment that had already passed, the trend's order, and the power warning's limits.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startSimulator, type RunSpec } from './simulator/retab-simulator.js';
+import { runAction } from './support/run-action.js';
+
+type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+type ResultJson = { name: string; passed: boolean; status: string; error_count: number | null; failed_rules: string[] };
+
+const RUNS: RunSpec[] = [
+  // The run says 2 errors; its per-document results list 5.
+  { id: 'exprun_undercount', runningMs: 200, total: 40, errorCountField: 2, final: { status: 'completed', score: 0.9, error_count: 5 } },
+];
+
+let sim: Simulator;
+beforeEach(async () => {
+  sim = await startSimulator({ runs: RUNS });
+});
+afterEach(async () => {
+  await sim.close();
+});
+
+const base = (extra: Record<string, string>) => ({ threshold: '0.8', api_key: sim.apiKey, base_url: sim.url, poll_interval: '100ms', timeout: '30s', ...extra });
+const results = (outputs: Record<string, string>) => JSON.parse(outputs.results ?? '[]') as ResultJson[];
+
+describe('one error count everywhere', () => {
+  it('results[].error_count, the Errors cell, the error_count output and the verdict agree, also when the count came from the results pages', async () => {
+    const lines = ['run:exprun_noerrorcount max_errors=10', 'run:exprun_undercount max_errors=3'];
+    const result = await runAction({ inputs: base({ experiments: lines.join('\n') }) });
+    expect(result.exitCode).toBe(1);
+    // The run gave no error_count: 7 errored documents in its results. The other says 2, its results list 5.
+    expect(results(result.outputs).map((row) => [row.name, row.passed, row.error_count, row.failed_rules])).toEqual([
+      ['run:exprun_noerrorcount', true, 7, []],
+      ['run:exprun_undercount', false, 5, ['too_many_errors']],
+    ]);
+    expect(result.stdout).toContain('run:exprun_undercount: 5 errors occurred (counted in the per-document results: the run says 2); at most 3 allowed');
+    expect(result.summary).toContain('| **run:exprun\\_noerrorcount** | ✅ passed | 0.9 (≥ 0.8) | ▼ −0.02 | 7 (counted in the per-document results) (≤ 10) |');
+    expect(result.summary).toContain('| **run:exprun\\_undercount** | ❌ failed | 0.9 (≥ 0.8) | ▼ −0.02 | 5 (counted in the per-document results) (≤ 3) |');
+    // The single-run outputs hold the headline, the experiment that failed.
+    expect(result.outputs).toMatchObject({ run_id: 'exprun_undercount', error_count: '5' });
+    const report = JSON.parse(result.report ?? '{}');
+    expect(report.experiments.map((experiment: { errors: unknown }) => experiment.errors)).toEqual([
+      { count: 7, source: 'results' },
+      { count: 5, source: 'results' },
+    ]);
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * The pure decisions where the verdict, the report and several experiments meet: one error count
+ * everywhere, a summary that contradicts itself, a read cut by `fail_fast`, the trend's order, and
+ * the power warning's limits.
+ */
+import { describe, expect, it } from 'vitest';
+import { resultFromWait, type GateResult } from '../src/gate-result.js';
+import type { ExperimentOutcome, ManyResult } from '../src/multi/gate-many.js';
+import { buildManyOutputs, experimentJson } from '../src/multi/outputs.js';
+import { renderManySummary } from '../src/multi/summary.js';
+import { buildOutputs } from '../src/report/outputs.js';
+import { renderSummary } from '../src/report/summary.js';
+import { makeRun } from './support/runs.js';
+
+const criteria = { runId: 'exprun_2', threshold: 0.8, maxErrors: 3, timeoutMs: 60_000 };
+const finished = (overrides: Parameters<typeof makeRun>[0]) => ({ kind: 'finished' as const, run: makeRun(overrides), polls: 1, elapsedMs: 1_000 });
+const outcome = (result: GateResult, name = 'exp_a'): ExperimentOutcome => ({ line: 1, name, experimentId: 'exp_a', result, endedRank: 0, stopped: false });
+const many = (...experiments: ExperimentOutcome[]): ManyResult => ({
+  passed: experiments.every((e) => e.result.passed),
+  experiments,
+  headline: experiments.find((e) => !e.result.passed) ?? (experiments[0] as ExperimentOutcome),
+  stoppedBy: null,
+});
+
+describe('one error count everywhere', () => {
+  const cases = [
+    // The run gave none: the errored documents counted in the results.
+    { run: { error_count: null }, results: { errored: 2 }, count: 2, passed: true },
+    // The run says fewer than its results list: the larger figure.
+    { run: { error_count: 1 }, results: { errored: 5 }, count: 5, passed: false },
+    { run: { error_count: 4 }, results: { errored: 0 }, count: 4, passed: false },
+  ];
+  it.each(cases)('the verdict, results[], the Errors cell and the error_count output use one count ($count)', ({ run, results, count, passed }) => {
+    const result = resultFromWait(finished(run), criteria, results);
+    expect(result.passed).toBe(passed);
+    const step = many(outcome(result));
+    expect(experimentJson(step.experiments[0] as ExperimentOutcome).error_count).toBe(count);
+    expect(JSON.parse(buildManyOutputs(step).results)[0].error_count).toBe(count);
+    expect(buildOutputs(result).error_count).toBe(String(count));
+    expect(renderManySummary(step)).toMatch(new RegExp(`\\| \\*\\*exp\\\\_a\\*\\* \\| [^|]+ \\| [^|]+ \\| [^|]+ \\| ${count}( \\(counted in the per-document results\\))? \\(≤ 3\\) \\|`));
+    expect(renderSummary(result)).toMatch(new RegExp(`\\| Errors \\| ${count}( \\(counted in the per-document results\\))? \\| ≤ 3 ${passed ? '✅' : '❌'} \\|`));
+  });
+
+  it('unknown stays unknown in every place, never 0 or "null"', () => {
+    const result = resultFromWait(finished({ error_count: null }), criteria, { unreadable: 'HTTP 503' });
+    const step = many(outcome(result));
+    expect(experimentJson(step.experiments[0] as ExperimentOutcome).error_count).toBeNull();
+    expect(buildOutputs(result).error_count).toBe('');
+    expect(renderManySummary(step)).toContain('| unknown (≤ 3) |');
+    expect(renderManySummary(step)).not.toContain('null');
+  });
+});
