@@ -18,7 +18,7 @@ export interface Power {
   power: number;
   /** The smallest true drop caught with that probability, with the paired documents there are. */
   detectable_drop: number;
-  /** Whether that drop is more than twice `max_score_drop`: too few documents for the tolerance asked. */
+  /** Whether that drop is more than twice `max_score_drop` (above 0): too few documents for the tolerance asked. */
   underpowered: boolean;
   /** How many paired documents (with the same spread) would catch a drop of twice `max_score_drop`; null when no number would. */
   documents_needed: number | null;
@@ -55,7 +55,8 @@ export function comparisonStatistics(metrics: MetricsDetails, level: number, max
 function powerOf(changes: { n: number; sd: number }, level: number, maxScoreDrop: number): Power | null {
   const drop = detectableDrop(changes, level, maxScoreDrop);
   if (drop === null) return null;
-  const underpowered = drop > 2 * maxScoreDrop + 1e-12;
+  // With no tolerance (0) there is no "twice the tolerance" to measure the experiment against: no warning.
+  const underpowered = maxScoreDrop > 0 && drop > 2 * maxScoreDrop + 1e-12;
   return {
     level,
     power: POWER,

@@ -48,3 +48,15 @@ describe('one error count everywhere', () => {
     ]);
   });
 });
+
+describe('no warning that says nothing', () => {
+  it('max_score_drop: 0 gives no "too few documents" warning, in the log or the summary', async () => {
+    // A rise: the regression gate passes; 30 documents whose changes spread, so the power figure is finite.
+    const result = await runAction({ inputs: base({ run_id: 'exprun_improved', max_errors: '5', max_score_drop: '0', confidence: '95%' }) });
+    expect(result.exitCode).toBe(0);
+    expect(result.summary).toMatch(/\| Smallest drop caught 4 times in 5 \| 0\.\d+ \(28 paired documents, 95 % interval rule\) \| {2}\|/);
+    expect(result.stdout).not.toContain('too few documents');
+    expect(result.summary).not.toContain('too few documents');
+    expect(result.summary).not.toContain('[!WARNING]');
+  });
+});

@@ -4,12 +4,14 @@
  * the power warning's limits.
  */
 import { describe, expect, it } from 'vitest';
+import { comparisonStatistics, powerWarning } from '../src/comparison-statistics.js';
 import { resultFromWait, type GateResult } from '../src/gate-result.js';
 import type { ExperimentOutcome, ManyResult } from '../src/multi/gate-many.js';
 import { buildManyOutputs, experimentJson } from '../src/multi/outputs.js';
 import { renderManySummary } from '../src/multi/summary.js';
 import { buildOutputs } from '../src/report/outputs.js';
 import { renderSummary } from '../src/report/summary.js';
+import type { MetricsDetails } from '../src/run-details.js';
 import { makeRun } from './support/runs.js';
 
 const criteria = { runId: 'exprun_2', threshold: 0.8, maxErrors: 3, timeoutMs: 60_000 };
@@ -48,5 +50,21 @@ describe('one error count everywhere', () => {
     expect(buildOutputs(result).error_count).toBe('');
     expect(renderManySummary(step)).toContain('| unknown (≤ 3) |');
     expect(renderManySummary(step)).not.toContain('null');
+  });
+});
+
+describe('no warning that says nothing', () => {
+  const metrics = (changes: { n: number; mean: number; sd: number }): MetricsDetails => ({
+    state: 'ok', score: 0.86, prior_score: 0.86, prior_run_id: 'exprun_1', scored_document_count: changes.n, total_document_count: changes.n,
+    listed_document_count: changes.n, unscored_document_count: 0, worst_documents: [], document_scores: { n: changes.n, mean: 0.86, sd: 0.1 }, paired_changes: changes,
+  });
+
+  it('max_score_drop: 0 gives the smallest drop caught, without a "too few documents" warning', () => {
+    const statistics = comparisonStatistics(metrics({ n: 12, mean: 0, sd: 0.05 }), 0.95, 0);
+    expect(statistics.power).toMatchObject({ underpowered: false, documents_needed: null });
+    expect(statistics.power?.detectable_drop).toBeGreaterThan(0);
+    expect(powerWarning(statistics, 0)).toBeNull();
+    // The same documents with a tolerance above 0 are warned about, as before.
+    expect(powerWarning(comparisonStatistics(metrics({ n: 12, mean: 0, sd: 0.05 }), 0.95, 0.02), 0.02)).toMatch(/too few documents for `max_score_drop` 0\.02/);
   });
 });
