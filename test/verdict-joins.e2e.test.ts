@@ -60,3 +60,18 @@ describe('no warning that says nothing', () => {
     expect(result.summary).not.toContain('[!WARNING]');
   });
 });
+
+describe('the trend in time order', () => {
+  it('oldest first by creation time whatever order the list comes in, without the runs created after the gated run', async () => {
+    // Two runs of exp_trend created after the gated one (e.g. other pull requests), and a list in no order.
+    sim.addRun({ id: 'exprun_trend_later', experimentId: 'exp_trend', createdAt: '2026-04-25T09:00:00Z', total: 30, final: { status: 'completed', score: 0.99, error_count: 0 } });
+    sim.addRun({ id: 'exprun_trend_latest', experimentId: 'exp_trend', createdAt: '2026-04-26T09:00:00Z', total: 30, final: { status: 'completed', score: 0.5, error_count: 0 } });
+    sim.transformList((data) => [...data.filter((_, i) => i % 2 === 1), ...data.filter((_, i) => i % 2 === 0).reverse()]);
+    const result = await runAction({ inputs: base({ run_id: 'exprun_trend', max_errors: '5' }) });
+    expect(result.exitCode).toBe(0);
+    // exp_trend: 0.91, 0.9, 0.91, 0.89, 0.88, (an errored run), 0.87, then this run, 0.84 (as test/report.e2e.test.ts).
+    expect(result.summary).toContain('| Trend | 0.91 █▇█▆▅▄▁ 0.84 (7 completed runs, oldest first; lowest 0.84, highest 0.91) |  |');
+    const trend = JSON.parse(result.report ?? '{}').trend;
+    expect(trend.points.map((point: { id: string }) => point.id)).toEqual(['exprun_trend_1', 'exprun_trend_2', 'exprun_trend_3', 'exprun_trend_4', 'exprun_trend_5', 'exprun_trend_7', 'exprun_trend']);
+  });
+});

@@ -12,6 +12,7 @@ import { renderManySummary } from '../src/multi/summary.js';
 import { buildOutputs } from '../src/report/outputs.js';
 import { renderSummary } from '../src/report/summary.js';
 import type { MetricsDetails } from '../src/run-details.js';
+import { sparkline, trendOf } from '../src/trend.js';
 import { makeRun } from './support/runs.js';
 
 const criteria = { runId: 'exprun_2', threshold: 0.8, maxErrors: 3, timeoutMs: 60_000 };
@@ -66,5 +67,33 @@ describe('no warning that says nothing', () => {
     expect(powerWarning(statistics, 0)).toBeNull();
     // The same documents with a tolerance above 0 are warned about, as before.
     expect(powerWarning(comparisonStatistics(metrics({ n: 12, mean: 0, sd: 0.05 }), 0.95, 0.02), 0.02)).toMatch(/too few documents for `max_score_drop` 0\.02/);
+  });
+});
+
+describe('the trend in time order', () => {
+  const at = (day: number) => `2026-04-${String(day).padStart(2, '0')}T09:00:00Z`;
+  const current = makeRun({ id: 'exprun_gated', score: 0.8, created_at: at(20) });
+  const run = (id: string, day: number | null, score = 0.9) => makeRun({ id, score, created_at: day === null ? null : at(day) });
+
+  it('puts the runs oldest first by created_at, whatever order the list came in, the gated run last', () => {
+    const shuffled = [run('exprun_12', 12, 0.85), run('exprun_10', 10, 0.95), run('exprun_14', 14, 0.82), run('exprun_11', 11, 0.9)];
+    const trend = trendOf(shuffled, current);
+    if (trend.state !== 'ok') throw new Error('expected a trend');
+    expect(trend.points.map((p) => p.id)).toEqual(['exprun_10', 'exprun_11', 'exprun_12', 'exprun_14', 'exprun_gated']);
+    expect(trend.sparkline).toBe(sparkline([0.95, 0.9, 0.85, 0.82, 0.8]));
+  });
+
+  it('leaves out runs created after the gated run, and runs that give no creation time', () => {
+    const listed = [run('exprun_later', 25, 0.99), run('exprun_same', 20, 0.7), run('exprun_untimed', null, 0.1), run('exprun_12', 12, 0.85)];
+    const trend = trendOf(listed, current);
+    if (trend.state !== 'ok') throw new Error('expected a trend');
+    expect(trend.points.map((p) => p.id)).toEqual(['exprun_12', 'exprun_same', 'exprun_gated']);
+    // A time without a zone is UTC, as for the start: 09:30 on the 20th, after the gated run.
+    const unzoned = trendOf([makeRun({ id: 'exprun_x', created_at: '2026-04-20T09:30:00' }), run('exprun_12', 12)], current);
+    expect(unzoned.state === 'ok' && unzoned.points.map((p) => p.id)).toEqual(['exprun_12', 'exprun_gated']);
+  });
+
+  it('says so when the gated run itself gives no creation time', () => {
+    expect(trendOf([run('exprun_12', 12)], makeRun({ created_at: null }))).toEqual({ state: 'missing', message: expect.stringContaining('gives no creation time') });
   });
 });
