@@ -15,10 +15,10 @@ import type { Env, RunTarget, Settings } from './inputs.js';
 import { defaultSchedule, fixedSchedule } from './poll-schedule.js';
 import { progressLine, shouldLogProgress, type LoggedProgress } from './progress.js';
 import type { RetabClient } from './retab/client.js';
-import { powerWarning } from './comparison-statistics.js';
+import { powerWarning, summaryContradiction } from './comparison-statistics.js';
 import { withRunDetails } from './regression.js';
 import type { ExperimentRun } from './retab/run.js';
-import { readRunDetails, type RunDetails } from './run-details.js';
+import { readRunDetails, type MetricsDetails, type RunDetails } from './run-details.js';
 import { readTrend } from './trend.js';
 import { startRun } from './start-run.js';
 import type { ResultsCount } from './verdict.js';
@@ -166,6 +166,8 @@ async function readDetails(run: ExperimentRun, settings: Settings, deadline: num
     readRunDetails(options.client, {
       runId,
       baselineRunId: settings.baselineRunId,
+      // With `confidence` the rule stands on the documents: a summary whose own change they contradict is not used.
+      ...(settings.confidence === null ? {} : { checkMetrics: (metrics: MetricsDetails) => summaryContradiction(metrics, settings.confidence as number) }),
       signal,
       sleep: options.sleep,
       random: options.random,

@@ -129,13 +129,17 @@ export function regressionFailure(comparison: Comparison, result: GateResult): F
   };
 }
 
-/** With the interval rule, a fall past `max_score_drop` that passed: it may be noise, and the reader is told. */
+/**
+ * With the interval rule, a fall past `max_score_drop` that passed: it may be noise, and the reader
+ * is told. Only when the interval itself reaches past −max_score_drop: a zero-width interval (or one
+ * entirely above) leaves no doubt to call noise.
+ */
 function noiseRemark(comparison: Comparison): string | null {
   const interval = comparison.basis === 'interval' ? comparison.statistics?.change_interval : null;
   const maxDrop = comparison.max_score_drop;
   if (!interval || maxDrop === null) return null;
   const fell = Math.min(interval.mean, comparison.delta ?? Infinity);
-  if (fell >= -maxDrop - EPSILON || interval.high < -maxDrop - EPSILON) return null;
+  if (fell >= -maxDrop - EPSILON || interval.high < -maxDrop - EPSILON || interval.low >= -maxDrop - EPSILON) return null;
   return `the score fell by more than \`max_score_drop\` (${formatScore(maxDrop)}), but the ${formatLevel(interval.level)} interval of the paired change (${signed(interval.low)} to ${signed(interval.high)}, ${interval.n} documents) does not lie entirely below −${formatScore(maxDrop)}: the drop may be noise, so the regression gate passes`;
 }
 

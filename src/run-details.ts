@@ -54,6 +54,8 @@ export interface MetricsDetails {
   /** The documents listed, and how many of them had no score. */
   listed_document_count: number;
   unscored_document_count: number;
+  /** Of those without a score, how many have a prior score: the prior run scored them, this run did not. */
+  prior_only_document_count: number;
   /** The lowest-scoring documents, worst first, at most `DETAIL_LIMITS.worstDocuments`. */
   worst_documents: WorstDocument[];
   /** The documents' scores as n, mean and spread (kept as sums while reading), or null when none has one. */
@@ -92,6 +94,8 @@ export interface ReadDetailsOptions extends Pick<Timing, 'sleep' | 'random'> {
   limits?: { worstDocuments: number; erroredDocuments: number };
   /** Retries per request for transient failures. */
   retries?: number;
+  /** Why a metrics summary that was read cannot be used (it contradicts itself), or null; see `summaryContradiction`. */
+  checkMetrics?: (metrics: MetricsDetails) => string | null;
   backoff?: BackoffOptions;
 }
 
@@ -110,7 +114,7 @@ export async function readRunDetails(client: DetailsClient, options: ReadDetails
   // Both reads at once; the metrics are reduced once the results have named the errored documents.
   const summary = settled(withRetries(options, () => client.getMetricsSummary(options.runId, { priorRunId: options.baselineRunId, signal: options.signal })));
   const results = await readResults(client, options, limits.erroredDocuments);
-  const { metrics, aggregate } = reduceMetrics(await summary, options.runId, limits.worstDocuments, results.state === 'ok' ? results.errored_documents : []);
+  const { metrics, aggregate } = checked(reduceMetrics(await summary, options.runId, limits.worstDocuments, results.state === 'ok' ? results.errored_documents : []), options);
   const fields =
     metrics.state === 'ok'
       ? await readFieldDetails(aggregate, {
@@ -122,6 +126,13 @@ export async function readRunDetails(client: DetailsClient, options: ReadDetails
         })
       : null;
   return { requested_prior_run_id: options.baselineRunId, metrics, results, fields };
+}
+
+/** A summary that contradicts itself is an answer that cannot be trusted, like one listing a document twice: nothing from it is used. */
+function checked(reduced: { metrics: MetricsDetails | Unavailable; aggregate: Aggregate | null }, options: ReadDetailsOptions): { metrics: MetricsDetails | Unavailable; aggregate: Aggregate | null } {
+  const problem = reduced.metrics.state === 'ok' ? (options.checkMetrics?.(reduced.metrics) ?? null) : null;
+  if (problem === null) return reduced;
+  return { metrics: { state: 'failed', message: `could not use the metrics of run ${options.runId}: ${problem}` }, aggregate: null };
 }
 
 /** A promise that never rejects: its value, or why there is none. */
@@ -154,11 +165,13 @@ function reduceMetrics(
   const scores = new Moments();
   const changes = new Moments();
   let unscored = 0;
+  let priorOnly = 0;
   for (const doc of summary.documents) {
     const named = wanted.get(doc.id);
     if (named && doc.filename) named.filename = doc.filename;
     if (doc.score === null) {
       unscored += 1;
+      if (doc.prior_score !== null) priorOnly += 1;
       continue;
     }
     worst.add(doc as DocumentScore & { score: number });
@@ -174,6 +187,7 @@ function reduceMetrics(
     total_document_count: summary.total_document_count,
     listed_document_count: summary.documents.length,
     unscored_document_count: unscored,
+    prior_only_document_count: priorOnly,
     worst_documents: worst.sorted().map((doc) => ({ id: doc.id, filename: doc.filename, score: doc.score, prior_score: doc.prior_score })),
     document_scores: scores.sample(),
     paired_changes: changes.sample(),

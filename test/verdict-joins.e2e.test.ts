@@ -13,6 +13,7 @@ type ResultJson = { name: string; passed: boolean; status: string; error_count: 
 const RUNS: RunSpec[] = [
   // The run says 2 errors; its per-document results list 5.
   { id: 'exprun_undercount', runningMs: 200, total: 40, errorCountField: 2, final: { status: 'completed', score: 0.9, error_count: 5 } },
+  { id: 'exprun_contradicts', runningMs: 200, total: 30, final: { status: 'completed', score: 0.83, error_count: 0 } },
 ];
 
 let sim: Simulator;
@@ -73,5 +74,51 @@ describe('the trend in time order', () => {
     expect(result.summary).toContain('| Trend | 0.91 █▇█▆▅▄▁ 0.84 (7 completed runs, oldest first; lowest 0.84, highest 0.91) |  |');
     const trend = JSON.parse(result.report ?? '{}').trend;
     expect(trend.points.map((point: { id: string }) => point.id)).toEqual(['exprun_trend_1', 'exprun_trend_2', 'exprun_trend_3', 'exprun_trend_4', 'exprun_trend_5', 'exprun_trend_7', 'exprun_trend']);
+  });
+});
+
+describe('a summary that contradicts itself is not noise', () => {
+  /** The metrics summary of exprun_contradicts: its own score change, and 30 documents whose changes say otherwise. */
+  const serveSummary = (score: number, prior: number, change: (i: number) => number) => {
+    const documents = Array.from({ length: 30 }, (_, i) => ({ id: `expdoc_${i}`, filename: `d${i}.pdf`, score: 0.8, prior_score: Number((0.8 - change(i)).toFixed(4)) }));
+    const body = { kind: 'summary', run_id: 'exprun_contradicts', score, prior_score: prior, prior_run_id: 'exprun_pass', documents, scored_document_count: 30, total_document_count: 30, aggregate: { likelihoods: { 'vendor.name': 0.8 } } };
+    sim.fault({ path: /\/metrics\?run_id=exprun_contradicts&view=summary/, status: 200, times: Infinity, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  };
+  const gateIt = (onMissing: string) => runAction({ inputs: base({ run_id: 'exprun_contradicts', max_score_drop: '0.02', confidence: '95%', on_missing_comparison: onMissing }) });
+
+  it('a zero-width interval against a summary that says −0.05: malformed, never "may be noise"; on_missing_comparison decides', async () => {
+    // Every document unchanged (0 ± 0), the summary's own change −0.05.
+    serveSummary(0.83, 0.88, () => 0);
+    const warn = await gateIt('warn');
+    expect(warn.exitCode).toBe(0);
+    expect(warn.summary).not.toContain('noise');
+    expect(warn.stdout).toContain('::warning::could not use the metrics of run exprun_contradicts: the summary contradicts its own documents: its score change, 0.83 against 0.88 (−0.05), lies 0.05 from the mean change of its 30 documents scored in both runs (0 ± 0 at 95 %25)');
+    expect(warn.summary).toContain('the regression gate \\(\\`max\\_score\\_drop\\`\\) was not applied: could not use the metrics of run exprun\\_contradicts');
+    // Nothing from the answer is published, as for a summary that lists a document twice.
+    expect(warn.outputs).toMatchObject({ prior_score: '', score_delta: '', score_delta_ci_low: '', score_delta_ci_high: '' });
+    expect(sim.requests.filter((request) => request.path.includes('view=by_target'))).toHaveLength(0);
+
+    const fail = await gateIt('fail');
+    expect(fail.exitCode).toBe(1);
+    expect(JSON.parse(fail.report ?? '{}').failures.map((failure: { rule: string }) => failure.rule)).toEqual(['comparison_unavailable']);
+    expect(fail.summary).not.toContain('noise');
+  });
+
+  it('a spread interval far from the summary\'s change: malformed too', async () => {
+    // Changes of +0.02 ± 0.01 (an interval of about ±0.004), the summary's own −0.1.
+    serveSummary(0.78, 0.88, (i) => (i % 2 === 0 ? 0.01 : 0.03));
+    const far = await gateIt('fail');
+    expect(far.exitCode).toBe(1);
+    expect(far.stdout).toContain('could not use the metrics of run exprun_contradicts: the summary contradicts its own documents');
+    expect(far.summary).not.toContain('noise');
+  });
+
+  it('the same documents under a summary whose change agrees with them: used, as before', async () => {
+    serveSummary(0.82, 0.8, (i) => (i % 2 === 0 ? 0.01 : 0.03));
+    const agrees = await gateIt('fail');
+    expect(agrees.exitCode).toBe(0);
+    expect(agrees.outputs).toMatchObject({ prior_score: '0.8', score_delta: '0.02' });
+    expect(Number(agrees.outputs.score_delta_ci_low)).toBeGreaterThan(0);
+    expect(agrees.stdout.split('\n').filter((line) => line.includes('the summary contradicts'))).toEqual([]);
   });
 });

@@ -4,12 +4,13 @@
  * the power warning's limits.
  */
 import { describe, expect, it } from 'vitest';
-import { comparisonStatistics, powerWarning } from '../src/comparison-statistics.js';
+import { changeTolerance, comparisonStatistics, powerWarning, SUMMARY_ROUNDING, summaryContradiction } from '../src/comparison-statistics.js';
 import { resultFromWait, type GateResult } from '../src/gate-result.js';
 import type { ExperimentOutcome, ManyResult } from '../src/multi/gate-many.js';
 import { buildManyOutputs, experimentJson } from '../src/multi/outputs.js';
 import { renderManySummary } from '../src/multi/summary.js';
 import { buildOutputs } from '../src/report/outputs.js';
+import { withRunDetails } from '../src/regression.js';
 import { renderSummary } from '../src/report/summary.js';
 import type { MetricsDetails } from '../src/run-details.js';
 import { sparkline, trendOf } from '../src/trend.js';
@@ -57,7 +58,7 @@ describe('one error count everywhere', () => {
 describe('no warning that says nothing', () => {
   const metrics = (changes: { n: number; mean: number; sd: number }): MetricsDetails => ({
     state: 'ok', score: 0.86, prior_score: 0.86, prior_run_id: 'exprun_1', scored_document_count: changes.n, total_document_count: changes.n,
-    listed_document_count: changes.n, unscored_document_count: 0, worst_documents: [], document_scores: { n: changes.n, mean: 0.86, sd: 0.1 }, paired_changes: changes,
+    listed_document_count: changes.n, unscored_document_count: 0, prior_only_document_count: 0, worst_documents: [], document_scores: { n: changes.n, mean: 0.86, sd: 0.1 }, paired_changes: changes,
   });
 
   it('max_score_drop: 0 gives the smallest drop caught, without a "too few documents" warning', () => {
@@ -95,5 +96,65 @@ describe('the trend in time order', () => {
 
   it('says so when the gated run itself gives no creation time', () => {
     expect(trendOf([run('exprun_12', 12)], makeRun({ created_at: null }))).toEqual({ state: 'missing', message: expect.stringContaining('gives no creation time') });
+  });
+});
+
+describe('a summary that contradicts itself is not noise', () => {
+  const metrics = (score: number, prior: number, changes: { n: number; mean: number; sd: number }, extra: Partial<MetricsDetails> = {}): MetricsDetails => ({
+    state: 'ok', score, prior_score: prior, prior_run_id: 'exprun_1', scored_document_count: changes.n, total_document_count: changes.n, listed_document_count: changes.n,
+    unscored_document_count: 0, prior_only_document_count: 0, worst_documents: [], document_scores: { n: changes.n, mean: score, sd: 0.1 }, paired_changes: changes, ...extra,
+  });
+  // 30 changes of sd 0.1: the 95 % half-width is t(0.975, 29) · 0.1 / √30 ≈ 0.0373.
+  const HALF = 2.045229642132703 * (0.1 / Math.sqrt(30));
+
+  it('a zero-width interval tolerates rounding only', () => {
+    const still = { n: 30, mean: 0, sd: 0 };
+    expect(changeTolerance(metrics(0.83, 0.83, still), 0.95)).toBeCloseTo(SUMMARY_ROUNDING, 12);
+    expect(summaryContradiction(metrics(0.83, 0.835, still), 0.95)).toBeNull();
+    expect(summaryContradiction(metrics(0.83, 0.88, still), 0.95)).toMatch(
+      /^the summary contradicts its own documents: its score change, 0\.83 against 0\.88 \(−0\.05\), lies 0\.05 from the mean change of its 30 documents scored in both runs \(0 ± 0 at 95 %\), more than the 0\.01 /,
+    );
+  });
+
+  it('a spread interval tolerates twice its half-width and rounding, no more', () => {
+    const spread = { n: 30, mean: -0.03, sd: 0.1 };
+    expect(changeTolerance(metrics(0.83, 0.86, spread), 0.95)).toBeCloseTo(2 * HALF + SUMMARY_ROUNDING, 6);
+    expect(summaryContradiction(metrics(0.83, 0.86, spread), 0.95)).toBeNull();
+    expect(summaryContradiction(metrics(0.83 + 2 * HALF + 0.0099, 0.86, spread), 0.95)).toBeNull();
+    expect(summaryContradiction(metrics(0.83 + 2 * HALF + 0.0101, 0.86, spread), 0.95)).not.toBeNull();
+    // A wider level, a wider interval: the same gap is no longer a contradiction.
+    expect(summaryContradiction(metrics(0.83 + 2 * HALF + 0.0101, 0.86, spread), 0.99)).toBeNull();
+  });
+
+  it('documents scored in one run only widen it by the most they could move a mean', () => {
+    const still = { n: 20, mean: 0, sd: 0 };
+    // 20 of 40 scored in this run only: the summary's mean may lie up to 0.5 from theirs.
+    const half = metrics(0.8, 0.9, still, { document_scores: { n: 40, mean: 0.8, sd: 0.2 }, scored_document_count: 40 });
+    expect(changeTolerance(half, 0.95)).toBeCloseTo(0.5 + SUMMARY_ROUNDING, 12);
+    expect(summaryContradiction(half, 0.95)).toBeNull();
+    // 5 the prior run scored and this one did not: 5 / 25.
+    expect(changeTolerance(metrics(0.8, 0.9, still, { prior_only_document_count: 5 }), 0.95)).toBeCloseTo(0.2 + SUMMARY_ROUNDING, 12);
+    // Counted by the summary but not listed: 10 of 30.
+    expect(changeTolerance(metrics(0.8, 0.9, still, { scored_document_count: 30 }), 0.95)).toBeCloseTo(10 / 30 + SUMMARY_ROUNDING, 12);
+  });
+
+  it('is not checked without a paired interval or without both summary figures', () => {
+    expect(summaryContradiction(metrics(0.83, 0.88, { n: 1, mean: 0, sd: 0 }), 0.95)).toBeNull();
+    expect(summaryContradiction({ ...metrics(0.83, 0.88, { n: 30, mean: 0, sd: 0 }), prior_score: null }, 0.95)).toBeNull();
+    expect(summaryContradiction({ ...metrics(0.83, 0.88, { n: 30, mean: 0, sd: 0 }), paired_changes: null }, 0.95)).toBeNull();
+  });
+
+  it('a zero-width interval never yields "may be noise", even where the summary fell past the tolerance within rounding', () => {
+    const base: GateResult = resultFromWait(finished({ score: 0.83 }), { ...criteria, maxErrors: 0 }, { errored: 0 });
+    // Every document moved by −0.019, the summary (rounded) says −0.025: within rounding, past −0.02.
+    const details = { requested_prior_run_id: null, metrics: metrics(0.83, 0.855, { n: 30, mean: -0.019, sd: 0 }), results: { state: 'ok' as const, document_count: 30, status_counts: { completed: 30 }, errored_documents: [], errored_document_count: 0, pages: 1 } };
+    expect(summaryContradiction(details.metrics, 0.95)).toBeNull();
+    const result = withRunDetails(base, details, { maxScoreDrop: 0.02, onMissingComparison: 'warn', confidence: 0.95 });
+    expect(result.passed).toBe(true);
+    expect(result.comparison?.remarks.join('\n')).not.toContain('noise');
+    expect(renderSummary(result)).not.toContain('noise');
+    // An interval that does reach past −0.02 still says so.
+    const spread = { ...details, metrics: metrics(0.83, 0.86, { n: 30, mean: -0.03, sd: 0.1 }) };
+    expect(withRunDetails(base, spread, { maxScoreDrop: 0.02, onMissingComparison: 'warn', confidence: 0.95 }).comparison?.remarks.join('\n')).toContain('the drop may be noise');
   });
 });
