@@ -82,7 +82,8 @@ export async function gate(settings: Settings, options: GateOptions): Promise<Ga
 /** What the per-document results say about errors, for the verdict. */
 function resultsCount(details: RunDetails | null): ResultsCount {
   if (!details) return null;
-  return details.results.state === 'ok' ? { errored: details.results.errored_document_count } : { unreadable: details.results.message };
+  const { results } = details;
+  return results.state === 'ok' ? { errored: results.errored_document_count } : results.state === 'cut' ? { cut: results.message } : { unreadable: results.message };
 }
 
 /** `experiment_id`: start the run (see start-run.ts), or the result when none could be started. */
@@ -176,7 +177,9 @@ async function readDetails(run: ExperimentRun, settings: Settings, deadline: num
     readTrend(async (id, limit, s) => (await options.client.listRecentRuns(id, limit, s)).runs, run, signal),
   ]).finally(() => clearTimeout(timer));
   const details: RunDetails = { ...read, trend };
-  for (const part of [details.metrics, details.results]) if (part.state !== 'ok') log.warning(part.message);
+  // A read cut by `fail_fast` is expected once another experiment failed: said, not warned about.
+  for (const part of [details.metrics, details.results]) if (part.state === 'cut') log.info(part.message);
+  else if (part.state !== 'ok') log.warning(part.message);
   if (details.fields?.state === 'ok' && details.fields.problem) log.warning(details.fields.problem);
   // The trend is a picture, not a figure the verdict needs: why it is missing goes in its summary row.
   if (details.trend?.state === 'failed') log.debug(details.trend.message);

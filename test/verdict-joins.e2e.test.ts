@@ -8,12 +8,17 @@ import { startSimulator, type RunSpec } from './simulator/retab-simulator.js';
 import { runAction } from './support/run-action.js';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
-type ResultJson = { name: string; passed: boolean; status: string; error_count: number | null; failed_rules: string[] };
+type ResultJson = { name: string; passed: boolean; status: string; error_count: number | null; reads_cut: boolean; failed_rules: string[] };
 
 const RUNS: RunSpec[] = [
   // The run says 2 errors; its per-document results list 5.
   { id: 'exprun_undercount', runningMs: 200, total: 40, errorCountField: 2, final: { status: 'completed', score: 0.9, error_count: 5 } },
   { id: 'exprun_contradicts', runningMs: 200, total: 30, final: { status: 'completed', score: 0.83, error_count: 0 } },
+  // For fail_fast: two runs that finish at once (one without an error count), one that scores low, and one that errors later.
+  { id: 'exprun_soon', runningMs: 100, total: 12, final: { status: 'completed', score: 0.9, error_count: 0 } },
+  { id: 'exprun_soon_uncounted', runningMs: 100, total: 12, errorCountField: 'missing', final: { status: 'completed', score: 0.9, error_count: 0 } },
+  { id: 'exprun_soon_low', runningMs: 100, total: 12, final: { status: 'completed', score: 0.5, error_count: 0 } },
+  { id: 'exprun_late_error', runningMs: 2_000, total: 12, final: { status: 'error', message: 'Block failed' } },
 ];
 
 let sim: Simulator;
@@ -121,4 +126,39 @@ describe('a summary that contradicts itself is not noise', () => {
     expect(Number(agrees.outputs.score_delta_ci_low)).toBeGreaterThan(0);
     expect(agrees.stdout.split('\n').filter((line) => line.includes('the summary contradicts'))).toEqual([]);
   });
+});
+
+describe('fail_fast blames only who failed', () => {
+  it('experiments whose runs had passed, their report reads cut by another failure, are reported as passed with the reads marked cut', async () => {
+    // One report read of each early run hangs until fail_fast cuts it (one each: the step keeps 4
+    // requests in flight, and exprun_late_error must still be polled); it fails at about 2 s.
+    for (const [id, read] of [['exprun_soon', 'metrics'], ['exprun_soon_uncounted', 'results'], ['exprun_soon_low', 'metrics']]) {
+      sim.fault({ path: new RegExp(`/${read}\\?run_id=${id}&`), delayMs: 60_000, times: Infinity });
+    }
+    const lines = ['run:exprun_soon', 'run:exprun_soon_uncounted', 'run:exprun_soon_low', 'run:exprun_late_error'];
+    const result = await runAction({ inputs: base({ experiments: lines.join('\n'), fail_fast: 'true', max_score_drop: '0.02', on_missing_comparison: 'fail' }) });
+    expect(result.exitCode).toBe(1);
+    expect(result.durationMs).toBeLessThan(20_000);
+    expect(results(result.outputs).map((row) => [row.name, row.passed, row.reads_cut, row.failed_rules])).toEqual([
+      // Neither the comparison (on_missing_comparison: fail) nor an error count the run did not give was read: unchecked, not failed.
+      ['run:exprun_soon', true, true, []],
+      ['run:exprun_soon_uncounted', true, true, []],
+      // A failure of its own is still one.
+      ['run:exprun_soon_low', false, true, ['score_below_threshold']],
+      ['run:exprun_late_error', false, false, ['run_error']],
+    ]);
+    expect(result.summary).toContain('run:exprun\\_late\\_error failed first, so the others were stopped (`fail_fast`)');
+    expect(result.summary).toMatch(/\| \*\*run:exprun\\_soon\*\* \| ✅ passed \(reads cut\) \| 0\.9 \(≥ 0\.8\) \| — \| 0 \(≤ 0\) \|/);
+    expect(result.summary).toContain('| **run:exprun\\_soon\\_uncounted** | ✅ passed (reads cut) | 0.9 (≥ 0.8) | ▼ −0.02 | not counted (reads cut by `fail_fast`) (≤ 0) |');
+    expect(result.summary).toContain('| **run:exprun\\_soon\\_low** | ❌ failed |');
+    expect(result.summary).toContain('<details><summary>✅ run:exprun\\_soon\\_uncounted (line 2): passed, its report cut short by `fail_fast`</summary>');
+    expect(result.summary).toContain('the metrics of run exprun\\_soon were not read: run:exprun\\_late\\_error failed \\(fail\\_fast\\)');
+    // Only the experiments that failed are named as failing.
+    expect(result.stdout).toContain('2 of 4 experiments did not pass the gate: run:exprun_soon_low (score_below_threshold); run:exprun_late_error (run_error).');
+    expect(result.stdout).not.toMatch(/::(error|warning)::run:exprun_soon(_uncounted)?:/);
+    expect(result.stdout).not.toMatch(/::warning::\[run:exprun_soon(_uncounted)?\]/);
+    const report = JSON.parse(result.report ?? '{}');
+    expect(report.experiments[1]).toMatchObject({ passed: true, results: { state: 'cut' }, errors: { count: null, cut: true } });
+    expect(report.experiments[0]).toMatchObject({ passed: true, metrics: { state: 'cut' }, errors: { count: 0, source: 'run' } });
+  }, 40_000);
 });

@@ -4,6 +4,7 @@
  * the power warning's limits.
  */
 import { describe, expect, it } from 'vitest';
+import { StopRequest } from '../src/cancel-run.js';
 import { changeTolerance, comparisonStatistics, powerWarning, SUMMARY_ROUNDING, summaryContradiction } from '../src/comparison-statistics.js';
 import { resultFromWait, type GateResult } from '../src/gate-result.js';
 import type { ExperimentOutcome, ManyResult } from '../src/multi/gate-many.js';
@@ -12,7 +13,8 @@ import { renderManySummary } from '../src/multi/summary.js';
 import { buildOutputs } from '../src/report/outputs.js';
 import { withRunDetails } from '../src/regression.js';
 import { renderSummary } from '../src/report/summary.js';
-import type { MetricsDetails } from '../src/run-details.js';
+import { readRunDetails, type MetricsDetails } from '../src/run-details.js';
+import { errorCountOf } from '../src/verdict.js';
 import { sparkline, trendOf } from '../src/trend.js';
 import { makeRun } from './support/runs.js';
 
@@ -156,5 +158,56 @@ describe('a summary that contradicts itself is not noise', () => {
     // An interval that does reach past −0.02 still says so.
     const spread = { ...details, metrics: metrics(0.83, 0.86, { n: 30, mean: -0.03, sd: 0.1 }) };
     expect(withRunDetails(base, spread, { maxScoreDrop: 0.02, onMissingComparison: 'warn', confidence: 0.95 }).comparison?.remarks.join('\n')).toContain('the drop may be noise');
+  });
+});
+
+describe('fail_fast blames only who failed', () => {
+  /** A details client whose reads never answer, until the signal stops them. */
+  const hanging = (signal: AbortSignal) => new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+  const client = {
+    getMetricsSummary: (_: string, { signal }: { signal?: AbortSignal } = {}) => hanging(signal as AbortSignal),
+    getResultsPage: (_: string, { signal }: { signal?: AbortSignal } = {}) => hanging(signal as AbortSignal),
+    getTargetMetrics: () => Promise.reject(new Error('not read')),
+  };
+  const read = async (reason: unknown) => {
+    const stop = new AbortController();
+    const details = readRunDetails(client, { runId: 'exprun_2', baselineRunId: null, signal: stop.signal, sleep: async () => {}, random: () => 0 });
+    stop.abort(reason);
+    return details;
+  };
+
+  it('a read stopped by fail_fast is cut, not failed; one stopped by the job or the time budget failed', async () => {
+    const cut = await read(new StopRequest('fail_fast', 'exp_b failed (fail_fast)'));
+    expect(cut.metrics).toEqual({ state: 'cut', message: 'the metrics of run exprun_2 were not read: exp_b failed (fail_fast)' });
+    expect(cut.results).toEqual({ state: 'cut', message: 'the results of run exprun_2 were not read to the end (page 1, after 0 documents): exp_b failed (fail_fast)' });
+    for (const reason of [new Error('the job was cancelled'), new Error('reading the report took longer than 15s')]) {
+      const failed = await read(reason);
+      expect([failed.metrics.state, failed.results.state]).toEqual(['failed', 'failed']);
+    }
+  });
+
+  it('what a cut read would have checked is unchecked, not failed: the error count, on_missing_comparison: fail', () => {
+    const cutResults = { cut: 'the results of run exprun_2 were not read: exp_b failed (fail_fast)' };
+    const errors = errorCountOf(makeRun({ error_count: null }), cutResults);
+    expect(errors).toMatchObject({ known: false, cut: true });
+    const result = resultFromWait(finished({ error_count: null }), criteria, cutResults);
+    expect(result.failures).toEqual([]);
+    const details = {
+      requested_prior_run_id: null,
+      metrics: { state: 'cut' as const, message: 'the metrics of run exprun_2 were not read: exp_b failed (fail_fast)' },
+      results: { state: 'cut' as const, message: cutResults.cut },
+    };
+    const reported = withRunDetails(result, details, { maxScoreDrop: 0.02, onMissingComparison: 'fail', confidence: null });
+    expect(reported.passed).toBe(true);
+    expect(reported.comparison?.note).toContain('were not read: exp_b failed (fail_fast)');
+    expect(renderSummary(reported)).toContain('| Errors | not counted (reads cut by `fail_fast`) | ≤ 3 |');
+    const step = many(outcome(reported), outcome({ ...resultFromWait(finished({ status: 'error', score: null }), criteria), passed: false }, 'exp_b'));
+    expect(experimentJson(step.experiments[0] as ExperimentOutcome)).toMatchObject({ passed: true, reads_cut: true, failed_rules: [], error_count: null });
+    expect(renderManySummary(step)).toContain('| **exp\\_a** | ✅ passed (reads cut) |');
+    // The same missing reads for another reason still fail, as before.
+    const failedResults = resultFromWait(finished({ error_count: null }), criteria, { unreadable: 'HTTP 503' });
+    expect(failedResults.failures.map((f) => f.rule)).toEqual(['errors_unknown']);
+    const failedMetrics = { ...details, metrics: { state: 'failed' as const, message: 'could not read the metrics of run exprun_2: HTTP 503' } };
+    expect(withRunDetails(resultFromWait(finished({}), criteria, { errored: 0 }), failedMetrics, { maxScoreDrop: 0.02, onMissingComparison: 'fail', confidence: null }).failures.map((f) => f.rule)).toEqual(['comparison_unavailable']);
   });
 });
