@@ -67,6 +67,11 @@ export function errorsOf(result: Pick<GateResult, 'run' | 'errors'>): ErrorCount
   return errorCountOf(result.run, null);
 }
 
+/** Whether reads of the report were cut because another experiment failed first (`fail_fast`). */
+export function readsCut(result: Pick<GateResult, 'details'>): boolean {
+  return result.details?.metrics.state === 'cut' || result.details?.results.state === 'cut';
+}
+
 export function resultFromInputErrors(errors: InputError[], partial: { runId: string; threshold: number | null; maxErrors: number | null }): GateResult {
   const failures = errors.map((error): Failure => ({ rule: 'input_error', message: error.message }));
   return stoppedBeforeRun('input_error', failures, { ...partial, runId: partial.runId || null }, null);

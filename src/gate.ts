@@ -15,10 +15,10 @@ import type { Env, RunTarget, Settings } from './inputs.js';
 import { defaultSchedule, fixedSchedule } from './poll-schedule.js';
 import { progressLine, shouldLogProgress, type LoggedProgress } from './progress.js';
 import type { RetabClient } from './retab/client.js';
-import { powerWarning } from './comparison-statistics.js';
+import { powerWarning, summaryContradiction } from './comparison-statistics.js';
 import { withRunDetails } from './regression.js';
 import type { ExperimentRun } from './retab/run.js';
-import { readRunDetails, type RunDetails } from './run-details.js';
+import { readRunDetails, type MetricsDetails, type RunDetails } from './run-details.js';
 import { readTrend } from './trend.js';
 import { startRun, type AttemptCalls, type RequestTurn } from './start-run.js';
 import type { ResultsCount } from './verdict.js';
@@ -91,7 +91,8 @@ export async function gate(settings: Settings, options: GateOptions): Promise<Ga
 /** What the per-document results say about errors, for the verdict. */
 function resultsCount(details: RunDetails | null): ResultsCount {
   if (!details) return null;
-  return details.results.state === 'ok' ? { errored: details.results.errored_document_count } : { unreadable: details.results.message };
+  const { results } = details;
+  return results.state === 'ok' ? { errored: results.errored_document_count } : results.state === 'cut' ? { cut: results.message } : { unreadable: results.message };
 }
 
 /** `experiment_id`: start the run (see start-run.ts), or the result when none could be started. */
@@ -181,6 +182,8 @@ async function readDetails(run: ExperimentRun, settings: Settings, deadline: num
     readRunDetails(options.client, {
       runId,
       baselineRunId: settings.baselineRunId,
+      // With `confidence` the rule stands on the documents: a summary whose own change they contradict is not used.
+      ...(settings.confidence === null ? {} : { checkMetrics: (metrics: MetricsDetails) => summaryContradiction(metrics, settings.confidence as number) }),
       signal,
       sleep: options.sleep,
       random: options.random,
@@ -189,7 +192,9 @@ async function readDetails(run: ExperimentRun, settings: Settings, deadline: num
     readTrend(async (id, limit, s) => (await options.client.listRecentRuns(id, limit, s)).runs, run, signal),
   ]).finally(() => clearTimeout(timer));
   const details: RunDetails = { ...read, trend };
-  for (const part of [details.metrics, details.results]) if (part.state !== 'ok') log.warning(part.message);
+  // A read cut by `fail_fast` is expected once another experiment failed: said, not warned about.
+  for (const part of [details.metrics, details.results]) if (part.state === 'cut') log.info(part.message);
+  else if (part.state !== 'ok') log.warning(part.message);
   if (details.fields?.state === 'ok' && details.fields.problem) log.warning(details.fields.problem);
   // The trend is a picture, not a figure the verdict needs: why it is missing goes in its summary row.
   if (details.trend?.state === 'failed') log.debug(details.trend.message);

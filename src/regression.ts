@@ -105,7 +105,8 @@ function signed(value: number): string {
   return rounded < 0 ? `−${formatScore(-rounded)}` : `+${formatScore(rounded)}`;
 }
 
-export function regressionFailure(comparison: Comparison, result: GateResult): Failure | null {
+/** `cut`: the metrics were not read because another experiment failed first (`fail_fast`): a missing comparison is then not this run's failure. */
+export function regressionFailure(comparison: Comparison, result: GateResult, cut = false): Failure | null {
   const { delta, max_score_drop: maxDrop, score, prior_score: prior } = comparison;
   if (maxDrop === null) return null;
   const interval = comparison.basis === 'interval' ? comparison.statistics?.change_interval : null;
@@ -118,7 +119,7 @@ export function regressionFailure(comparison: Comparison, result: GateResult): F
   }
   if (comparison.basis !== 'point' || delta === null || score === null || prior === null) {
     // A run that did not complete already fails; the missing comparison would only repeat it.
-    if (comparison.on_missing_comparison !== 'fail' || result.status !== 'completed' || !comparison.note) return null;
+    if (comparison.on_missing_comparison !== 'fail' || result.status !== 'completed' || !comparison.note || cut) return null;
     return { rule: 'comparison_unavailable', message: `${comparison.note} (\`on_missing_comparison: fail\`)` };
   }
   if (-delta <= maxDrop + EPSILON) return null;
@@ -129,13 +130,17 @@ export function regressionFailure(comparison: Comparison, result: GateResult): F
   };
 }
 
-/** With the interval rule, a fall past `max_score_drop` that passed: it may be noise, and the reader is told. */
+/**
+ * With the interval rule, a fall past `max_score_drop` that passed: it may be noise, and the reader
+ * is told. Only when the interval itself reaches past −max_score_drop: a zero-width interval (or one
+ * entirely above) leaves no doubt to call noise.
+ */
 function noiseRemark(comparison: Comparison): string | null {
   const interval = comparison.basis === 'interval' ? comparison.statistics?.change_interval : null;
   const maxDrop = comparison.max_score_drop;
   if (!interval || maxDrop === null) return null;
   const fell = Math.min(interval.mean, comparison.delta ?? Infinity);
-  if (fell >= -maxDrop - EPSILON || interval.high < -maxDrop - EPSILON) return null;
+  if (fell >= -maxDrop - EPSILON || interval.high < -maxDrop - EPSILON || interval.low >= -maxDrop - EPSILON) return null;
   return `the score fell by more than \`max_score_drop\` (${formatScore(maxDrop)}), but the ${formatLevel(interval.level)} interval of the paired change (${signed(interval.low)} to ${signed(interval.high)}, ${interval.n} documents) does not lie entirely below −${formatScore(maxDrop)}: the drop may be noise, so the regression gate passes`;
 }
 
@@ -144,7 +149,7 @@ export function withRunDetails(result: GateResult, details: RunDetails | null, p
   const compared = compareWithPrior(details, policy);
   const noise = noiseRemark(compared);
   const comparison = noise ? { ...compared, remarks: [...compared.remarks, noise] } : compared;
-  const failure = regressionFailure(comparison, result);
+  const failure = regressionFailure(comparison, result, details?.metrics.state === 'cut');
   const failures = failure ? [...result.failures, failure] : result.failures;
   return { ...result, details, comparison, failures, passed: failures.length === 0 };
 }

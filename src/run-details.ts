@@ -18,6 +18,7 @@ import type { DocumentResult, ResultsPage } from './retab/results.js';
 import { Moments, type Sample } from './statistics.js';
 import type { Timing } from './timing.js';
 import { messageOf } from './errors.js';
+import { StopRequest } from './cancel-run.js';
 
 /** How many rows the report keeps; the summary and the comment show fewer. */
 export const DETAIL_LIMITS = { worstDocuments: 100, erroredDocuments: 100 } as const;
@@ -38,9 +39,12 @@ export interface ErroredDocument {
   message: string | null;
 }
 
-/** Why a read gave nothing usable: Retab said so (`no_metrics`, `stale_metrics`), or the read failed. */
+/**
+ * Why a read gave nothing usable: Retab said so (`no_metrics`, `stale_metrics`), the read failed, or
+ * it was cut because another experiment failed first (`fail_fast`): nothing wrong with this run.
+ */
 export interface Unavailable {
-  state: 'no_metrics' | 'stale_metrics' | 'failed';
+  state: 'no_metrics' | 'stale_metrics' | 'failed' | 'cut';
   message: string;
 }
 
@@ -54,6 +58,8 @@ export interface MetricsDetails {
   /** The documents listed, and how many of them had no score. */
   listed_document_count: number;
   unscored_document_count: number;
+  /** Of those without a score, how many have a prior score: the prior run scored them, this run did not. */
+  prior_only_document_count: number;
   /** The lowest-scoring documents, worst first, at most `DETAIL_LIMITS.worstDocuments`. */
   worst_documents: WorstDocument[];
   /** The documents' scores as n, mean and spread (kept as sums while reading), or null when none has one. */
@@ -92,6 +98,8 @@ export interface ReadDetailsOptions extends Pick<Timing, 'sleep' | 'random'> {
   limits?: { worstDocuments: number; erroredDocuments: number };
   /** Retries per request for transient failures. */
   retries?: number;
+  /** Why a metrics summary that was read cannot be used (it contradicts itself), or null; see `summaryContradiction`. */
+  checkMetrics?: (metrics: MetricsDetails) => string | null;
   backoff?: BackoffOptions;
 }
 
@@ -108,9 +116,9 @@ type DetailsClient = Pick<RetabClient, 'getMetricsSummary' | 'getResultsPage' | 
 export async function readRunDetails(client: DetailsClient, options: ReadDetailsOptions): Promise<RunDetails> {
   const limits = options.limits ?? DETAIL_LIMITS;
   // Both reads at once; the metrics are reduced once the results have named the errored documents.
-  const summary = settled(withRetries(options, () => client.getMetricsSummary(options.runId, { priorRunId: options.baselineRunId, signal: options.signal })));
+  const summary = settled(withRetries(options, () => client.getMetricsSummary(options.runId, { priorRunId: options.baselineRunId, signal: options.signal })), options.signal);
   const results = await readResults(client, options, limits.erroredDocuments);
-  const { metrics, aggregate } = reduceMetrics(await summary, options.runId, limits.worstDocuments, results.state === 'ok' ? results.errored_documents : []);
+  const { metrics, aggregate } = checked(reduceMetrics(await summary, options.runId, limits.worstDocuments, results.state === 'ok' ? results.errored_documents : []), options);
   const fields =
     metrics.state === 'ok'
       ? await readFieldDetails(aggregate, {
@@ -124,22 +132,37 @@ export async function readRunDetails(client: DetailsClient, options: ReadDetails
   return { requested_prior_run_id: options.baselineRunId, metrics, results, fields };
 }
 
-/** A promise that never rejects: its value, or why there is none. */
-async function settled<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+/** A summary that contradicts itself is an answer that cannot be trusted, like one listing a document twice: nothing from it is used. */
+function checked(reduced: { metrics: MetricsDetails | Unavailable; aggregate: Aggregate | null }, options: ReadDetailsOptions): { metrics: MetricsDetails | Unavailable; aggregate: Aggregate | null } {
+  const problem = reduced.metrics.state === 'ok' ? (options.checkMetrics?.(reduced.metrics) ?? null) : null;
+  if (problem === null) return reduced;
+  return { metrics: { state: 'failed', message: `could not use the metrics of run ${options.runId}: ${problem}` }, aggregate: null };
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown; cut: string | null };
+
+/** A promise that never rejects: its value, or why there is none (and whether `fail_fast` cut it, as it stood when it failed). */
+async function settled<T>(promise: Promise<T>, signal: AbortSignal): Promise<Settled<T>> {
   try {
     return { ok: true, value: await promise };
   } catch (error) {
-    return { ok: false, error };
+    return { ok: false, error, cut: cutBy(signal) };
   }
+}
+
+/** Why a read was stopped by another experiment's failure (`fail_fast`), or null: not the job's cancellation, not the time budget. */
+function cutBy(signal: AbortSignal): string | null {
+  return signal.aborted && signal.reason instanceof StopRequest ? signal.reason.message : null;
 }
 
 /** The metrics summary as read, reduced to the figures and rows the report keeps; the errored documents get their file names from it. */
 function reduceMetrics(
-  read: { ok: true; value: MetricsSummary } | { ok: false; error: unknown },
+  read: Settled<MetricsSummary>,
   runId: string,
   worstLimit: number,
   errored: ErroredDocument[],
 ): { metrics: MetricsDetails | Unavailable; aggregate: Aggregate | null } {
+  if (!read.ok && read.cut !== null) return { metrics: { state: 'cut', message: `the metrics of run ${runId} were not read: ${read.cut}` }, aggregate: null };
   if (!read.ok) return { metrics: { state: 'failed', message: `could not read the metrics of run ${runId}: ${messageOf(read.error)}` }, aggregate: null };
   const summary = read.value;
   if (summary.kind !== 'summary') {
@@ -154,11 +177,13 @@ function reduceMetrics(
   const scores = new Moments();
   const changes = new Moments();
   let unscored = 0;
+  let priorOnly = 0;
   for (const doc of summary.documents) {
     const named = wanted.get(doc.id);
     if (named && doc.filename) named.filename = doc.filename;
     if (doc.score === null) {
       unscored += 1;
+      if (doc.prior_score !== null) priorOnly += 1;
       continue;
     }
     worst.add(doc as DocumentScore & { score: number });
@@ -174,6 +199,7 @@ function reduceMetrics(
     total_document_count: summary.total_document_count,
     listed_document_count: summary.documents.length,
     unscored_document_count: unscored,
+    prior_only_document_count: priorOnly,
     worst_documents: worst.sorted().map((doc) => ({ id: doc.id, filename: doc.filename, score: doc.score, prior_score: doc.prior_score })),
     document_scores: scores.sample(),
     paired_changes: changes.sample(),
@@ -222,6 +248,8 @@ async function readResults(client: DetailsClient, options: ReadDetailsOptions, e
       }
     } while (after !== null);
   } catch (error) {
+    const cut = cutBy(options.signal);
+    if (cut !== null) return { state: 'cut', message: `the results of run ${options.runId} were not read to the end (page ${pages + 1}, after ${count} documents): ${cut}` };
     return { state: 'failed', message: `could not read the results of run ${options.runId} (stopped on page ${pages + 1}, after ${count} documents): ${messageOf(error)}` };
   }
   options.debug?.(`Read ${count} document results of run ${options.runId} in ${pages} pages`);

@@ -44,10 +44,13 @@ export interface Criteria {
  * How many errors the run had, and where the figure comes from. Unknown is never taken for zero:
  * a run without `error_count` takes the errored documents counted in its per-document results.
  */
-export type ErrorCount = { known: true; count: number; source: 'run' | 'results'; runSaid?: number } | { known: false; why: string };
+export type ErrorCount =
+  | { known: true; count: number; source: 'run' | 'results'; runSaid?: number }
+  /** `cut`: the results were not read because another experiment failed first (`fail_fast`), so `max_errors` is not checked rather than failed. */
+  | { known: false; why: string; cut?: true };
 
-/** What the per-document results said, for `errorCountOf`: how many errored, or why they could not be read. */
-export type ResultsCount = { errored: number } | { unreadable: string } | null;
+/** What the per-document results said, for `errorCountOf`: how many errored, why they could not be read, or why they were not (`fail_fast`). */
+export type ResultsCount = { errored: number } | { unreadable: string } | { cut: string } | null;
 
 export function errorCountOf(run: ExperimentRun, results: ResultsCount): ErrorCount {
   const counted = results && 'errored' in results ? results.errored : null;
@@ -55,6 +58,7 @@ export function errorCountOf(run: ExperimentRun, results: ResultsCount): ErrorCo
   if (run.error_count !== null && counted !== null && counted > run.error_count) return { known: true, count: counted, source: 'results', runSaid: run.error_count };
   if (run.error_count !== null) return { known: true, count: run.error_count, source: 'run' };
   if (counted !== null) return { known: true, count: counted, source: 'results' };
+  if (results && 'cut' in results) return { known: false, why: `Retab gave no \`error_count\` for run ${run.id} and its per-document results were not read (${results.cut})`, cut: true };
   const why = results && 'unreadable' in results ? `and its per-document results could not be read (${results.unreadable})` : 'and its per-document results were not read';
   return { known: false, why: `Retab gave no \`error_count\` for run ${run.id} ${why}` };
 }
@@ -105,7 +109,8 @@ function findFailures(outcome: WaitOutcome, criteria: Criteria, knownErrors?: Er
   }
   const errors = knownErrors ?? errorCountOf(run, null);
   if (!errors.known) {
-    failures.push({ rule: 'errors_unknown', message: `the number of errors is unknown: ${errors.why}, so \`max_errors\` cannot be checked` });
+    // Not read because another experiment failed first: not checked, and not this run's failure (`fail_fast` blames only who failed).
+    if (!errors.cut) failures.push({ rule: 'errors_unknown', message: `the number of errors is unknown: ${errors.why}, so \`max_errors\` cannot be checked` });
   } else if (errors.count > criteria.maxErrors) {
     const counted =
       errors.source === 'run' ? '' : ` (counted in the per-document results: the run ${errors.runSaid === undefined ? 'gave no `error_count`' : `says ${errors.runSaid}`})`;

@@ -171,7 +171,7 @@ describe('caps on what the action writes, whatever reaches them', () => {
     const documents = Array.from({ length: 5_000 }, (_, i) => ({ id: `d${i}`, filename: `${'f'.repeat(3_000)}.pdf`, score: 0.5, prior_score: null }));
     result.details = {
       requested_prior_run_id: null,
-      metrics: { state: 'ok', score: 0.5, prior_score: null, prior_run_id: null, scored_document_count: 5_000, total_document_count: 5_000, listed_document_count: 5_000, unscored_document_count: 0, worst_documents: documents, document_scores: null, paired_changes: null },
+      metrics: { state: 'ok', score: 0.5, prior_score: null, prior_run_id: null, scored_document_count: 5_000, total_document_count: 5_000, listed_document_count: 5_000, unscored_document_count: 0, prior_only_document_count: 0, worst_documents: documents, document_scores: null, paired_changes: null },
       results: { state: 'failed', message: 'x' },
     };
     const text = reportText(result);

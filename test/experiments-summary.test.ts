@@ -34,6 +34,7 @@ function largeResult(index: number, passed: boolean): GateResult {
     total_document_count: DOCUMENTS,
     listed_document_count: DOCUMENTS,
     unscored_document_count: errors,
+    prior_only_document_count: 0,
     document_scores: { n: DOCUMENTS - errors, mean: 0.87, sd: 0.2 },
     paired_changes: { n: DOCUMENTS - errors - 1_000, mean: -0.01, sd: 0.3 },
     worst_documents: Array.from({ length: DETAIL_LIMITS.worstDocuments }, (_, i) => ({ id: `expdoc_${i}`, filename: hostile(400), score: 0.1, prior_score: 0.2 })),

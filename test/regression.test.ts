@@ -26,7 +26,7 @@ const metrics = (prior: number | null, extra: Partial<MetricsDetails> = {}): Run
   requested_prior_run_id: null,
   metrics: {
     state: 'ok', score: 0.83, prior_score: prior, prior_run_id: 'exprun_1', scored_document_count: 11, total_document_count: 12,
-    listed_document_count: 12, unscored_document_count: 1, worst_documents: [], document_scores: null, paired_changes: null, ...extra,
+    listed_document_count: 12, unscored_document_count: 1, prior_only_document_count: 0, worst_documents: [], document_scores: null, paired_changes: null, ...extra,
   },
   results: { state: 'ok', document_count: 12, status_counts: { completed: 12 }, errored_documents: [], errored_document_count: 0, pages: 1 },
 });

@@ -5,6 +5,7 @@
  */
 import { cutToFit } from '../report/markdown.js';
 import { boundedJson } from '../api-text.js';
+import { errorsOf, readsCut } from '../gate-result.js';
 import { buildOutputs, MAX_OUTPUT_BYTES, type OutputName } from '../report/outputs.js';
 import type { ExperimentOutcome, ManyResult } from './gate-many.js';
 
@@ -25,6 +26,8 @@ export interface ExperimentResultJson {
   duration_ms: number | null;
   prior_score: number | null;
   score_delta: number | null;
+  /** Reads of the report were cut because another experiment failed first (`fail_fast`): what they would have checked was not. */
+  reads_cut: boolean;
   /** The rules that failed, e.g. `["score_below_threshold"]`; empty on a pass. */
   failed_rules: string[];
   failures: Array<{ rule: string; message: string }>;
@@ -48,6 +51,8 @@ export function experimentJson(outcome: ExperimentOutcome): ExperimentResultJson
   const { result } = outcome;
   const run = result.run;
   const delta = result.comparison?.delta ?? null;
+  // The count the verdict used, as the `error_count` output and the summary give it: counted in the results when the run gave none.
+  const errors = errorsOf(result);
   return {
     name: outcome.name,
     line: outcome.line,
@@ -58,11 +63,12 @@ export function experimentJson(outcome: ExperimentOutcome): ExperimentResultJson
     score: run?.score ?? null,
     threshold: result.threshold,
     max_errors: result.maxErrors,
-    error_count: run?.error_count ?? null,
+    error_count: errors?.known ? errors.count : null,
     duration_ms: run?.duration_ms ?? null,
     prior_score: result.comparison?.prior_score ?? null,
     // Rounded so that 0.83 − 0.79 reads 0.04, like the `score_delta` output.
     score_delta: delta === null ? null : Number(delta.toFixed(4)),
+    reads_cut: readsCut(result),
     failed_rules: [...new Set(result.failures.map((failure) => failure.rule))],
     failures: result.failures.map((failure) => ({ rule: failure.rule, message: cutToFit(failure.message, MAX_MESSAGE_CHARS, '…') })),
   };

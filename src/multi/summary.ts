@@ -5,10 +5,10 @@
  * of some experiments are left out (the failing ones are kept longest), and the text says so.
  */
 import { formatDuration } from '../duration.js';
-import type { GateResult } from '../gate-result.js';
+import { readsCut, type GateResult } from '../gate-result.js';
 import { formatChange } from '../report/details-summary.js';
 import { cutToFit, escapeMarkdown as md, markdownTable } from '../report/markdown.js';
-import { failureLabels, MAX_SUMMARY_BYTES, summaryBody } from '../report/summary.js';
+import { errorsText, failureLabels, MAX_SUMMARY_BYTES, summaryBody } from '../report/summary.js';
 import { formatScore } from '../verdict.js';
 import type { ExperimentOutcome, ManyResult } from './gate-many.js';
 
@@ -64,14 +64,14 @@ function tableRow(outcome: ExperimentOutcome): string[] {
     verdict(outcome),
     run?.score == null ? '—' : `${formatScore(run.score)}${result.threshold === null ? '' : ` (≥ ${formatScore(result.threshold)})`}`,
     result.comparison?.delta == null ? '—' : formatChange(result.comparison.delta),
-    run ? `${run.error_count}${result.maxErrors === null ? '' : ` (≤ ${result.maxErrors})`}` : '—',
+    run ? `${errorsText(result)}${result.maxErrors === null ? '' : ` (≤ ${result.maxErrors})`}` : '—',
     duration(result),
     result.passed ? '' : md(failureLabels(result), 200),
   ];
 }
 
 function verdict(outcome: ExperimentOutcome): string {
-  if (outcome.result.passed) return '✅ passed';
+  if (outcome.result.passed) return readsCut(outcome.result) ? '✅ passed (reads cut)' : '✅ passed';
   return outcome.stopped ? '⏹️ stopped' : '❌ failed';
 }
 
@@ -87,7 +87,8 @@ function section(outcome: ExperimentOutcome, rows: number): string {
   const title = `${md(outcome.name, 100)} (line ${outcome.line})`;
   const body = summaryBody(result, { rows });
   if (!result.passed) return `#### ${outcome.stopped ? '⏹️' : '❌'} ${title}\n\n${body}\n`;
-  return `<details><summary>✅ ${title}: passed</summary>\n\n${body}\n\n</details>\n`;
+  const cut = readsCut(result) ? ', its report cut short by `fail_fast`' : '';
+  return `<details><summary>✅ ${title}: passed${cut}</summary>\n\n${body}\n\n</details>\n`;
 }
 
 /** The smallest lists still do not fit: keep as many experiments' details as fit, failures first. */

@@ -44,7 +44,7 @@ export function buildJsonReport(result: GateResult): Record<string, unknown> {
 
 function errorsReport(errors: ErrorCount | null): Record<string, unknown> | null {
   if (!errors) return null;
-  return errors.known ? { count: errors.count, source: errors.source } : { count: null, why: errors.why };
+  return errors.known ? { count: errors.count, source: errors.source } : { count: null, why: errors.why, ...(errors.cut ? { cut: true } : {}) };
 }
 
 /** Writes the report into a new directory under RUNNER_TEMP (else the system's temp directory); returns its path. */

@@ -108,17 +108,18 @@ function scoreGate(result: GateResult): string {
 }
 
 /** Unknown is shown as unknown, never as 0; a count taken from the per-document results says so. */
-function errorsText(result: GateResult): string {
+export function errorsText(result: GateResult): string {
   const errors = errorsOf(result);
   if (!errors) return '—';
-  if (!errors.known) return 'unknown';
+  if (!errors.known) return errors.cut ? 'not counted (reads cut by `fail_fast`)' : 'unknown';
   return errors.source === 'results' ? `${errors.count} (counted in the per-document results)` : String(errors.count);
 }
 
 function errorsGate(result: GateResult): string {
   if (result.maxErrors === null) return '';
   const errors = errorsOf(result);
-  const mark = !errors ? '' : !errors.known || errors.count > result.maxErrors ? ' ❌' : ' ✅';
+  // Not counted because another experiment failed first: not checked, so neither mark.
+  const mark = !errors || (!errors.known && errors.cut) ? '' : !errors.known || errors.count > result.maxErrors ? ' ❌' : ' ✅';
   return `≤ ${result.maxErrors}${mark}`;
 }
 

@@ -21,7 +21,7 @@ export const SIMULATOR_KEY = 'rt_test_simulator_key';
  * @property {number} [total] documents
  * @property {FinalState} final
  * @property {Shape} [shape]
- * @property {'missing' | 'null'} [errorCountField] answer without `error_count`, or with null, though `final.error_count` documents errored
+ * @property {'missing' | 'null' | number} [errorCountField] answer without `error_count`, with null, or with this count, though `final.error_count` documents errored
  * @property {boolean} [bom] every answer about this run (run, metrics, results) starts with a UTF-8 byte order mark
  * @property {string} [experimentId]
  * @property {string} [workflowName]
@@ -687,7 +687,7 @@ export function renderRun(spec, elapsedMs, shape) {
       delete lifecycle.error_count;
       completed = total;
       score = final.score === undefined ? null : final.score;
-      errorCount = final.error_count ?? 0;
+      errorCount = typeof spec.errorCountField === 'number' ? spec.errorCountField : (final.error_count ?? 0);
     } else if (final.status === 'error') {
       completed = Math.floor(total / 2);
       lifecycle.details = {
