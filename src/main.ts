@@ -24,7 +24,7 @@ import { renderSummary } from './report/summary.js';
 import type { Timing } from './timing.js';
 import { messageOf } from './errors.js';
 import { cleanDecoded, inertLog, Redactor } from './api-text.js';
-import * as core from './workflow-commands.js';
+import * as core from '@actions/core';
 
 /** What the action needs from the runner. */
 export interface ActionIO {
@@ -60,6 +60,11 @@ function givenCancellation(signal: AbortSignal): JobCancellation {
   return { signal, nextSignal: () => (signal.aborted ? new AbortController().signal : signal), dispose: () => {} };
 }
 
+/**
+ * The runner, through `@actions/core` (or what stands in for it, such as local-action's): core
+ * writes the workflow commands and the runner's files. It is reached only through `guardedIO`,
+ * which makes the log text inert, redacted and bounded first.
+ */
 export const runnerIO: ActionIO = {
   getInput: (name) => core.getInput(name),
   setSecret: (secret) => core.setSecret(secret),
@@ -69,7 +74,13 @@ export const runnerIO: ActionIO = {
   warning: (message) => core.warning(message),
   setFailed: (message) => core.setFailed(message),
   async writeSummary(markdown) {
-    if (!(await core.appendSummary(markdown))) core.info(inertLog(`Job summary (GITHUB_STEP_SUMMARY is not set):\n${markdown}`, Infinity));
+    // Outside a runner (a local run) there is no summary file: the summary is not lost, it goes to the log.
+    if (!process.env.GITHUB_STEP_SUMMARY) {
+      core.info(inertLog(`Job summary (GITHUB_STEP_SUMMARY is not set):\n${markdown}`, Infinity));
+      return;
+    }
+    // Emptied first: a write that failed keeps core's buffer, which must not come back in a later one.
+    await core.summary.emptyBuffer().addRaw(markdown, true).write();
   },
 };
 

@@ -1,9 +1,10 @@
 /**
  * A local run as the README gives it (`npx @github/local-action . src/main.ts .env`), reproduced
- * without the download. local-action loads the .env file into the environment and fills in
- * action.yml's defaults only inside its stand-in for @actions/core, which the action does not load:
- * the action sees the .env file's INPUT_* variables and nothing else. (A tool that does fill in
- * the defaults passes `${{ github.token }}` as written; that case is here too.)
+ * without the download (`npm run local-action` runs local-action itself). local-action loads the
+ * .env file into the environment and stands in for @actions/core, through which the action reads
+ * its inputs: it fills in action.yml's defaults, but passes `${{ github.token }}` as written. Both
+ * are here: the .env file's INPUT_* variables alone (as any tool that only sets the environment
+ * runs the action), and with the defaults filled in as local-action does.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -74,7 +75,7 @@ describe('a local run', () => {
     ['INPUT_MAX_ERRORS', 'max_errors'],
     ['INPUT_TIMEOUT', 'timeout'],
     ['INPUT_API_KEY', 'api_key'],
-  ])('without %s (which the README says it needs), fails on the input %s before any request', async (variable, input) => {
+  ])('without %s, and nothing to fill in the defaults, fails on the input %s before any request', async (variable, input) => {
     const { [variable]: _, ...rest } = await exampleVariables();
     const before = sim.requests.length;
     const result = await runWithOnly(rest);

@@ -67,6 +67,7 @@ export function parseOutputFile(/** @type {string} */ text) {
  * @param {(child: import('node:child_process').ChildProcess, output: { stdout: string }) => void} [options.onStart]
  * @param {string} [options.node] the node binary (this one by default)
  * @param {string[]} [options.nodeArgs] arguments for node before the entry (e.g. `--import` a probe)
+ * @param {string} [options.entry] the script to run (dist/index.js by default)
  * @param {number} [options.killAfterMs] a safety net for tests: SIGKILL after this long
  */
 export async function runAction(options) {
@@ -88,7 +89,7 @@ export async function runAction(options) {
     ...options.env,
   };
   const started = Date.now();
-  const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), ACTION_ENTRY], { env: /** @type {NodeJS.ProcessEnv} */ (env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), options.entry ?? ACTION_ENTRY], { env: /** @type {NodeJS.ProcessEnv} */ (env), stdio: ['ignore', 'pipe', 'pipe'] });
   const output = { stdout: '', stderr: '' };
   child.stdout.on('data', (chunk) => (output.stdout += chunk));
   child.stderr.on('data', (chunk) => (output.stderr += chunk));
