@@ -1,11 +1,17 @@
 /**
  * Cancel a run the action started, when the wait gives up on it (timeout, job cancelled): nobody
  * would read its result, and it costs. Best-effort, with its own short time limit, because after
- * SIGINT the runner sends SIGTERM about 7.5 s later and then kills the process. A run given by
- * `run_id` belongs to someone else and is never cancelled: the caller only asks for started runs.
+ * SIGINT the runner sends SIGTERM about 7.5 s later and then kills the process. Within that limit
+ * a 429 (or another transient failure) is tried again, after `Retry-After` when Retab gives one:
+ * twelve cancels on abort meet the key's rate limit like any burst. Cancelling is idempotent, so
+ * sending it again is safe. A run given by `run_id` belongs to someone else and is never
+ * cancelled: the caller only asks for started runs.
  */
-import { isMalformed, MALFORMED_ANSWER_LIMIT, RetabApiError } from './retab/errors.js';
+import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { formatDuration } from './duration.js';
+import { isMalformed, isRetryable, MALFORMED_ANSWER_LIMIT, RetabApiError, retryAfterOf } from './retab/errors.js';
 import { messageOf } from './errors.js';
+import type { Timing } from './timing.js';
 
 /** Why the wait gave up on the run; `fail_fast`: another experiment of the step failed first. */
 export type CancelReason = 'timed_out' | 'interrupted' | 'fail_fast';
@@ -45,30 +51,48 @@ export function cancelReasonAfter(outcomeKind: string, signal: AbortSignal): Can
   return reason === 'interrupted' && signal.reason instanceof StopRequest ? signal.reason.reason : reason;
 }
 
-export interface CancelOptions {
+export interface CancelOptions extends Timing {
   runId: string;
   reason: CancelReason;
   enabled: boolean;
   cancelRun: (runId: string, signal: AbortSignal) => Promise<{ status: string }>;
   timeoutMs?: number;
+  backoff?: BackoffOptions;
 }
+
+/** Short: the whole budget is a few seconds. */
+const CANCEL_BACKOFF: BackoffOptions = { baseMs: 250, capMs: 1_000 };
 
 export async function cancelStartedRun(options: CancelOptions): Promise<Cancellation> {
   const { runId, reason } = options;
   if (!options.enabled) return { kind: 'disabled', runId, reason };
   const timeoutMs = options.timeoutMs ?? CANCEL_TIMEOUT_MS;
+  const deadline = options.now() + timeoutMs;
   // Not the job's abort signal: it is already aborted when the job was cancelled.
   const signal = AbortSignal.timeout(timeoutMs);
-  // Cancelling is idempotent: an answer about another run (or with a status that is not one) is asked again, a few times.
-  for (let attempt = 1; ; attempt++) {
+  let malformed = 0;
+  let retries = 0;
+  let last: unknown = null;
+  for (;;) {
     try {
       const answer = await options.cancelRun(runId, signal);
       return { kind: 'cancelled', runId, reason, status: answer.status };
     } catch (caught) {
-      if (isMalformed(caught) && attempt < MALFORMED_ANSWER_LIMIT && !signal.aborted) continue;
       if (caught instanceof RetabApiError && caught.status === 404) return { kind: 'not_cancellable', runId, reason, detail: caught.message };
-      const detail = signal.aborted ? `no answer within ${timeoutMs} ms` : messageOf(caught);
-      return { kind: 'failed', runId, reason, detail };
+      if (signal.aborted) return { kind: 'failed', runId, reason, detail: `no answer within ${timeoutMs} ms${last ? ` (before that: ${messageOf(last)})` : ''}` };
+      last = caught;
+      // An answer about another run (or with a status that is not one) is asked again, a few times.
+      if (isMalformed(caught)) {
+        if (++malformed < MALFORMED_ANSWER_LIMIT) continue;
+        return { kind: 'failed', runId, reason, detail: messageOf(caught) };
+      }
+      if (!isRetryable(caught)) return { kind: 'failed', runId, reason, detail: messageOf(caught) };
+      const delayMs = backoffDelay(++retries, options.random(), retryAfterOf(caught), options.backoff ?? CANCEL_BACKOFF);
+      // A wait that would end past the time limit is not begun: say so now, rather than at the limit.
+      if (options.now() + delayMs >= deadline) {
+        return { kind: 'failed', runId, reason, detail: `${messageOf(caught)}; waiting ${formatDuration(delayMs)} to try again would pass the cancel's time limit (${formatDuration(timeoutMs)})` };
+      }
+      await options.sleep(delayMs, signal);
     }
   }
 }

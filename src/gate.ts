@@ -201,8 +201,8 @@ async function readDetails(run: ExperimentRun, settings: Settings, deadline: num
   return details;
 }
 
-async function cancelRun(runId: string, reason: CancelReason, enabled: boolean, { client, log }: GateOptions): Promise<Cancellation> {
-  const cancellation = await cancelStartedRun({ runId, reason, enabled, cancelRun: (id, signal) => client.cancelRun(id, signal) });
+async function cancelRun(runId: string, reason: CancelReason, enabled: boolean, { client, log, now, sleep, random }: GateOptions): Promise<Cancellation> {
+  const cancellation = await cancelStartedRun({ runId, reason, enabled, cancelRun: (id, signal) => client.cancelRun(id, signal), now, sleep, random });
   if (cancellation.kind === 'failed') log.warning(describeCancellation(cancellation));
   else log.info(describeCancellation(cancellation));
   return cancellation;

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cancelStartedRun } from '../src/cancel-run.js';
+import { realTiming } from './support/real-timing.js';
 import { RetabClient } from '../src/retab/client.js';
 import { startRun } from '../src/start-run.js';
 import { startSimulator } from './simulator/retab-simulator.js';
@@ -106,7 +107,7 @@ describe('cancelStartedRun against the simulator', () => {
     sim = await startSimulator();
     const client = clientFor(sim.url);
     const started = await client.startRun('exp_forever', null);
-    const cancel = (runId: string) => cancelStartedRun({ runId, reason: 'timed_out', enabled: true, cancelRun: (id, signal) => client.cancelRun(id, signal) });
+    const cancel = (runId: string) => cancelStartedRun({ runId, reason: 'timed_out', enabled: true, cancelRun: (id, signal) => client.cancelRun(id, signal), ...realTiming });
     expect(await cancel(started.id)).toMatchObject({ kind: 'cancelled', status: 'cancelled' });
     expect(await client.getRun(started.id)).toMatchObject({ status: 'cancelled', reason: 'Cancelled via the API' });
     // Idempotent on a cancelled run.
@@ -121,14 +122,14 @@ describe('cancelStartedRun against the simulator', () => {
     sim = await startSimulator();
     sim.fault({ method: 'POST', path: /\/cancel$/, action: 'hang' });
     const client = clientFor(sim.url);
-    const outcome = await cancelStartedRun({ runId: 'exprun_forever', reason: 'interrupted', enabled: true, timeoutMs: 300, cancelRun: (id, signal) => client.cancelRun(id, signal) });
+    const outcome = await cancelStartedRun({ runId: 'exprun_forever', reason: 'interrupted', enabled: true, timeoutMs: 300, cancelRun: (id, signal) => client.cancelRun(id, signal), ...realTiming });
     expect(outcome).toMatchObject({ kind: 'failed', detail: 'no answer within 300 ms' });
   });
 
   it('sends nothing when disabled', async () => {
     sim = await startSimulator();
     const client = clientFor(sim.url);
-    const outcome = await cancelStartedRun({ runId: 'exprun_forever', reason: 'interrupted', enabled: false, cancelRun: (id, signal) => client.cancelRun(id, signal) });
+    const outcome = await cancelStartedRun({ runId: 'exprun_forever', reason: 'interrupted', enabled: false, cancelRun: (id, signal) => client.cancelRun(id, signal), ...realTiming });
     expect(outcome.kind).toBe('disabled');
     expect(sim.requests).toHaveLength(0);
   });
