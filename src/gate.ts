@@ -37,6 +37,9 @@ export type GateClient = Pick<RetabClient, 'getRun' | 'startRun' | 'listRecentRu
   startTurn?: <T>(signal: AbortSignal, task: (direct: StartClient) => Promise<T>) => Promise<T>;
 };
 
+/** The calls of the report's best-effort reads: the metrics summary, the results, the per-field reads and the trend's runs list. */
+export type ReportClient = Pick<RetabClient, 'getMetricsSummary' | 'getResultsPage' | 'getTargetMetrics' | 'listRecentRuns'>;
+
 export interface GateLog {
   info(message: string): void;
   debug(message: string): void;
@@ -45,6 +48,8 @@ export interface GateLog {
 
 export interface GateOptions extends Timing {
   client: GateClient;
+  /** For the report's reads, when they are paced apart from the gating requests (several experiments); `client` when absent. */
+  reportClient?: ReportClient;
   log: GateLog;
   /** The runner's GITHUB_* variables: which workflow run started the run. */
   env: Env;
@@ -178,8 +183,9 @@ async function readDetails(run: ExperimentRun, settings: Settings, deadline: num
   // Not `options.backoff`: the details keep their own shorter retry timings.
   const signal = AbortSignal.any([options.signal, budget.signal]);
   // The trend does not depend on the run's details: read beside them.
+  const reader = options.reportClient ?? options.client;
   const [read, trend] = await Promise.all([
-    readRunDetails(options.client, {
+    readRunDetails(reader, {
       runId,
       baselineRunId: settings.baselineRunId,
       // With `confidence` the rule stands on the documents: a summary whose own change they contradict is not used.
@@ -189,7 +195,7 @@ async function readDetails(run: ExperimentRun, settings: Settings, deadline: num
       random: options.random,
       debug: (line) => log.debug(line),
     }),
-    readTrend(async (id, limit, s) => (await options.client.listRecentRuns(id, limit, s)).runs, run, signal),
+    readTrend(async (id, limit, s) => (await reader.listRecentRuns(id, limit, s)).runs, run, signal),
   ]).finally(() => clearTimeout(timer));
   const details: RunDetails = { ...read, trend };
   // A read cut by `fail_fast` is expected once another experiment failed: said, not warned about.

@@ -109,7 +109,7 @@ const OTHER_STATUSES = '(other)';
 
 const DETAIL_BACKOFF: BackoffOptions = { baseMs: 500, capMs: 5_000 };
 /** The details are best-effort: a longer `Retry-After` than this is not worth holding the step for. */
-const MAX_DETAIL_RETRY_WAIT_MS = 10_000;
+export const MAX_DETAIL_RETRY_WAIT_MS = 10_000;
 
 type DetailsClient = Pick<RetabClient, 'getMetricsSummary' | 'getResultsPage' | 'getTargetMetrics'>;
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { GateClient } from '../src/gate.js';
-import { Limiter, SharedPace, sharedClient } from '../src/multi/pace.js';
+import { CANCEL_PATIENCE_MS, Limiter, SharedPace, sharedClient } from '../src/multi/pace.js';
 import { RequestNotSentError, RetabApiError } from '../src/retab/errors.js';
 import type { ExperimentRun } from '../src/retab/run.js';
 
@@ -33,6 +33,8 @@ const tooMany = (retryAfterMs: number | null) => new RetabApiError(429, 'req_1',
 /** A client whose getRun answers from a queue of results, recording when each call reached it. */
 function fakeClient(timing: { now: () => number }, answers: Array<'ok' | RetabApiError>) {
   const calls: Array<{ runId: string; at: number }> = [];
+  const cancels: Array<{ runId: string; at: number }> = [];
+  const cancelAnswers: RetabApiError[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
   const release: Array<() => void> = [];
@@ -47,9 +49,14 @@ function fakeClient(timing: { now: () => number }, answers: Array<'ok' | RetabAp
       if (answer !== 'ok') throw answer;
       return { id: runId } as ExperimentRun;
     },
-    cancelRun: async (id: string) => ({ id, status: 'cancelled' }),
+    async cancelRun(id: string) {
+      cancels.push({ runId: id, at: timing.now() });
+      const refusal = cancelAnswers.shift();
+      if (refusal) throw refusal;
+      return { id, status: 'cancelled' };
+    },
   } as unknown as GateClient;
-  return { client, calls, release, stats: () => ({ maxInFlight }) };
+  return { client, calls, cancels, cancelAnswers, release, stats: () => ({ maxInFlight }) };
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -90,13 +97,133 @@ describe('the shared pace', () => {
     expect(pace.pausedUntil).toBeGreaterThan(firstPause);
   });
 
-  it('cancelling a run is never held back: it is what must still happen when time is up', async () => {
+  it('a cancel waits for the pace like every request, on its own signal (the job\'s is already aborted when cancels run)', async () => {
+    const timing = virtualTiming();
+    const pace = new SharedPace(timing);
+    pace.limit(tooMany(1_500));
+    const fake = fakeClient(timing, []);
+    const client = sharedClient(fake.client, pace, new Limiter(1));
+    const cancel = client.cancelRun('exprun_a', new AbortController().signal);
+    await settle();
+    expect(fake.cancels).toEqual([]);
+    await timing.advance(1_499);
+    expect(fake.cancels).toEqual([]);
+    await timing.advance(1);
+    await expect(cancel).resolves.toEqual({ id: 'exprun_a', status: 'cancelled' });
+    expect(fake.cancels).toEqual([{ runId: 'exprun_a', at: 1_500 }]);
+  });
+
+  it('a cancel waits for a long pause only half its time limit, then is sent all the same', async () => {
     const timing = virtualTiming();
     const pace = new SharedPace(timing);
     pace.limit(tooMany(60_000));
     const fake = fakeClient(timing, []);
     const client = sharedClient(fake.client, pace, new Limiter(1));
-    await expect(client.cancelRun('exprun_a', new AbortController().signal)).resolves.toEqual({ id: 'exprun_a', status: 'cancelled' });
+    const cancel = client.cancelRun('exprun_a', new AbortController().signal);
+    await timing.advance(CANCEL_PATIENCE_MS - 1);
+    expect(fake.cancels).toEqual([]);
+    await timing.advance(1);
+    await expect(cancel).resolves.toEqual({ id: 'exprun_a', status: 'cancelled' });
+    expect(fake.cancels).toEqual([{ runId: 'exprun_a', at: CANCEL_PATIENCE_MS }]);
+    expect(CANCEL_PATIENCE_MS).toBe(2_000);
+  });
+
+  it('a cancel takes a slot like every request, and a 429 to it pauses the others', async () => {
+    const timing = virtualTiming();
+    const pace = new SharedPace(timing);
+    const fake = fakeClient(timing, []);
+    fake.cancelAnswers.push(tooMany(2_000));
+    const client = sharedClient(fake.client, pace, new Limiter(1));
+    const signal = new AbortController().signal;
+    const poll = client.getRun('exprun_b', signal);
+    const refused = client.cancelRun('exprun_a', signal).catch((error: unknown) => error);
+    await settle();
+    expect(fake.cancels).toEqual([]);
+    fake.release.shift()?.();
+    await poll;
+    expect(await refused).toBeInstanceOf(RetabApiError);
+    expect(pace.pausedUntil).toBe(2_000);
+  });
+});
+
+describe('a best-effort read and the shared pace', () => {
+  /** A client whose report reads answer from a queue per method, and whose polls answer at once. */
+  function reportClient(timing: { now: () => number }) {
+    const calls: Array<{ method: string; at: number }> = [];
+    const answers: Record<string, RetabApiError[]> = { getMetricsSummary: [], getResultsPage: [], listRecentRuns: [] };
+    const hold: { until: Promise<void> | null } = { until: null };
+    const answer = (method: string) => async () => {
+      calls.push({ method, at: timing.now() });
+      if (hold.until) await hold.until;
+      const refusal = answers[method]?.shift();
+      if (refusal) throw refusal;
+      return {} as never;
+    };
+    const client = {
+      getRun: answer('getRun'),
+      getMetricsSummary: answer('getMetricsSummary'),
+      getResultsPage: answer('getResultsPage'),
+      getTargetMetrics: answer('getTargetMetrics'),
+      listRecentRuns: answer('listRecentRuns'),
+      startRun: answer('startRun'),
+      cancelRun: answer('cancelRun'),
+    } as unknown as GateClient;
+    return { client, calls, answers, hold };
+  }
+
+  it('a long Retry-After on a metrics summary holds no poll, and the next summary read no longer than a report read waits', async () => {
+    const timing = virtualTiming();
+    const pace = new SharedPace(timing);
+    const fake = reportClient(timing);
+    fake.answers.getMetricsSummary?.push(tooMany(300_000));
+    const client = sharedClient(fake.client, pace, new Limiter(4));
+    const signal = new AbortController().signal;
+    await expect(client.report.getMetricsSummary('exprun_a', { signal })).rejects.toBeInstanceOf(RetabApiError);
+    // Another experiment's poll, and the gating pace, are untouched.
+    expect(pace.paused).toBe(false);
+    await client.getRun('exprun_b', signal);
+    expect(fake.calls.at(-1)).toEqual({ method: 'getRun', at: 0 });
+    // Another endpoint's report read is not held either; the same endpoint's waits 10 s, not 300 s.
+    await client.report.getResultsPage('exprun_b', { signal });
+    expect(fake.calls.at(-1)).toEqual({ method: 'getResultsPage', at: 0 });
+    const summary = client.report.getMetricsSummary('exprun_b', { signal });
+    await settle();
+    expect(fake.calls.filter((call) => call.method === 'getMetricsSummary')).toHaveLength(1);
+    await timing.advance(10_000);
+    await summary;
+    expect(fake.calls.at(-1)).toEqual({ method: 'getMetricsSummary', at: 10_000 });
+  });
+
+  it('the trend\'s runs list is a report read; the start\'s is not', async () => {
+    const timing = virtualTiming();
+    const pace = new SharedPace(timing);
+    const fake = reportClient(timing);
+    fake.answers.listRecentRuns?.push(tooMany(300_000));
+    const client = sharedClient(fake.client, pace, new Limiter(4));
+    const signal = new AbortController().signal;
+    await expect(client.report.listRecentRuns('exp_a', 20, signal)).rejects.toBeInstanceOf(RetabApiError);
+    expect(pace.paused).toBe(false);
+    fake.answers.listRecentRuns?.push(tooMany(5_000));
+    await expect(client.listRecentRuns('exp_a', 100, signal)).rejects.toBeInstanceOf(RetabApiError);
+    expect(pace.pausedUntil).toBe(5_000);
+  });
+
+  it('a report read held by its pause holds no slot: a poll goes first', async () => {
+    const timing = virtualTiming();
+    const pace = new SharedPace(timing);
+    const fake = reportClient(timing);
+    fake.answers.getMetricsSummary?.push(tooMany(8_000));
+    const client = sharedClient(fake.client, pace, new Limiter(1));
+    const signal = new AbortController().signal;
+    await expect(client.report.getMetricsSummary('exprun_a', { signal })).rejects.toBeInstanceOf(RetabApiError);
+    const held = client.report.getMetricsSummary('exprun_a', { signal });
+    await settle();
+    const poll = client.getRun('exprun_b', signal);
+    await settle();
+    expect(fake.calls.map((call) => call.method)).toEqual(['getMetricsSummary', 'getRun']);
+    await timing.advance(8_000);
+    await Promise.all([poll, held]);
+    expect(fake.calls.at(-1)).toEqual({ method: 'getMetricsSummary', at: 8_000 });
   });
 });
 
@@ -114,6 +241,20 @@ describe('the limit on requests in flight', () => {
     await all;
     expect(fake.calls).toHaveLength(10);
     expect(fake.stats().maxInFlight).toBe(3);
+  });
+
+  it('an urgent caller (a poll, a start, a cancel) goes before the report reads queued ahead of it', async () => {
+    const limiter = new Limiter(1);
+    const order: string[] = [];
+    let release = () => {};
+    const signal = new AbortController().signal;
+    const busy = limiter.run(signal, () => new Promise<void>((resolve) => (release = resolve)));
+    const reads = [1, 2].map((n) => limiter.run(signal, async () => void order.push(`read ${n}`), false));
+    const poll = limiter.run(signal, async () => void order.push('poll'));
+    await settle();
+    release();
+    await Promise.all([busy, poll, ...reads]);
+    expect(order).toEqual(['poll', 'read 1', 'read 2']);
   });
 
   it('a caller whose signal aborts while queued leaves the queue without sending', async () => {

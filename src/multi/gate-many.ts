@@ -60,7 +60,7 @@ export async function gateMany(many: ManySettings, options: ManyGateOptions): Pr
     const settings = { ...experiment.settings, timeoutMs: Math.max(0, deadline - options.now()) };
     let result: GateResult;
     try {
-      result = await gate(settings, { client, log, env: options.env, signal, now: options.now, sleep: options.sleep, random: options.random, backoff: options.backoff });
+      result = await gate(settings, { client, reportClient: client.report, log, env: options.env, signal, now: options.now, sleep: options.sleep, random: options.random, backoff: options.backoff });
     } catch (error) {
       if (error instanceof Error && error.stack) log.debug(error.stack);
       const criteria = { runId: settings.target.kind === 'run' ? settings.target.runId : null, threshold: settings.threshold, maxErrors: settings.maxErrors };

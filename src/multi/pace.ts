@@ -1,21 +1,30 @@
 /**
  * What the experiments of one step share when they talk to Retab: a few requests in flight at
- * most, and one pace. A 429 to any of them (Retab limits the key, not the run) pauses every
- * request for as long as `Retry-After` says (else the backoff), so ten waits do not each learn it
- * on their own. Cancelling a run goes straight through: it is what must still happen when time is up.
+ * most, and one pace. A 429 to any request that gates (a start, a poll, a cancel: Retab limits the
+ * key, not the run) pauses every request for as long as `Retry-After` says (else the backoff), so
+ * ten waits do not each learn it on their own. Cancels go through the same pace and limit: a burst
+ * of them on abort would only be turned away. A cancel waits for a pause only so long, though: it
+ * has a few seconds, and must be tried at least once.
+ *
  * A start's POST waits for a turn of its own (`startTurn`), so that the runs list it is judged by is
  * taken when it leaves, and a start stopped while it waits is known to have sent nothing.
+ *
+ * The report's reads are best-effort: a 429 to one of them pauses only the reads of the same
+ * endpoint, and for no longer than such a read would itself wait to retry. A long `Retry-After`
+ * on a metrics summary must not hold the polls that notice the other runs finish; if the whole key
+ * is limited, the polls meet their own 429s and pause everyone. In the queue for a slot, the
+ * gating requests go before the report's reads, so a finished run's pages cannot delay the polls.
  */
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../backoff.js';
+import { CANCEL_TIMEOUT_MS } from '../cancel-run.js';
 import { messageOf } from '../errors.js';
-import type { GateClient, StartClient } from '../gate.js';
+import type { GateClient, ReportClient, StartClient } from '../gate.js';
 import { RequestNotSentError, RetabApiError, retryAfterOf } from '../retab/errors.js';
+import { MAX_DETAIL_RETRY_WAIT_MS } from '../run-details.js';
 import type { Timing } from '../timing.js';
 
 /** At most this many requests to Retab at once, whatever the number of experiments. */
 export const MAX_IN_FLIGHT = 4;
-
-const NEVER = new AbortController().signal;
 
 /** One pause for every request of the step, set by a 429 and read before each request. */
 export class SharedPace {
@@ -24,23 +33,23 @@ export class SharedPace {
   private limited = 0;
 
   constructor(
-    private readonly timing: Timing,
-    private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
+    readonly timing: Timing,
+    readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
   ) {}
 
-  /** Resolves when requests may be sent again (at once when no pause is on), or when `signal` aborts. */
-  async ready(signal: AbortSignal): Promise<void> {
+  /** Resolves when requests may be sent again (at once when no pause is on), at `until` at the latest, or when `signal` aborts. */
+  async ready(signal: AbortSignal, until = Infinity): Promise<void> {
     for (;;) {
-      const waitMs = this.resumeAt - this.timing.now();
+      const waitMs = Math.min(this.resumeAt, until) - this.timing.now();
       if (waitMs <= 0 || signal.aborted) return;
       await this.timing.sleep(waitMs, signal);
     }
   }
 
-  /** Retab answered 429: nobody sends before `Retry-After` (or the backoff) has passed. */
-  limit(error: unknown): void {
+  /** Retab answered 429: nobody sends before `Retry-After` (or the backoff) has passed, nor waits longer than `maxPauseMs`. */
+  limit(error: unknown, maxPauseMs = Infinity): void {
     this.limited += 1;
-    const delayMs = backoffDelay(this.limited, this.timing.random(), retryAfterOf(error), this.backoff);
+    const delayMs = Math.min(maxPauseMs, backoffDelay(this.limited, this.timing.random(), retryAfterOf(error), this.backoff));
     this.resumeAt = Math.max(this.resumeAt, this.timing.now() + delayMs);
   }
 
@@ -54,21 +63,24 @@ export class SharedPace {
     return this.resumeAt;
   }
 
-  /** Whether a pause is on now. */
   get paused(): boolean {
     return this.resumeAt > this.timing.now();
   }
 }
 
-/** A first-come, first-served limit on concurrent calls; a caller whose signal aborts leaves the queue. */
+/**
+ * A limit on concurrent calls, first come, first served, but urgent callers before the others; a
+ * caller whose signal aborts leaves the queue.
+ */
 export class Limiter {
   private active = 0;
-  private readonly queue: Array<() => void> = [];
+  private readonly urgent: Array<() => void> = [];
+  private readonly others: Array<() => void> = [];
 
   constructor(readonly max: number) {}
 
-  async run<T>(signal: AbortSignal, task: () => Promise<T>): Promise<T> {
-    await this.acquire(signal);
+  async run<T>(signal: AbortSignal, task: () => Promise<T>, urgent = true): Promise<T> {
+    await this.acquire(signal, urgent ? this.urgent : this.others);
     try {
       return await task();
     } finally {
@@ -76,7 +88,7 @@ export class Limiter {
     }
   }
 
-  private acquire(signal: AbortSignal): Promise<void> {
+  private acquire(signal: AbortSignal, queue: Array<() => void>): Promise<void> {
     if (this.active < this.max) {
       this.active += 1;
       return Promise.resolve();
@@ -88,19 +100,19 @@ export class Limiter {
         resolve();
       };
       const leave = () => {
-        const at = this.queue.indexOf(enter);
-        if (at >= 0) this.queue.splice(at, 1);
+        const at = queue.indexOf(enter);
+        if (at >= 0) queue.splice(at, 1);
         reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
       };
       if (signal.aborted) return leave();
       signal.addEventListener('abort', leave, { once: true });
-      this.queue.push(enter);
+      queue.push(enter);
     });
   }
 
   private release(): void {
     this.active -= 1;
-    this.queue.shift()?.();
+    (this.urgent.shift() ?? this.others.shift())?.();
   }
 }
 
@@ -111,40 +123,97 @@ function signalIn(args: readonly unknown[]): AbortSignal {
     const inner = (arg as { signal?: unknown } | null)?.signal;
     if (inner instanceof AbortSignal) return inner;
   }
-  return NEVER;
+  // One that never aborts, of its own: a shared one would gather the listeners of every such call.
+  return new AbortController().signal;
+}
+
+/** Which paces a request waits for (and how long at most), which one a 429 to it sets (and for how long at most), and whether it goes before the report's reads. */
+interface Route {
+  waitsFor: readonly SharedPace[];
+  patienceMs: number;
+  sets: SharedPace;
+  maxPauseMs: number;
+  urgent: boolean;
 }
 
 /**
- * `client`, with every request but the cancel going through the limiter and the shared pace. A
- * start's POST goes in a turn of its own (see `startTurn`).
+ * How long a cancel waits for a pause before it is sent all the same: half its time limit, so it
+ * is tried at least once however long the pause (a backoff's guess, or a `Retry-After` meant for
+ * the polls), and can still be tried again after a 429 of its own.
  */
-export function sharedClient(client: GateClient, pace: SharedPace, limiter: Limiter): GateClient {
-  const through = <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
-    (...args: A): Promise<R> => {
-      const signal = signalIn(args);
-      return limiter.run(signal, async () => {
-        await pace.ready(signal);
-        try {
-          const answer = await call(...args);
-          pace.answered();
-          return answer;
-        } catch (error) {
-          if (error instanceof RetabApiError && error.status === 429) pace.limit(error);
-          else if (error instanceof RetabApiError) pace.answered();
-          throw error;
-        }
-      });
-    };
+export const CANCEL_PATIENCE_MS = CANCEL_TIMEOUT_MS / 2;
+
+const PAUSED = Symbol('paused');
+
+/** `client` as the experiments of a step share it; `report` is for the report's best-effort reads. */
+export interface StepClient extends GateClient {
+  report: ReportClient;
+}
+
+/**
+ * `client`, with every request going through the limiter and the shared pace; the report's reads
+ * (`report`, and the summary, results and per-field reads of the client itself) through a pace of
+ * their own per endpoint, besides the shared one.
+ *
+ * A request waits for its paces before it takes a slot: one held back by a pause holds no slot
+ * that another request, not paused, could use. Each waits on its own signal: a cancel's, not the
+ * job's, which is already aborted when the cancels run. A start's POST goes in a turn of its own
+ * (see `startTurn`).
+ */
+export function sharedClient(client: GateClient, pace: SharedPace, limiter: Limiter): StepClient {
+  const send = async <R>(route: Route, signal: AbortSignal, call: () => Promise<R>): Promise<R> => {
+    const waitsUntil = pace.timing.now() + route.patienceMs;
+    for (;;) {
+      for (const each of route.waitsFor) await each.ready(signal, waitsUntil);
+      const answer = await limiter.run(
+        signal,
+        async () => {
+          // A pause that began while this request queued for its slot: give the slot back and wait.
+          if (!signal.aborted && pace.timing.now() < waitsUntil && route.waitsFor.some((each) => each.paused)) return PAUSED;
+          try {
+            const answered = await call();
+            route.sets.answered();
+            return answered;
+          } catch (error) {
+            if (error instanceof RetabApiError && error.status === 429) route.sets.limit(error, route.maxPauseMs);
+            else if (error instanceof RetabApiError) route.sets.answered();
+            throw error;
+          }
+        },
+        route.urgent,
+      );
+      if (answer !== PAUSED) return answer;
+    }
+  };
+  const via =
+    (route: Route) =>
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> =>
+      send(route, signalIn(args), () => call(...args));
+  const through = via({ waitsFor: [pace], patienceMs: Infinity, sets: pace, maxPauseMs: Infinity, urgent: true });
+  const cancelling = via({ waitsFor: [pace], patienceMs: CANCEL_PATIENCE_MS, sets: pace, maxPauseMs: Infinity, urgent: true });
+  // One pause per report endpoint, set only by its own 429s, as long at most as a report read waits to retry.
+  const reportRoute = (): Route => {
+    const own = new SharedPace(pace.timing, pace.backoff);
+    return { waitsFor: [pace, own], patienceMs: Infinity, sets: own, maxPauseMs: MAX_DETAIL_RETRY_WAIT_MS, urgent: false };
+  };
   const turn = startTurn(client, pace, limiter);
+  const report: ReportClient = {
+    getMetricsSummary: via(reportRoute())((...args: Parameters<GateClient['getMetricsSummary']>) => client.getMetricsSummary(...args)),
+    getResultsPage: via(reportRoute())((...args: Parameters<GateClient['getResultsPage']>) => client.getResultsPage(...args)),
+    getTargetMetrics: via(reportRoute())((...args: Parameters<GateClient['getTargetMetrics']>) => client.getTargetMetrics(...args)),
+    listRecentRuns: via(reportRoute())((...args: Parameters<GateClient['listRecentRuns']>) => client.listRecentRuns(...args)),
+  };
   return {
     getRun: through((...args: Parameters<GateClient['getRun']>) => client.getRun(...args)),
-    startRun: (experimentId, workflowId, signal) => turn(signal ?? NEVER, (direct) => direct.startRun(experimentId, workflowId, signal)),
+    startRun: (experimentId, workflowId, signal) => turn(signal ?? new AbortController().signal, (direct) => direct.startRun(experimentId, workflowId, signal)),
     startTurn: turn,
     listRecentRuns: through((...args: Parameters<GateClient['listRecentRuns']>) => client.listRecentRuns(...args)),
-    getMetricsSummary: through((...args: Parameters<GateClient['getMetricsSummary']>) => client.getMetricsSummary(...args)),
-    getResultsPage: through((...args: Parameters<GateClient['getResultsPage']>) => client.getResultsPage(...args)),
-    getTargetMetrics: through((...args: Parameters<GateClient['getTargetMetrics']>) => client.getTargetMetrics(...args)),
-    cancelRun: (...args: Parameters<GateClient['cancelRun']>) => client.cancelRun(...args),
+    getMetricsSummary: report.getMetricsSummary,
+    getResultsPage: report.getResultsPage,
+    getTargetMetrics: report.getTargetMetrics,
+    cancelRun: cancelling((...args: Parameters<GateClient['cancelRun']>) => client.cancelRun(...args)),
+    report,
   };
 }
 
