@@ -48,7 +48,6 @@ export interface ManyGateOptions extends Timing {
 
 export async function gateMany(many: ManySettings, options: ManyGateOptions): Promise<ManyResult> {
   const failFast = new AbortController();
-  const signal = AbortSignal.any([options.signal, failFast.signal]);
   const client = sharedClient(options.client, new SharedPace(options, options.backoff), new Limiter(options.maxInFlight ?? MAX_IN_FLIGHT));
   // One budget for the step: every experiment's gate counts down to the same moment.
   const deadline = options.now() + many.step.timeoutMs;
@@ -58,6 +57,9 @@ export async function gateMany(many: ManySettings, options: ManyGateOptions): Pr
   const one = async (experiment: PlannedExperiment): Promise<ExperimentOutcome> => {
     const log = prefixed(options.log, experiment.name);
     const settings = { ...experiment.settings, timeoutMs: Math.max(0, deadline - options.now()) };
+    // A signal per experiment: its waits listen to it, not to the job's (fifty experiments would
+    // put fifty listeners on one signal, past Node's warning at ten). `any` adds no listener itself.
+    const signal = AbortSignal.any([options.signal, failFast.signal]);
     let result: GateResult;
     try {
       result = await gate(settings, { client, reportClient: client.report, log, env: options.env, signal, now: options.now, sleep: options.sleep, random: options.random, backoff: options.backoff });
