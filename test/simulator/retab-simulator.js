@@ -61,6 +61,10 @@ export const SIMULATOR_KEY = 'rt_test_simulator_key';
  *   the client reads it (no content-length); what was sent ends up in the request's `bytesSent`
  * @property {'reset' | 'close' | 'hang' | number} [afterHandling] handle the request for real (a POST starts its run),
  *   then break the connection, never answer, or answer this HTTP status (with `body`) instead of the real answer
+ * @typedef {object} RateLimit Retab's rate limiter for the key: a bucket of `perSecond` requests, refilled as time passes
+ * @property {number} perSecond requests a second, and the burst the bucket holds
+ * @property {string | RegExp} [path] which requests it counts and turns away (all when absent)
+ * @property {string} [method]
  * @typedef {object} RecordedRequest
  * @property {string} method
  * @property {string} path
@@ -187,6 +191,8 @@ export async function startSimulator(options = {}) {
   const faults = [];
   /** @type {RecordedRequest[]} */
   const requests = [];
+  /** @type {(RateLimit & { tokens: number, at: number }) | null} */
+  let rateLimit = null;
   let requestCounter = 0;
   /** @type {Set<import('node:net').Socket>} */
   const sockets = new Set();
@@ -227,6 +233,13 @@ export async function startSimulator(options = {}) {
 
     for (const hook of requestHooks) hook(record);
     if (req.method === 'POST' && url.pathname === '/v1/workflows/experiments/runs') for (const hook of startHooks) hook(record);
+    const waitMs = rateLimited(record);
+    if (waitMs !== null) {
+      record.status = 429;
+      // Whole seconds, as servers write it: the time until the bucket holds a request again, rounded up.
+      res.writeHead(429, { 'content-type': 'application/json', 'x-request-id': requestId, 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1_000))) });
+      return res.end(JSON.stringify({ detail: 'Rate limit exceeded. Please try again later.' }));
+    }
     const fault = takeFault(record);
     if (fault?.afterHandling !== undefined) return route();
     if (fault) {
@@ -509,6 +522,22 @@ export async function startSimulator(options = {}) {
     return { ...frozen, lifecycle: { status: 'cancelled', reason: run.cancelled.reason }, timing: { ...frozen.timing, completed_at: cancelledAt } };
   }
 
+  /** Null when the rate limiter lets `record` through (taking a request from the bucket), else how long until it would. */
+  function rateLimited(/** @type {RecordedRequest} */ record) {
+    const limit = rateLimit;
+    if (!limit) return null;
+    if (limit.method && limit.method !== record.method) return null;
+    if (limit.path && !(typeof limit.path === 'string' ? record.path.startsWith(limit.path) : limit.path.test(record.path))) return null;
+    const now = Date.now();
+    limit.tokens = Math.min(limit.perSecond, limit.tokens + ((now - limit.at) / 1_000) * limit.perSecond);
+    limit.at = now;
+    if (limit.tokens >= 1) {
+      limit.tokens -= 1;
+      return null;
+    }
+    return ((1 - limit.tokens) / limit.perSecond) * 1_000;
+  }
+
   /** @param {RecordedRequest} record */
   function takeFault(record) {
     const index = faults.findIndex(
@@ -545,6 +574,10 @@ export async function startSimulator(options = {}) {
     /** @param {Fault} fault */
     fault(fault) {
       faults.push({ ...fault, remaining: fault.times ?? 1 });
+    },
+    /** Turns requests away with 429 past `limit.perSecond` a second (a full bucket to begin with); null to stop. @param {RateLimit | null} limit */
+    rateLimit(limit) {
+      rateLimit = limit ? { ...limit, tokens: limit.perSecond, at: Date.now() } : null;
     },
     /** @param {ExperimentSpec} spec */
     addExperiment(spec) {
