@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../src/main.js';
 import { RetabClient } from '../src/retab/client.js';
-import { proxyTransport } from '../src/retab/proxy-transport.js';
+import { transportFor } from '../src/retab/transport.js';
 import { startSimulator } from './simulator/retab-simulator.js';
 import { startConnectProxy } from './support/connect-proxy.js';
 import { recordingIO } from './support/recording-io.js';
@@ -99,7 +99,7 @@ describe('connections through the proxy', () => {
   it('every POST gets a tunnel of its own, never a kept-alive one, as without a proxy', async () => {
     // On a kept-alive connection the server may be closing just as the POST goes out, which would
     // leave unknown whether it started a run.
-    const client = new RetabClient({ baseUrl: new URL(sim.url), apiKey: sim.apiKey, transport: proxyTransport({ HTTP_PROXY: proxy.url }) });
+    const client = new RetabClient({ baseUrl: new URL(sim.url), apiKey: sim.apiKey, transport: transportFor(new URL(sim.url), { HTTP_PROXY: proxy.url }) });
     try {
       await client.getRun(RUN);
       await client.getRun(RUN);
