@@ -95,6 +95,49 @@ describe('proxy variables', () => {
   });
 });
 
+describe('proxy exceptions as curl reads them', () => {
+  /** The gate against a simulator on the IPv6 loopback, `http://[::1]:port`, with the environment `env` gives for its port. */
+  async function gateOnIpv6(env: (port: number) => Record<string, string>) {
+    const sim6 = await startSimulator({ host: '::1', runs: [{ id: RUN, runningMs: 300, total: 4, final: { status: 'completed', score: 0.9, error_count: 0 } }] });
+    try {
+      const { io, recording } = recordingIO(simulatorInputs(sim6, { run_id: RUN }));
+      await run({ io, env: { HTTP_PROXY: proxy.url, ...env(sim6.port) }, backoff: { baseMs: 50, capMs: 200 } });
+      return { recording, reads: sim6.runReads(RUN).length, target: `[::1]:${sim6.port}` };
+    } finally {
+      await sim6.close();
+    }
+  }
+
+  it.each(['::1', '[::1]', '[::1]:PORT'])('NO_PROXY=%s reaches a server on [::1] directly', async (entry) => {
+    const { recording, reads } = await gateOnIpv6((port) => ({ NO_PROXY: entry.replace('PORT', String(port)) }));
+    expect(recording.outputs.status).toBe('completed');
+    expect(proxy.connects).toHaveLength(0);
+    expect(reads).toBeGreaterThanOrEqual(2);
+  });
+
+  it('NO_PROXY=::2 or [::1] on another port: the request to [::1] goes through the proxy', async () => {
+    for (const entry of ['::2', '[::1]:1']) {
+      const before = proxy.connects.length;
+      const { recording, target } = await gateOnIpv6(() => ({ NO_PROXY: entry }));
+      expect(recording.outputs.status).toBe('completed');
+      expect(proxy.connects.length).toBeGreaterThan(before);
+      expect(proxy.connects.slice(before).every((c) => c.target === target)).toBe(true);
+    }
+  });
+
+  it('an empty no_proxy beside a set NO_PROXY counts as unset: NO_PROXY applies', async () => {
+    const result = await gate({ HTTP_PROXY: proxy.url, no_proxy: '', NO_PROXY: '127.0.0.1' });
+    expect(result.outputs.status).toBe('completed');
+    expect(proxy.connects).toHaveLength(0);
+  });
+
+  it('NO_PROXY=127.0.0.0/8, a range, reaches the simulator directly', async () => {
+    const result = await gate({ HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.0/8' });
+    expect(result.outputs.status).toBe('completed');
+    expect(proxy.connects).toHaveLength(0);
+  });
+});
+
 describe('connections through the proxy', () => {
   it('every POST gets a tunnel of its own, never a kept-alive one, as without a proxy', async () => {
     // On a kept-alive connection the server may be closing just as the POST goes out, which would
