@@ -2,9 +2,9 @@
  * Self-hosted runners behind a proxy: the action reaches the simulator through a real local HTTP
  * CONNECT proxy, as chosen by HTTP_PROXY / HTTPS_PROXY / NO_PROXY (either case).
  *
- * undici's EnvHttpProxyAgent tunnels with CONNECT for http targets too, uses HTTP_PROXY for http
- * targets and HTTPS_PROXY (else HTTP_PROXY) for https ones, and has no loopback exception: the
- * simulator on 127.0.0.1 is proxied unless NO_PROXY lists it.
+ * undici's ProxyAgent tunnels with CONNECT for http targets too; HTTP_PROXY is for http targets and
+ * HTTPS_PROXY (else HTTP_PROXY) for https ones, and there is no loopback exception: the simulator
+ * on 127.0.0.1 is proxied unless NO_PROXY lists it.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
