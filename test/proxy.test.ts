@@ -190,6 +190,20 @@ describe('a proxy that refuses the tunnel fails at once, naming the proxy', () =
     }
   });
 
+  it.each([103, 204])('CONNECT answered %i, which opens no tunnel and refuses nothing: retried with backoff until the timeout, nothing sent', async (status) => {
+    const odd = await startConnectProxy({ refuse: status });
+    try {
+      const result = await gate({ HTTP_PROXY: odd.url }, { timeout: '1s' });
+      expect(result.outputs.status).toBe('timed_out');
+      expect(result.failed).toContain(`(PROXY_TUNNEL_FAILED: the proxy did not open the tunnel (it answered HTTP ${status}))`);
+      expect(odd.connects.length).toBeGreaterThanOrEqual(2);
+      expect(odd.connects.length).toBeLessThan(30);
+      expect(sim.requests).toHaveLength(0);
+    } finally {
+      await odd.close();
+    }
+  });
+
   it('an https proxy whose certificate is not trusted fails at once, with the certificate advice, nothing sent', async () => {
     const fixture = (name: string) => readFile(join(ROOT, 'test', 'fixtures', 'tls', name), 'utf8');
     const untrusted = await startConnectProxy({ tls: { key: await fixture('localhost.key.pem'), cert: await fixture('localhost.cert.pem') } });

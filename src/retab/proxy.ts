@@ -119,8 +119,8 @@ export function describeProxy(proxy: string | undefined): string {
 }
 
 /**
- * The status a proxy refused the CONNECT tunnel with (403, 407, …), read from undici's error
- * ("Proxy response (407) !== 200 when HTTP Tunneling"); null for any other error.
+ * The status a proxy answered the CONNECT with, other than 200 (403, 407, …), read from undici's
+ * error ("Proxy response (407) !== 200 when HTTP Tunneling"); null for any other error.
  */
 export function refusedTunnelStatus(error: unknown): number | null {
   let current: unknown = error;
