@@ -265,7 +265,7 @@ function notRunReport(result: GateResult): Omit<StepReport, 'outputs'> {
 /** The Retab client, or why it could not be made: the default transport is chosen from the proxy variables, and a malformed one throws. */
 async function makeClient(settings: Pick<Settings, 'baseUrl' | 'apiKey'>, deps: Dependencies, secrets: string[]): Promise<{ client: RetabClient } | { error: string }> {
   try {
-    const transport = deps.transport ?? (await transportFor(settings.baseUrl, deps.env));
+    const transport = deps.transport ?? transportFor(settings.baseUrl, deps.env);
     return {
       client: new RetabClient({
         baseUrl: settings.baseUrl,

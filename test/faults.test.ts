@@ -11,8 +11,7 @@ import type { LookupFunction } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run, type Dependencies } from '../src/main.js';
-import { directTransport } from '../src/retab/direct-transport.js';
-import { undiciTransport } from '../src/retab/proxy-transport.js';
+import { httpTransport, undiciTransport } from '../src/retab/transport.js';
 import { startSimulator } from './simulator/retab-simulator.js';
 import { recordingIO } from './support/recording-io.js';
 import { simulatorInputs } from './support/simulator-inputs.js';
@@ -322,7 +321,7 @@ describe('connection failures are retried', () => {
       if (options.all) return (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }]);
       return callback(null, '127.0.0.1', 4);
     };
-    const result = await gate({ base_url: `http://localhost:${sim.port}` }, { transport: directTransport({ lookup }) });
+    const result = await gate({ base_url: `http://localhost:${sim.port}` }, { transport: httpTransport({ lookup }) });
     expectReported(result, 'completed', true);
     // Two failed look-ups, then the name resolves (later reads of the report may look it up again).
     expect(lookups).toBeGreaterThanOrEqual(3);
@@ -333,7 +332,7 @@ describe('connection failures are retried', () => {
 
   it('a name that never resolves (ENOTFOUND) is retried until the timeout', async () => {
     const lookup: LookupFunction = (hostname, _options, callback) => callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '', 4);
-    const result = await gate({ base_url: `http://localhost:${sim.port}`, timeout: '1s' }, { transport: directTransport({ lookup }) });
+    const result = await gate({ base_url: `http://localhost:${sim.port}`, timeout: '1s' }, { transport: httpTransport({ lookup }) });
     expectReported(result, 'timed_out', false);
     expect(sim.requests).toHaveLength(0);
     expect(result.failed).toContain('ENOTFOUND');

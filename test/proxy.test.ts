@@ -2,9 +2,9 @@
  * Self-hosted runners behind a proxy: the action reaches the simulator through a real local HTTP
  * CONNECT proxy, as chosen by HTTP_PROXY / HTTPS_PROXY / NO_PROXY (either case).
  *
- * undici's EnvHttpProxyAgent tunnels with CONNECT for http targets too, uses HTTP_PROXY for http
- * targets and HTTPS_PROXY (else HTTP_PROXY) for https ones, and has no loopback exception: the
- * simulator on 127.0.0.1 is proxied unless NO_PROXY lists it.
+ * undici's ProxyAgent tunnels with CONNECT for http targets too; HTTP_PROXY is for http targets and
+ * HTTPS_PROXY (else HTTP_PROXY) for https ones, and there is no loopback exception: the simulator
+ * on 127.0.0.1 is proxied unless NO_PROXY lists it.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../src/main.js';
 import { RetabClient } from '../src/retab/client.js';
-import { proxyTransport } from '../src/retab/proxy-transport.js';
+import { transportFor } from '../src/retab/transport.js';
 import { startSimulator } from './simulator/retab-simulator.js';
 import { startConnectProxy } from './support/connect-proxy.js';
 import { recordingIO } from './support/recording-io.js';
@@ -95,11 +95,54 @@ describe('proxy variables', () => {
   });
 });
 
+describe('proxy exceptions as curl reads them', () => {
+  /** The gate against a simulator on the IPv6 loopback, `http://[::1]:port`, with the environment `env` gives for its port. */
+  async function gateOnIpv6(env: (port: number) => Record<string, string>) {
+    const sim6 = await startSimulator({ host: '::1', runs: [{ id: RUN, runningMs: 300, total: 4, final: { status: 'completed', score: 0.9, error_count: 0 } }] });
+    try {
+      const { io, recording } = recordingIO(simulatorInputs(sim6, { run_id: RUN }));
+      await run({ io, env: { HTTP_PROXY: proxy.url, ...env(sim6.port) }, backoff: { baseMs: 50, capMs: 200 } });
+      return { recording, reads: sim6.runReads(RUN).length, target: `[::1]:${sim6.port}` };
+    } finally {
+      await sim6.close();
+    }
+  }
+
+  it.each(['::1', '[::1]', '[::1]:PORT'])('NO_PROXY=%s reaches a server on [::1] directly', async (entry) => {
+    const { recording, reads } = await gateOnIpv6((port) => ({ NO_PROXY: entry.replace('PORT', String(port)) }));
+    expect(recording.outputs.status).toBe('completed');
+    expect(proxy.connects).toHaveLength(0);
+    expect(reads).toBeGreaterThanOrEqual(2);
+  });
+
+  it('NO_PROXY=::2 or [::1] on another port: the request to [::1] goes through the proxy', async () => {
+    for (const entry of ['::2', '[::1]:1']) {
+      const before = proxy.connects.length;
+      const { recording, target } = await gateOnIpv6(() => ({ NO_PROXY: entry }));
+      expect(recording.outputs.status).toBe('completed');
+      expect(proxy.connects.length).toBeGreaterThan(before);
+      expect(proxy.connects.slice(before).every((c) => c.target === target)).toBe(true);
+    }
+  });
+
+  it('an empty no_proxy beside a set NO_PROXY counts as unset: NO_PROXY applies', async () => {
+    const result = await gate({ HTTP_PROXY: proxy.url, no_proxy: '', NO_PROXY: '127.0.0.1' });
+    expect(result.outputs.status).toBe('completed');
+    expect(proxy.connects).toHaveLength(0);
+  });
+
+  it('NO_PROXY=127.0.0.0/8, a range, reaches the simulator directly', async () => {
+    const result = await gate({ HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.0/8' });
+    expect(result.outputs.status).toBe('completed');
+    expect(proxy.connects).toHaveLength(0);
+  });
+});
+
 describe('connections through the proxy', () => {
   it('every POST gets a tunnel of its own, never a kept-alive one, as without a proxy', async () => {
     // On a kept-alive connection the server may be closing just as the POST goes out, which would
     // leave unknown whether it started a run.
-    const client = new RetabClient({ baseUrl: new URL(sim.url), apiKey: sim.apiKey, transport: proxyTransport({ HTTP_PROXY: proxy.url }) });
+    const client = new RetabClient({ baseUrl: new URL(sim.url), apiKey: sim.apiKey, transport: transportFor(new URL(sim.url), { HTTP_PROXY: proxy.url }) });
     try {
       await client.getRun(RUN);
       await client.getRun(RUN);
@@ -144,6 +187,20 @@ describe('a proxy that refuses the tunnel fails at once, naming the proxy', () =
       expect(result.failed).toContain(`The proxy ${failing.url} could not connect to Retab`);
     } finally {
       await failing.close();
+    }
+  });
+
+  it.each([103, 204])('CONNECT answered %i, which opens no tunnel and refuses nothing: retried with backoff until the timeout, nothing sent', async (status) => {
+    const odd = await startConnectProxy({ refuse: status });
+    try {
+      const result = await gate({ HTTP_PROXY: odd.url }, { timeout: '1s' });
+      expect(result.outputs.status).toBe('timed_out');
+      expect(result.failed).toContain(`(PROXY_TUNNEL_FAILED: the proxy did not open the tunnel (it answered HTTP ${status}))`);
+      expect(odd.connects.length).toBeGreaterThanOrEqual(2);
+      expect(odd.connects.length).toBeLessThan(30);
+      expect(sim.requests).toHaveLength(0);
+    } finally {
+      await odd.close();
     }
   });
 

@@ -74,7 +74,7 @@ describe('a server that breaks HTTP', () => {
         killAfterMs: 30_000,
       });
       expectFailedWithReport(result, 'timed_out');
-      expect(result.stdout).toContain('(NO_ANSWER)');
+      expect(result.stdout).toContain('(UND_ERR_SOCKET)');
       expect(raw.accepted()).toBeGreaterThanOrEqual(2);
     } finally {
       await raw.close();
@@ -100,7 +100,7 @@ describe('a server that breaks HTTP', () => {
   });
 });
 
-describe('a proxy that breaks the CONNECT (the proxy transport, loaded on demand)', () => {
+describe('a proxy that breaks the CONNECT', () => {
   it('drops every CONNECT unanswered: each attempt fails, with backoff, and the gate ends at its timeout', async () => {
     const sim = await startSimulator();
     const proxy = await startConnectProxy({ misbehave: 'drop' });
@@ -139,6 +139,67 @@ describe('a proxy that breaks the CONNECT (the proxy transport, loaded on demand
     } finally {
       await proxy.close();
       await sim.close();
+    }
+  });
+});
+
+/** Writes `chunk` to `socket` every `ms` until it closes. */
+function drip(socket: Socket, chunk: string, ms: number): void {
+  const timer = setInterval(() => socket.write(chunk), ms);
+  socket.on('close', () => clearInterval(timer));
+}
+
+/**
+ * Servers that answer and never finish. Each is met directly, and as a proxy that opens the tunnel
+ * (`HTTP/1.1 200`) and then answers inside it the same way, or that answers the CONNECT itself so.
+ */
+const NEVER_FINISHING: [string, (socket: Socket) => void][] = [
+  ['a flood of 100 Continue', (socket) => drip(socket, 'HTTP/1.1 100 Continue\r\n\r\n'.repeat(50), 1)],
+  ['a flood of 103 Early Hints with 8 KB headers', (socket) => drip(socket, `HTTP/1.1 103 Early Hints\r\nLink: <${'a'.repeat(8_000)}>\r\n\r\n`, 1)],
+  ['headers dripped, one short line every 50 ms', (socket) => { socket.write('HTTP/1.1 200 OK\r\n'); drip(socket, 'X-A: b\r\n', 50); }],
+  ['a body dripped, one byte every 50 ms', (socket) => { socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n'); drip(socket, '1\r\n \r\n', 50); }],
+];
+
+describe.each([
+  ['directly', 'direct'],
+  ['inside the tunnel of a proxy', 'tunnel'],
+  ['as the answer to the CONNECT', 'connect'],
+] as const)('a server that never finishes its answer, %s', (_where, where) => {
+  /** The server (or proxy) on 127.0.0.1 behaving as `behave`, and the base_url and environment to reach it. */
+  async function setUp(behave: (socket: Socket) => void) {
+    const raw = await rawServer((socket) => {
+      if (where !== 'tunnel') return behave(socket);
+      // The CONNECT came first: open the "tunnel", then answer the request that comes through it.
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      socket.once('data', () => behave(socket));
+    });
+    const via = where === 'direct' ? {} : { HTTP_PROXY: `http://127.0.0.1:${raw.port}` };
+    const baseUrl = where === 'direct' ? `http://127.0.0.1:${raw.port}` : 'http://127.0.0.1:1';
+    return { raw, baseUrl, env: { ...DEBUG, ...via } };
+  }
+
+  it.each(NEVER_FINISHING)('%s: the gate ends at its timeout', async (_name, behave) => {
+    const { raw, baseUrl, env } = await setUp(behave);
+    try {
+      const started = Date.now();
+      const result = await runAction({ inputs: { run_id: 'exprun_flooded', threshold: '0.8', api_key: KEY, base_url: baseUrl, timeout: '3s', poll_interval: '1s' }, env, killAfterMs: 30_000 });
+      expectFailedWithReport(result, 'timed_out');
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it.each(NEVER_FINISHING)('%s: SIGTERM while it goes on ends the process at once', async (_name, behave) => {
+    const { raw, baseUrl, env } = await setUp(behave);
+    try {
+      let since = 0;
+      const { times, onStart } = sigtermWhen(() => raw.accepted() > 0 && (since ||= Date.now()) < Date.now() - 300);
+      const result = await runAction({ inputs: { experiment_id: 'exp_pass', threshold: '0.8', api_key: KEY, base_url: baseUrl, timeout: '10m' }, env, onStart, killAfterMs: 30_000 });
+      expectFailedWithReport(result, 'interrupted');
+      expect(times.endedAt - times.sentAt).toBeLessThan(5_000);
+    } finally {
+      await raw.close();
     }
   });
 });

@@ -10,9 +10,8 @@ import { cleanDecoded, cleanText, Redactor } from '../api-text.js';
 import type { Env } from '../env.js';
 import { keyEnvironment } from './keys.js';
 import { RetabApiError, RetabConnectionError, RetabProxyError, RetabResponseError, RetabTimeoutError, type RequestInfo } from './errors.js';
-import { directTransport } from './direct-transport.js';
 import { describeProxy, proxyFor, refusedTunnelStatus } from './proxy.js';
-import type { HttpAnswer, Transport } from './transport.js';
+import { httpTransport, type HttpAnswer, type Transport } from './transport.js';
 import { parseRetryAfter } from './retry-after.js';
 import { normalizeMetrics, rawMetricsSchema, rawUnavailableMetricsSchema, repeatedDocument, type MetricsSummary } from './metrics.js';
 import { rawTargetSchema, type TargetScore } from './targets.js';
@@ -89,7 +88,7 @@ export class RetabClient {
   private readonly redactor: Redactor;
 
   constructor(private readonly options: RetabClientOptions) {
-    this.transport = options.transport ?? directTransport();
+    this.transport = options.transport ?? httpTransport();
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.debug = options.debug ?? (() => {});

@@ -58,7 +58,7 @@ export const CERTIFICATE_CODES = new Set([
 ]);
 
 /** Connection failures that prove the request never left: nothing can have happened at Retab. */
-export const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'CONNECT_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'PROXY_TUNNEL_FAILED']);
+export const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'PROXY_TUNNEL_FAILED']);
 
 /** The request did not get an answer: refused, reset, DNS, TLS. */
 export class RetabConnectionError extends RetabError {

@@ -160,6 +160,7 @@ export const BUILT_IN_EXPERIMENTS = /** @type {ExperimentSpec[]} */ ([
 /**
  * @param {object} [options]
  * @param {number} [options.port] 0 for any free port
+ * @param {string} [options.host] the loopback address to listen on: `127.0.0.1` (by default) or `::1`
  * @param {string} [options.apiKey]
  * @param {Shape} [options.shape] the default response shape (`flat`, the SDK's current one, when absent)
  * @param {RunSpec[]} [options.runs] extra runs, besides the built-in ones
@@ -559,12 +560,13 @@ export async function startSimulator(options = {}) {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise((resolve) => server.listen(options.port ?? 0, '127.0.0.1', () => resolve(undefined)));
+  const host = options.host ?? '127.0.0.1';
+  await new Promise((resolve) => server.listen(options.port ?? 0, host, () => resolve(undefined)));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
 
   return {
-    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     apiKey,
     requests,

@@ -36,8 +36,10 @@ export async function startConnectProxy(options: { refuse?: number; misbehave?: 
       client.end(`HTTP/1.1 ${options.refuse} Refused\r\n${challenge}Content-Length: 0\r\n\r\n`);
       return;
     }
-    const [host, port] = target.split(':');
-    const upstream = connect(Number(port), host ?? '127.0.0.1', () => {
+    // `host:port`, or `[v6]:port` for an IPv6 address.
+    const separator = target.lastIndexOf(':');
+    const host = target.slice(0, separator).replace(/^\[(.*)\]$/, '$1');
+    const upstream = connect(Number(target.slice(separator + 1)), host || '127.0.0.1', () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length > 0) upstream.write(head);
       upstream.pipe(client);

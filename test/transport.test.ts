@@ -1,5 +1,5 @@
 /**
- * The direct transport (Node's own http and https, what the action uses without a proxy) against
+ * The transport (undici, straight to the server: what the action uses without a proxy) against
  * real servers on 127.0.0.1: connections kept between requests and dropped on close, a connection
  * (TLS included) that cannot be made fails as never sent, malformed HTTP fails the attempt as maybe
  * sent, a kept-alive connection closed as it is reused costs a GET one retry and never meets a
@@ -10,7 +10,7 @@ import { connect, createServer as createTcpServer, type AddressInfo, type Lookup
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../src/main.js';
 import { RetabClient } from '../src/retab/client.js';
-import { directTransport } from '../src/retab/direct-transport.js';
+import { httpTransport } from '../src/retab/transport.js';
 import { isRetryable, RetabConnectionError } from '../src/retab/errors.js';
 import { classifyStartFailure } from '../src/start-run.js';
 import { startSimulator } from './simulator/retab-simulator.js';
@@ -58,7 +58,7 @@ function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | unknown 
   return Promise.race([promise.catch((error: unknown) => error), new Promise<'still pending'>((resolve) => setTimeout(() => resolve('still pending'), ms))]);
 }
 
-describe('the direct transport', () => {
+describe('the transport', () => {
   it('keeps one connection for requests one after another, and drops it on close', async () => {
     sim = await startSimulator();
     const client = new RetabClient({ baseUrl: new URL(sim.url), apiKey: sim.apiKey });
@@ -97,15 +97,15 @@ describe('the direct transport', () => {
     }
   });
 
-  it('fails a connection not made in time with CONNECT_TIMEOUT: the request was never sent', async () => {
+  it('fails a connection not made in time with UND_ERR_CONNECT_TIMEOUT: the request was never sent', async () => {
     const hang: LookupFunction = () => {};
-    const transport = directTransport({ lookup: hang, connectTimeoutMs: 100 });
+    const transport = httpTransport({ lookup: hang, connectTimeoutMs: 100 });
     const client = new RetabClient({ baseUrl: new URL('http://retab.invalid'), apiKey: 'rt_test_key', transport, requestTimeoutMs: 5_000 });
     const started = Date.now();
     const error = await client.startRun('exp_pass', null).catch((caught: unknown) => caught);
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(error).toBeInstanceOf(RetabConnectionError);
-    expect((error as RetabConnectionError).code).toBe('CONNECT_TIMEOUT');
+    expect((error as RetabConnectionError).code).toBe('UND_ERR_CONNECT_TIMEOUT');
     expect((error as RetabConnectionError).neverSent).toBe(true);
     await client.close();
   });
@@ -113,7 +113,7 @@ describe('the direct transport', () => {
   it('does not time out a connection that is made, however long the answer takes (the request timeout does)', async () => {
     sim = await startSimulator();
     sim.fault({ path: '/v1/', action: 'hang' });
-    const client = new RetabClient({ baseUrl: new URL(sim.url), apiKey: sim.apiKey, transport: directTransport({ connectTimeoutMs: 50 }), requestTimeoutMs: 300 });
+    const client = new RetabClient({ baseUrl: new URL(sim.url), apiKey: sim.apiKey, transport: httpTransport({ connectTimeoutMs: 50 }), requestTimeoutMs: 300 });
     const error = await client.getRun('exprun_pass').catch((caught: unknown) => caught);
     expect((error as Error).name).toBe('RetabTimeoutError');
     await client.close();
@@ -202,7 +202,6 @@ describe('the direct transport', () => {
     ['invalid chunked encoding', `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n${RUN_BODY}\r\n0\r\n\r\n`],
     ['a body shorter than its Content-Length', `HTTP/1.1 200 OK\r\nContent-Length: ${RUN_BODY.length + 10}\r\n\r\n${RUN_BODY}`],
     ['two Content-Length headers', `HTTP/1.1 200 OK\r\nContent-Length: ${RUN_BODY.length}\r\nContent-Length: ${RUN_BODY.length}\r\n\r\n${RUN_BODY}`],
-    // Node ends such a request with neither an error nor an answer: it must not wait forever.
     ['a 101 Switching Protocols nobody asked for', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'],
   ])('%s: the attempt fails at once, retryable, and a POST so answered may have been sent', async (_name, answer) => {
     const raw = await rawServer((socket) => socket.end(answer));
@@ -218,16 +217,16 @@ describe('the direct transport', () => {
     }
   });
 
-  it('fails a TLS handshake that never finishes with CONNECT_TIMEOUT: nothing was sent', async () => {
+  it('fails a TLS handshake that never finishes with UND_ERR_CONNECT_TIMEOUT: nothing was sent', async () => {
     // The server takes the TCP connection and never answers the TLS client hello.
     const raw = await rawServer(() => {});
-    const client = new RetabClient({ baseUrl: new URL(`https://${raw.url}`), apiKey: 'rt_test_key', transport: directTransport({ connectTimeoutMs: 200 }), requestTimeoutMs: 10_000 });
+    const client = new RetabClient({ baseUrl: new URL(`https://${raw.url}`), apiKey: 'rt_test_key', transport: httpTransport({ connectTimeoutMs: 200 }), requestTimeoutMs: 10_000 });
     try {
       const started = Date.now();
       const error = await client.startRun('exp_pass', null).catch((caught: unknown) => caught);
       expect(Date.now() - started).toBeLessThan(5_000);
       expect(error).toBeInstanceOf(RetabConnectionError);
-      expect((error as RetabConnectionError).code).toBe('CONNECT_TIMEOUT');
+      expect((error as RetabConnectionError).code).toBe('UND_ERR_CONNECT_TIMEOUT');
       expect((error as RetabConnectionError).neverSent).toBe(true);
     } finally {
       await client.close();
