@@ -45,12 +45,12 @@ const RTT_MS = 100;
 // Node 20 cannot import .ts: compile src/ to build/ and import the modules that ship.
 const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (tsc.status !== 0) throw new Error('tsc failed');
-/** @type {typeof import('../src/wait.js')} */
+/** @type {typeof import('../src/wait/wait.js')} */
 const { waitForRun } = await import(pathToFileURL(join(ROOT, 'build', 'wait.js')).href);
-/** @type {typeof import('../src/poll-schedule.js')} */
+/** @type {typeof import('../src/wait/poll-schedule.js')} */
 const { defaultSchedule, fixedSchedule } = await import(pathToFileURL(join(ROOT, 'build', 'poll-schedule.js')).href);
 
-/** @typedef {import('../src/poll-schedule.js').PollSchedule} PollSchedule */
+/** @typedef {import('../src/wait/poll-schedule.js').PollSchedule} PollSchedule */
 const OURS = 'adaptive (ours)';
 const FIXED_2S = 'fixed 2 s (Retab CLI)';
 /** @type {Array<{ name: string, schedule: PollSchedule }>} */

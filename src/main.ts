@@ -1,42 +1,30 @@
 /**
- * The action's wiring: inputs → Retab client → gate (start, wait, details, verdict; see gate.ts;
- * with `experiments`, every line through it at once, see multi/) → outputs, summary, report,
+ * The action's wiring: inputs → Retab client → gate (start, wait, details, verdict; see gate/gate.ts;
+ * with `experiments`, every line through it at once, see many/) → outputs, summary, report,
  * comment → fail, once. Side effects come in through `Dependencies` so
  * the whole flow can be driven without the runner, a network or real time.
  */
-import { setTimeout as delay } from 'node:timers/promises';
-import type { BackoffOptions } from './backoff.js';
-import { gate } from './gate.js';
-import { resultFromInputErrors, resultFromUnexpectedError, type GateResult } from './gate-result.js';
-import { INPUT_NAMES, parseSettings, partialCriteria, resolveApiKey, type Env, type RawInputs, type Settings } from './inputs.js';
-import { listenForJobCancellation, type JobCancellation } from './job-cancellation.js';
+import type { BackoffOptions } from './common/backoff.js';
+import { gate } from './gate/gate.js';
+import { resultFromInputErrors, resultFromUnexpectedError, type GateResult } from './gate/result.js';
+import { INPUT_NAMES, parseSettings, partialCriteria, resolveApiKey, type Env, type RawInputs, type Settings } from './inputs/settings.js';
+import { listenForJobCancellation, type JobCancellation } from './runner/job-cancellation.js';
 import { RetabClient } from './retab/client.js';
-import { manyArtifacts, stepResult } from './multi/artifacts.js';
-import { gateMany, type ManyResult } from './multi/gate-many.js';
-import { buildManyOutputs } from './multi/outputs.js';
-import { parseManySettings } from './multi/settings.js';
-import { renderManySummary } from './multi/summary.js';
+import { manyArtifacts, stepResult } from './many/artifacts.js';
+import { gateMany, type ManyResult } from './many/gate-many.js';
+import { buildManyOutputs } from './many/outputs.js';
+import { parseManySettings } from './inputs/experiments.js';
+import { renderManySummary } from './many/summary.js';
 import { proxySettings } from './retab/proxy.js';
 import { transportFor, type Transport } from './retab/transport.js';
-import { publishArtifacts, type ArtifactContent, type ArtifactOptions } from './report/artifacts.js';
+import { publishArtifacts, type ArtifactContent, type ArtifactOptions } from './github/artifacts.js';
 import { buildOutputs } from './report/outputs.js';
 import { renderSummary } from './report/summary.js';
-import type { Timing } from './timing.js';
-import { messageOf } from './errors.js';
-import { cleanDecoded, inertLog, Redactor } from './api-text.js';
-import * as core from '@actions/core';
+import type { Timing } from './common/timing.js';
+import { messageOf } from './common/errors.js';
+import { cleanDecoded, Redactor } from './common/api-text.js';
+import { guardedIO, runnerIO, sleepUnlessAborted, type ActionIO } from './runner/io.js';
 
-/** What the action needs from the runner. */
-export interface ActionIO {
-  getInput(name: string): string;
-  setSecret(secret: string): void;
-  setOutput(name: string, value: string): void;
-  info(message: string): void;
-  debug(message: string): void;
-  warning(message: string): void;
-  setFailed(message: string): void;
-  writeSummary(markdown: string): Promise<void>;
-}
 
 export interface Dependencies extends Timing {
   io: ActionIO;
@@ -51,7 +39,7 @@ export interface Dependencies extends Timing {
   backoff?: BackoffOptions;
   /** The GitHub API for the pull request comment; by default `@actions/github`, loaded on first use. */
   commentsApi?: ArtifactOptions['commentsApi'];
-  /** The comment's own time limit; 15 s by default (see comment/time-limit.ts). */
+  /** The comment's own time limit; 15 s by default (see github/time-limit.ts). */
   commentTimeLimitMs?: number;
 }
 
@@ -60,57 +48,8 @@ function givenCancellation(signal: AbortSignal): JobCancellation {
   return { signal, nextSignal: () => (signal.aborted ? new AbortController().signal : signal), dispose: () => {} };
 }
 
-/**
- * The runner, through `@actions/core` (or what stands in for it, such as local-action's): core
- * writes the workflow commands and the runner's files. It is reached only through `guardedIO`,
- * which makes the log text inert, redacted and bounded first.
- */
-export const runnerIO: ActionIO = {
-  getInput: (name) => core.getInput(name),
-  setSecret: (secret) => core.setSecret(secret),
-  setOutput: (name, value) => core.setOutput(name, value),
-  info: (message) => core.info(message),
-  debug: (message) => core.debug(message),
-  warning: (message) => core.warning(message),
-  setFailed: (message) => core.setFailed(message),
-  async writeSummary(markdown) {
-    // Outside a runner (a local run) there is no summary file: the summary is not lost, it goes to the log.
-    if (!process.env.GITHUB_STEP_SUMMARY) {
-      core.info(inertLog(`Job summary (GITHUB_STEP_SUMMARY is not set):\n${markdown}`, Infinity));
-      return;
-    }
-    // Emptied first: a write that failed keeps core's buffer, which must not come back in a later one.
-    await core.summary.emptyBuffer().addRaw(markdown, true).write();
-  },
-};
 
-async function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
-  try {
-    await delay(ms, undefined, { signal });
-  } catch {
-    // Aborted: the caller sees `signal.aborted` and stops.
-  }
-}
 
-/**
- * The runner as the rest of the action sees it: every message written to the log is inert (it
- * cannot be read as a workflow command, and is cut to a bound), and the secrets are taken out of
- * every message, output and the summary. The client already cleans the API's text; this is the
- * last line, for whatever a future change forgets.
- */
-export function guardedIO(io: ActionIO, redactor: Redactor): ActionIO {
-  const log = (message: string) => inertLog(redactor.redact(message));
-  return {
-    getInput: (name) => io.getInput(name),
-    setSecret: (secret) => io.setSecret(secret),
-    setOutput: (name, value) => io.setOutput(name, redactor.redact(value)),
-    info: (message) => io.info(log(message)),
-    debug: (message) => io.debug(log(message)),
-    warning: (message) => io.warning(log(message)),
-    setFailed: (message) => io.setFailed(log(message)),
-    writeSummary: (markdown) => io.writeSummary(redactor.redact(markdown)),
-  };
-}
 
 export async function run(overrides: Partial<Dependencies> = {}): Promise<void> {
   const given: Dependencies = {
@@ -178,7 +117,7 @@ interface StepReport {
   /** What `setFailed` says; empty when the step passes. */
   problems: string[];
   comment: ArtifactOptions['comment'];
-  /** Set with several experiments: their report and comment (see multi/artifacts.ts). */
+  /** Set with several experiments: their report and comment (see many/artifacts.ts). */
   content?: ArtifactContent;
 }
 
@@ -205,7 +144,7 @@ async function gateOne(raw: RawInputs, apiKey: string, deps: Dependencies, signa
   };
 }
 
-/** `experiments`: every line through the gate at once (see multi/gate-many.ts), one verdict. */
+/** `experiments`: every line through the gate at once (see many/gate-many.ts), one verdict. */
 async function gateSeveral(raw: RawInputs, apiKey: string, deps: Dependencies, signal: AbortSignal, guard: SecretGuard): Promise<StepReport> {
   const parsed = parseManySettings(raw, apiKey, deps.env);
   if (!parsed.ok) {

@@ -4,8 +4,8 @@
  * unknown error count, a base URL with a version segment, a proxy that refuses the tunnel.
  */
 import { describe, expect, it } from 'vitest';
-import { errorsOf, resultFromWait } from '../src/gate-result.js';
-import { parseSettings, resolveApiKey, withoutVersionSegment } from '../src/inputs.js';
+import { errorsOf, resultFromWait } from '../src/gate/result.js';
+import { parseSettings, resolveApiKey, withoutVersionSegment } from '../src/inputs/settings.js';
 import { buildJsonReport } from '../src/report/json-report.js';
 import { buildOutputs } from '../src/report/outputs.js';
 import { renderSummary } from '../src/report/summary.js';
@@ -13,9 +13,9 @@ import { RetabConnectionError, RetabProxyError } from '../src/retab/errors.js';
 import { normalizeMetrics, rawMetricsSchema } from '../src/retab/metrics.js';
 import { describeProxy, proxyFor, refusedTunnelStatus } from '../src/retab/proxy.js';
 import { describeIssues, normalizeRun, rawRunSchema } from '../src/retab/run.js';
-import { classifyStartFailure } from '../src/start-run.js';
-import { decideVerdict, errorCountOf } from '../src/verdict.js';
-import type { WaitOutcome } from '../src/wait.js';
+import { classifyStartFailure } from '../src/start/start-run.js';
+import { decideVerdict, errorCountOf } from '../src/verdict/rules.js';
+import type { WaitOutcome } from '../src/wait/wait.js';
 import { rawInputs } from './support/raw-inputs.js';
 import { makeRun } from './support/runs.js';
 

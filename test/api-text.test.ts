@@ -4,10 +4,10 @@
  * outputs, the report and the comment that hold whatever reaches them.
  */
 import { describe, expect, it } from 'vitest';
-import { boundedJson, cleanDecoded, cleanText, inertLog, MAX_API_TEXT, Redactor } from '../src/api-text.js';
-import { renderComment } from '../src/comment/render.js';
-import type { GateResult } from '../src/gate-result.js';
-import { guardedIO } from '../src/main.js';
+import { boundedJson, cleanDecoded, cleanText, inertLog, MAX_API_TEXT, Redactor } from '../src/common/api-text.js';
+import { renderComment } from '../src/github/comment-render.js';
+import type { GateResult } from '../src/gate/result.js';
+import { guardedIO } from '../src/runner/io.js';
 import { MAX_REPORT_BYTES, reportText } from '../src/report/json-report.js';
 import { escapeMarkdown } from '../src/report/markdown.js';
 import { buildOutputs, MAX_OUTPUT_BYTES } from '../src/report/outputs.js';

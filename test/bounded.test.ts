@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BoundedCounts, FirstN, RepeatDetector, WorstK } from '../src/bounded.js';
-import { compareDocuments } from '../src/run-details.js';
+import { BoundedCounts, FirstN, RepeatDetector, WorstK } from '../src/details/bounded.js';
+import { compareDocuments } from '../src/details/run-details.js';
 
 describe('WorstK', () => {
   it('keeps exactly the K worst of a long stream, worst first, the same as a full sort', () => {

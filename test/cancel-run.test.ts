@@ -3,7 +3,7 @@
  * tried again after `Retry-After`, while the limit allows; never past it. On a virtual clock.
  */
 import { describe, expect, it } from 'vitest';
-import { cancelStartedRun } from '../src/cancel-run.js';
+import { cancelStartedRun } from '../src/start/cancel-run.js';
 import { RetabApiError, RetabResponseError } from '../src/retab/errors.js';
 import { virtualClock } from './support/virtual-clock.js';
 

@@ -15,7 +15,7 @@ import { pullRequestEnv } from './support/pull-request-env.js';
 import { runAction } from './support/run-action.js';
 
 const TOKEN = 'ghs_job_token_time_limit';
-/** The comment's own time limit (src/comment/time-limit.ts), and what the runner and the machine may add. */
+/** The comment's own time limit (src/github/time-limit.ts), and what the runner and the machine may add. */
 const LIMIT_MS = 15_000;
 const MARGIN_MS = 4_000;
 

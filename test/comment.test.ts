@@ -3,11 +3,11 @@
  * the token's account is learnt. The end-to-end proof is test/comment.e2e.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import type { GateResult } from '../src/gate-result.js';
-import { isGateComment, readIdentity, type IssueComment } from '../src/comment/ownership.js';
-import { canonicalMatrix, commentMarker, gateKey, gateLabel, planComment, type GateInputs } from '../src/comment/plan.js';
-import { nextPage, publishComment, tokenIdentity, type CommentsApi, type TokenIdentity } from '../src/comment/publish.js';
-import { renderComment } from '../src/comment/render.js';
+import type { GateResult } from '../src/gate/result.js';
+import { isGateComment, readIdentity, type IssueComment } from '../src/github/comment-ownership.js';
+import { canonicalMatrix, commentMarker, gateKey, gateLabel, planComment, type GateInputs } from '../src/github/comment-plan.js';
+import { nextPage, publishComment, tokenIdentity, type CommentsApi, type TokenIdentity } from '../src/github/comment-publish.js';
+import { renderComment } from '../src/github/comment-render.js';
 import { makeRun } from './support/runs.js';
 
 const BOT: TokenIdentity = { login: 'github-actions[bot]', id: 41898282 };

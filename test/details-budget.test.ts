@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detailsBudgetMs } from '../src/gate.js';
+import { detailsBudgetMs } from '../src/gate/gate.js';
 
 describe('the time the report reads get after the run', () => {
   it.each([

@@ -3,9 +3,9 @@
  * step's inputs as defaults, and exactly one of `run_id`, `experiment_id` and `experiments`.
  */
 import { describe, expect, it } from 'vitest';
-import { parseSettings } from '../src/inputs.js';
-import { parseExperimentLines } from '../src/multi/lines.js';
-import { parseManySettings } from '../src/multi/settings.js';
+import { parseSettings } from '../src/inputs/settings.js';
+import { parseExperimentLines } from '../src/inputs/experiment-lines.js';
+import { parseManySettings } from '../src/inputs/experiments.js';
 import { rawInputs } from './support/raw-inputs.js';
 
 const KEY = 'rt_test_key';

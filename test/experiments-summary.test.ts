@@ -5,18 +5,18 @@
  * 1 MiB, the comment under 65,536 characters, and both say what was left out.
  */
 import { describe, expect, it } from 'vitest';
-import { MAX_COMMENT_CHARS } from '../src/comment/render.js';
-import type { GateResult } from '../src/gate-result.js';
-import type { ExperimentOutcome, ManyResult } from '../src/multi/gate-many.js';
-import { buildManyOutputs } from '../src/multi/outputs.js';
-import { renderManyComment } from '../src/multi/artifacts.js';
-import { renderManySummary } from '../src/multi/summary.js';
+import { MAX_COMMENT_CHARS } from '../src/github/comment-render.js';
+import type { GateResult } from '../src/gate/result.js';
+import type { ExperimentOutcome, ManyResult } from '../src/many/gate-many.js';
+import { buildManyOutputs } from '../src/many/outputs.js';
+import { renderManyComment } from '../src/many/artifacts.js';
+import { renderManySummary } from '../src/many/summary.js';
 import { MAX_OUTPUT_BYTES } from '../src/report/outputs.js';
 import { MAX_SUMMARY_BYTES } from '../src/report/summary.js';
-import { comparisonStatistics } from '../src/comparison-statistics.js';
-import { FIELD_LIMITS } from '../src/field-details.js';
-import { DETAIL_LIMITS, type MetricsDetails } from '../src/run-details.js';
-import { TREND_RUNS } from '../src/trend.js';
+import { comparisonStatistics } from '../src/verdict/comparison-statistics.js';
+import { FIELD_LIMITS } from '../src/details/field-details.js';
+import { DETAIL_LIMITS, type MetricsDetails } from '../src/details/run-details.js';
+import { TREND_RUNS } from '../src/details/trend.js';
 import { makeRun } from './support/runs.js';
 
 const DOCUMENTS = 50_000;

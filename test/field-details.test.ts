@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readFieldDetails, type ReadFieldsOptions } from '../src/field-details.js';
+import { readFieldDetails, type ReadFieldsOptions } from '../src/details/field-details.js';
 import { RetabClient } from '../src/retab/client.js';
 import { rawTargetSchema, readAggregate } from '../src/retab/targets.js';
 import { renderSummary } from '../src/report/summary.js';
-import { readRunDetails } from '../src/run-details.js';
+import { readRunDetails } from '../src/details/run-details.js';
 import { makeRun } from './support/runs.js';
 import { FIELDS, fieldScores, startSimulator } from './simulator/retab-simulator.js';
 

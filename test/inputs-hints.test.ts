@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { forksDocsLink, isForkPullRequest, parseSettings, type RawInputs } from '../src/inputs.js';
+import { forksDocsLink, isForkPullRequest, parseSettings, type RawInputs } from '../src/inputs/settings.js';
 import { rawInputs } from './support/raw-inputs.js';
 
 const KEY = 'rt_test_abc123';

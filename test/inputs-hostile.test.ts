@@ -3,7 +3,7 @@
  * so), and seeded random strings checking the properties that keep requests on their path.
  */
 import { describe, expect, it } from 'vitest';
-import { parseBaseUrl, parseMaxErrors, parsePollInterval, parseRunId, parseSettings, parseThreshold, parseTimeout, withoutCredentials } from '../src/inputs.js';
+import { parseBaseUrl, parseMaxErrors, parsePollInterval, parseRunId, parseSettings, parseThreshold, parseTimeout, withoutCredentials } from '../src/inputs/settings.js';
 import { mulberry32 } from './support/prng.js';
 import { rawInputs } from './support/raw-inputs.js';
 

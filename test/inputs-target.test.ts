@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSettings, type RawInputs } from '../src/inputs.js';
+import { parseSettings, type RawInputs } from '../src/inputs/settings.js';
 import { rawInputs } from './support/raw-inputs.js';
 
 const KEY = 'rt_test_abc123';

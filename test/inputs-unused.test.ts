@@ -3,7 +3,7 @@
  * `cancel_on_abort` with `run_id`. Whatever is used is still checked.
  */
 import { describe, expect, it } from 'vitest';
-import { parseSettings, resolveApiKey, type RawInputs } from '../src/inputs.js';
+import { parseSettings, resolveApiKey, type RawInputs } from '../src/inputs/settings.js';
 import { rawInputs } from './support/raw-inputs.js';
 
 /** action.yml's default for `github_token`, as local-action (or a bare `node` run) passes it: not evaluated. */

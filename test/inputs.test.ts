@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSettings, resolveApiKey, type RawInputs } from '../src/inputs.js';
+import { parseSettings, resolveApiKey, type RawInputs } from '../src/inputs/settings.js';
 import { keyEnvironment } from '../src/retab/keys.js';
 import { rawInputs } from './support/raw-inputs.js';
 

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../src/main.js';
-import { INPUT_NAMES } from '../src/inputs.js';
+import { INPUT_NAMES } from '../src/inputs/settings.js';
 import { OUTPUT_NAMES } from '../src/report/outputs.js';
 import { startSimulator } from './simulator/retab-simulator.js';
 import { recordingIO, type ActionCall, type Recording } from './support/recording-io.js';
@@ -141,6 +141,6 @@ it('writes exactly the outputs that action.yml declares', async () => {
   const { parse } = await import('yaml');
   const { readFile } = await import('node:fs/promises');
   const action = parse(await readFile(new URL('../action.yml', import.meta.url), 'utf8')) as { outputs: Record<string, unknown> };
-  // `report_path` is written with the JSON report (report/artifacts.ts), `results` with `experiments` (multi/outputs.ts), the others from the result.
+  // `report_path` is written with the JSON report (github/artifacts.ts), `results` with `experiments` (many/outputs.ts), the others from the result.
   expect(Object.keys(action.outputs).sort()).toEqual([...OUTPUT_NAMES, 'report_path', 'results'].sort());
 });

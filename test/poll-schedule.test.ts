@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ADAPTIVE_DEFAULTS, adaptiveSchedule, defaultSchedule, expectedRemainingMs, fixedSchedule, readProgress, type PollRecord } from '../src/poll-schedule.js';
+import { ADAPTIVE_DEFAULTS, adaptiveSchedule, defaultSchedule, expectedRemainingMs, fixedSchedule, readProgress, type PollRecord } from '../src/wait/poll-schedule.js';
 import { mulberry32 } from './support/prng.js';
 
 const o = ADAPTIVE_DEFAULTS;

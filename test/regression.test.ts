@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { GateResult } from '../src/gate-result.js';
-import { withRunDetails } from '../src/regression.js';
+import { withRunDetails, type GateResult } from '../src/gate/result.js';
 import { formatChange } from '../src/report/details-summary.js';
 import { buildOutputs } from '../src/report/outputs.js';
 import { renderSummary } from '../src/report/summary.js';
-import type { MetricsDetails, RunDetails } from '../src/run-details.js';
+import type { MetricsDetails, RunDetails } from '../src/details/run-details.js';
 import type { ExperimentRun } from '../src/retab/run.js';
-import { Moments } from '../src/statistics.js';
+import { Moments } from '../src/common/statistics.js';
 import { mulberry32 } from './support/prng.js';
 
 const run = (score: number | null): ExperimentRun => ({

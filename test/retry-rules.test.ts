@@ -1,9 +1,9 @@
 /** The pure retry rules: Retry-After reading, full-jitter backoff, which errors are worth another try. */
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, backoffFloor } from '../src/backoff.js';
-import { fixedSchedule } from '../src/poll-schedule.js';
-import { readRunDetails } from '../src/run-details.js';
-import { waitForRun } from '../src/wait.js';
+import { backoffDelay, backoffFloor } from '../src/common/backoff.js';
+import { fixedSchedule } from '../src/wait/poll-schedule.js';
+import { readRunDetails } from '../src/details/run-details.js';
+import { waitForRun } from '../src/wait/wait.js';
 import { makeRun } from './support/runs.js';
 import { virtualClock } from './support/virtual-clock.js';
 import { RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutError } from '../src/retab/errors.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RetabClient } from '../src/retab/client.js';
-import { readRunDetails, type ReadDetailsOptions } from '../src/run-details.js';
+import { readRunDetails, type ReadDetailsOptions } from '../src/details/run-details.js';
 import { startSimulator } from './simulator/retab-simulator.js';
 
 let sim: Awaited<ReturnType<typeof startSimulator>>;

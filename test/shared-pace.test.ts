@@ -3,8 +3,8 @@
  * to any of them. Driven with a virtual clock, through the client wrapper the step uses.
  */
 import { describe, expect, it } from 'vitest';
-import type { GateClient } from '../src/gate.js';
-import { CANCEL_PATIENCE_MS, Limiter, SharedPace, sharedClient } from '../src/multi/pace.js';
+import type { GateClient } from '../src/gate/gate.js';
+import { CANCEL_PATIENCE_MS, Limiter, SharedPace, sharedClient } from '../src/many/pace.js';
 import { RequestNotSentError, RetabApiError } from '../src/retab/errors.js';
 import type { ExperimentRun } from '../src/retab/run.js';
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RetabClient } from '../src/retab/client.js';
-import { startRun, type StartRunOptions } from '../src/start-run.js';
+import { startRun, type StartRunOptions } from '../src/start/start-run.js';
 import { startSimulator } from './simulator/retab-simulator.js';
 import { START_PATH, startOptions, startPosts } from './support/start-options.js';
 

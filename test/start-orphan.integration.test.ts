@@ -1,5 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
-import { run, type ActionIO } from '../src/main.js';
+import { run } from '../src/main.js';
+import type { ActionIO } from '../src/runner/io.js';
 import { startSimulator } from './simulator/retab-simulator.js';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;

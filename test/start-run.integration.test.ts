@@ -1,9 +1,9 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cancelStartedRun } from '../src/cancel-run.js';
+import { cancelStartedRun } from '../src/start/cancel-run.js';
 import { realTiming } from './support/real-timing.js';
 import { RetabClient } from '../src/retab/client.js';
-import { startRun } from '../src/start-run.js';
+import { startRun } from '../src/start/start-run.js';
 import { startSimulator } from './simulator/retab-simulator.js';
 import { START_PATH, startOptions, startPosts } from './support/start-options.js';
 

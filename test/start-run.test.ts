@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RequestNotSentError, RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutError } from '../src/retab/errors.js';
 import type { ExperimentRun } from '../src/retab/run.js';
-import { answeredRunProblem, baselineFrom, creationWindow, decideLook, knownOrphan, newRuns, postNotBefore, StartUnknownError, type Baseline, type CandidateCriteria } from '../src/run-adoption.js';
-import { classifyStartFailure, startRun, type RequestTurn, type StartRunOptions } from '../src/start-run.js';
+import { answeredRunProblem, baselineFrom, creationWindow, decideLook, knownOrphan, newRuns, postNotBefore, StartUnknownError, type Baseline, type CandidateCriteria } from '../src/start/run-adoption.js';
+import { classifyStartFailure, startRun, type RequestTurn, type StartRunOptions } from '../src/start/start-run.js';
 import { makeRun } from './support/runs.js';
 
 const POST = { method: 'POST', path: '/v1/workflows/experiments/runs' };

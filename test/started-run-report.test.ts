@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { cancelReasonFor, describeCancellation } from '../src/cancel-run.js';
-import { resultFromStartFailure, type GateResult } from '../src/gate-result.js';
-import { startedByFromEnv } from '../src/github-context.js';
+import { cancelReasonFor, describeCancellation } from '../src/start/cancel-run.js';
+import { resultFromStartFailure, type GateResult } from '../src/gate/result.js';
+import { startedByFromEnv } from '../src/inputs/github-context.js';
 import { RetabApiError } from '../src/retab/errors.js';
 import { buildOutputs } from '../src/report/outputs.js';
 import { renderSummary } from '../src/report/summary.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHANGE_RANGE, POWER, Moments, SCORE_RANGE, detectableDrop, documentsNeeded, meanInterval, normalQuantile, studentTCdf, tQuantile, type Sample } from '../src/statistics.js';
+import { CHANGE_RANGE, POWER, Moments, SCORE_RANGE, detectableDrop, documentsNeeded, meanInterval, normalQuantile, studentTCdf, tQuantile, type Sample } from '../src/common/statistics.js';
 import { mulberry32 } from './support/prng.js';
 
 /**

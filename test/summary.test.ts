@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { GateResult } from '../src/gate-result.js';
-import { renderComment } from '../src/comment/render.js';
+import type { GateResult } from '../src/gate/result.js';
+import { renderComment } from '../src/github/comment-render.js';
 import { cutToFit, escapeMarkdown, markdownTable } from '../src/report/markdown.js';
 import { buildOutputs } from '../src/report/outputs.js';
 import { MAX_SUMMARY_BYTES, renderSummary } from '../src/report/summary.js';

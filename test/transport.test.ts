@@ -12,7 +12,7 @@ import { run } from '../src/main.js';
 import { RetabClient } from '../src/retab/client.js';
 import { httpTransport } from '../src/retab/transport.js';
 import { isRetryable, RetabConnectionError } from '../src/retab/errors.js';
-import { classifyStartFailure } from '../src/start-run.js';
+import { classifyStartFailure } from '../src/start/start-run.js';
 import { startSimulator } from './simulator/retab-simulator.js';
 import { recordingIO } from './support/recording-io.js';
 import { simulatorInputs } from './support/simulator-inputs.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { renderComment } from '../src/comment/render.js';
-import type { GateResult } from '../src/gate-result.js';
+import { renderComment } from '../src/github/comment-render.js';
+import type { GateResult } from '../src/gate/result.js';
 import { renderSummary } from '../src/report/summary.js';
-import { readTrend, sparkline, trendOf } from '../src/trend.js';
+import { readTrend, sparkline, trendOf } from '../src/details/trend.js';
 import { mulberry32 } from './support/prng.js';
 import { makeRun } from './support/runs.js';
 

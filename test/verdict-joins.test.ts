@@ -4,18 +4,17 @@
  * the power warning's limits.
  */
 import { describe, expect, it } from 'vitest';
-import { StopRequest } from '../src/cancel-run.js';
-import { changeTolerance, comparisonStatistics, powerWarning, SUMMARY_ROUNDING, summaryContradiction } from '../src/comparison-statistics.js';
-import { resultFromWait, type GateResult } from '../src/gate-result.js';
-import type { ExperimentOutcome, ManyResult } from '../src/multi/gate-many.js';
-import { buildManyOutputs, experimentJson } from '../src/multi/outputs.js';
-import { renderManySummary } from '../src/multi/summary.js';
+import { StopRequest } from '../src/start/cancel-run.js';
+import { changeTolerance, comparisonStatistics, powerWarning, SUMMARY_ROUNDING, summaryContradiction } from '../src/verdict/comparison-statistics.js';
+import { resultFromWait, withRunDetails, type GateResult } from '../src/gate/result.js';
+import type { ExperimentOutcome, ManyResult } from '../src/many/gate-many.js';
+import { buildManyOutputs, experimentJson } from '../src/many/outputs.js';
+import { renderManySummary } from '../src/many/summary.js';
 import { buildOutputs } from '../src/report/outputs.js';
-import { withRunDetails } from '../src/regression.js';
 import { renderSummary } from '../src/report/summary.js';
-import { readRunDetails, type MetricsDetails } from '../src/run-details.js';
-import { errorCountOf } from '../src/verdict.js';
-import { sparkline, trendOf } from '../src/trend.js';
+import { readRunDetails, type MetricsDetails } from '../src/details/run-details.js';
+import { errorCountOf } from '../src/verdict/rules.js';
+import { sparkline, trendOf } from '../src/details/trend.js';
 import { makeRun } from './support/runs.js';
 
 const criteria = { runId: 'exprun_2', threshold: 0.8, maxErrors: 3, timeoutMs: 60_000 };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RetabApiError, RetabConnectionError } from '../src/retab/errors.js';
-import { decideVerdict, formatScore, type Criteria } from '../src/verdict.js';
-import type { WaitOutcome } from '../src/wait.js';
+import { formatScore } from '../src/common/format.js';
+import { decideVerdict, type Criteria } from '../src/verdict/rules.js';
+import type { WaitOutcome } from '../src/wait/wait.js';
 import { makeRun } from './support/runs.js';
 
 const criteria: Criteria = { runId: 'exprun_2', threshold: 0.8, maxErrors: 0, timeoutMs: 1_800_000 };

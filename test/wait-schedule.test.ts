@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { defaultSchedule, fixedSchedule, type Observation } from '../src/poll-schedule.js';
+import { defaultSchedule, fixedSchedule, type Observation } from '../src/wait/poll-schedule.js';
 import { RetabApiError } from '../src/retab/errors.js';
 import type { ExperimentRun } from '../src/retab/run.js';
-import { waitForRun } from '../src/wait.js';
+import { waitForRun } from '../src/wait/wait.js';
 import { mulberry32 } from './support/prng.js';
 
 const run = (status: string, completed: number): ExperimentRun =>

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { fixedSchedule } from '../src/poll-schedule.js';
-import { progressLine, shouldLogProgress } from '../src/progress.js';
+import { fixedSchedule } from '../src/wait/poll-schedule.js';
+import { progressLine, shouldLogProgress } from '../src/wait/progress.js';
 import { RetabApiError, RetabConnectionError, RetabResponseError } from '../src/retab/errors.js';
 import type { ExperimentRun } from '../src/retab/run.js';
-import { waitForRun, type WaitOptions } from '../src/wait.js';
+import { waitForRun, type WaitOptions } from '../src/wait/wait.js';
 import { makeRun } from './support/runs.js';
 import { virtualClock } from './support/virtual-clock.js';
 

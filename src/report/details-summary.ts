@@ -3,13 +3,13 @@
  * documents, the worst documents and the errored ones. Every list is capped ("and N more") and
  * every string from the API escaped and cut, so the text is bounded however large the run.
  */
-import { formatLevel, powerWarning, type ComparisonStatistics } from '../comparison-statistics.js';
-import type { FieldChange, FieldDetails, FieldUnavailable } from '../field-details.js';
-import type { GateResult } from '../gate-result.js';
-import type { Comparison } from '../regression.js';
-import type { Interval } from '../statistics.js';
-import type { ErroredDocument, MetricsDetails, ResultsDetails, WorstDocument } from '../run-details.js';
-import { formatScore } from '../verdict.js';
+import { formatLevel, powerWarning, type ComparisonStatistics } from '../verdict/comparison-statistics.js';
+import type { FieldChange, FieldDetails, FieldUnavailable } from '../details/field-details.js';
+import type { GateResult } from '../gate/result.js';
+import type { Comparison } from '../verdict/regression.js';
+import type { Interval } from '../common/statistics.js';
+import type { ErroredDocument, MetricsDetails, ResultsDetails, WorstDocument } from '../details/run-details.js';
+import { formatScore } from '../common/format.js';
 import { escapeMarkdown as md, markdownTable } from './markdown.js';
 
 export type SummaryRow = [name: string, value: string, gate: string];

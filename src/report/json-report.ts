@@ -6,10 +6,10 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { boundedJson, cutText } from '../api-text.js';
-import { errorsOf, type GateResult } from '../gate-result.js';
-import type { ErrorCount } from '../verdict.js';
-import type { Env } from '../inputs.js';
+import { boundedJson, cutText } from '../common/api-text.js';
+import { errorsOf, type GateResult } from '../gate/result.js';
+import type { ErrorCount } from '../verdict/rules.js';
+import type { Env } from '../inputs/settings.js';
 
 export const REPORT_VERSION = 1;
 /** The most the report file may hold; far above what the bounded lists produce (see `DETAIL_LIMITS`). */

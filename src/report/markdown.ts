@@ -1,5 +1,5 @@
 /** Strings from the API are data: escape them before they reach Markdown or HTML. */
-import { withoutInvisible } from '../api-text.js';
+import { withoutInvisible } from '../common/api-text.js';
 
 const MARKDOWN_SPECIAL = /[\\`*_{}[\]()#+!|~<>&"'$-]/g;
 /**

@@ -1,6 +1,6 @@
 /** The step's outputs, as strings, from the gate result. Empty when a figure is unknown. */
-import { boundedJson, cutText } from '../api-text.js';
-import { errorsOf, type GateResult } from '../gate-result.js';
+import { boundedJson, cutText } from '../common/api-text.js';
+import { errorsOf, type GateResult } from '../gate/result.js';
 
 /**
  * The most one output may hold. GitHub allows about 1 MB of outputs per job, shared by every step;

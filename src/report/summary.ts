@@ -3,12 +3,13 @@
  * Pure: the same result always renders the same text. Every string from the API is escaped and
  * bounded, so the summary stays far below GitHub's 1 MiB limit.
  */
-import { describeCancellation } from '../cancel-run.js';
-import { formatDuration } from '../duration.js';
-import type { StartedBy } from '../github-context.js';
-import { errorsOf, type GateResult } from '../gate-result.js';
+import { describeCancellation } from '../start/cancel-run.js';
+import { formatDuration } from '../common/duration.js';
+import type { StartedBy } from '../inputs/github-context.js';
+import { errorsOf, type GateResult } from '../gate/result.js';
 import type { ExperimentRun } from '../retab/run.js';
-import { errorWhere, formatScore, type Rule } from '../verdict.js';
+import { formatScore } from '../common/format.js';
+import { errorWhere, type Rule } from '../verdict/rules.js';
 import { comparisonRows, detailSections, scoredRow, trendRows, type DetailOptions, type SummaryRow } from './details-summary.js';
 import { cutToFit, escapeMarkdown as md, markdownTable } from './markdown.js';
 
@@ -71,7 +72,7 @@ function headline(result: GateResult): string {
 function startedByLine(result: GateResult, by: StartedBy): string {
   const runId = result.run?.id ?? result.runId;
   const label = `${md(by.workflow ?? 'workflow run', 200)}${by.runNumber ? ` #${by.runNumber}` : ''}`;
-  // The URL is built only from values checked against GitHub's shapes (see github-context.ts).
+  // The URL is built only from values checked against GitHub's shapes (see inputs/github-context.ts).
   const link = by.url ? `[${label}](${by.url})` : label;
   const commit = by.commit ? ` at commit ${by.commit}` : '';
   return `${runId ? `Run ${md(runId)}` : 'The run'} was started by this workflow: ${link}${commit}.`;

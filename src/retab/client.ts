@@ -3,11 +3,11 @@
  * `baseUrl`, never follows redirects, bounds every request in time and every body in size, and
  * parses every answer through a schema. Every string of an answer (body fields and keys, the
  * request id, error text) has the secrets taken out and is cut to a bound once, right after
- * decoding, so nothing above the client ever holds more of it (see api-text.ts).
+ * decoding, so nothing above the client ever holds more of it (see common/api-text.ts).
  */
 import type * as z from 'zod/mini';
-import { cleanDecoded, cleanText, Redactor } from '../api-text.js';
-import type { Env } from '../env.js';
+import { cleanDecoded, cleanText, Redactor } from '../common/api-text.js';
+import type { Env } from '../common/env.js';
 import { keyEnvironment } from './keys.js';
 import { RetabApiError, RetabConnectionError, RetabProxyError, RetabResponseError, RetabTimeoutError, type RequestInfo } from './errors.js';
 import { describeProxy, proxyFor, refusedTunnelStatus } from './proxy.js';
@@ -151,7 +151,7 @@ export class RetabClient {
     return normalizeResultsPage(raw);
   }
 
-  /** `POST /v1/workflows/experiments/runs`: starts a new run. Not idempotent: see start-run.ts before retrying it. */
+  /** `POST /v1/workflows/experiments/runs`: starts a new run. Not idempotent: see start/start-run.ts before retrying it. */
   async startRun(experimentId: string, workflowId: string | null, signal?: AbortSignal): Promise<ExperimentRun> {
     const body = workflowId === null ? { experiment_id: experimentId } : { experiment_id: experimentId, workflow_id: workflowId };
     const raw = await this.send('POST', '/v1/workflows/experiments/runs', rawRunSchema, { signal, body, check: (run) => runProblem(run, null) });

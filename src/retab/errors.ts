@@ -114,7 +114,7 @@ export class RetabProxyError extends RetabError {
 
 /**
  * A request withdrawn before it was handed to the network: it was still waiting for its turn (in
- * the step's request queue or a shared 429 pause, see multi/pace.ts). Nothing can have happened at
+ * the step's request queue or a shared 429 pause, see many/pace.ts). Nothing can have happened at
  * Retab, so a start that ends this way is never looked for, adopted or cancelled.
  */
 export class RequestNotSentError extends Error {

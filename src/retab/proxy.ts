@@ -13,7 +13,7 @@
  * brackets. Loopback addresses get no special treatment: list them to reach a local server directly.
  */
 import { BlockList, isIP } from 'node:net';
-import type { Env } from '../env.js';
+import type { Env } from '../common/env.js';
 
 export interface ProxySettings {
   httpProxy: string | undefined;

@@ -15,7 +15,7 @@
 import { setMaxListeners } from 'node:events';
 import type { LookupFunction } from 'node:net';
 import { Agent, request, type Dispatcher } from 'undici';
-import type { Env } from '../env.js';
+import type { Env } from '../common/env.js';
 import { checkProxySettings, proxyFor } from './proxy.js';
 import { tunnelAgent, type ConnectOptions } from './tunnel.js';
 

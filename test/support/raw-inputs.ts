@@ -1,4 +1,4 @@
-import type { RawInputs } from '../../src/inputs.js';
+import type { RawInputs } from '../../src/inputs/settings.js';
 
 /**
  * Every input as `parseSettings` reads it: action.yml's defaults, with threshold 0.8 (it has none)

@@ -3,7 +3,7 @@
  * a plain object (action.yml's defaults are the caller's business), outputs, the summary, every
  * log line and the order of the calls are kept for the test to read.
  */
-import type { ActionIO } from '../../src/main.js';
+import type { ActionIO } from '../../src/runner/io.js';
 
 /** An `ActionIO` method that does something; reading an input is not recorded. */
 export type ActionCall = Exclude<keyof ActionIO, 'getInput'>;

@@ -3,7 +3,7 @@
  * short look and backoff timings so the suite stays quick.
  */
 import type { RetabClient } from '../../src/retab/client.js';
-import type { StartRunOptions } from '../../src/start-run.js';
+import type { StartRunOptions } from '../../src/start/start-run.js';
 import type { startSimulator } from '../simulator/retab-simulator.js';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
