@@ -58,6 +58,21 @@ export interface Comparison {
   note: string | null;
   /** What else the reader must know: a drop that may be noise, a fallback to point estimates. */
   remarks: string[];
+  /** Which run the comparison is with, and where that choice came from; absent until it is known. */
+  baseline?: BaselineInfo;
+}
+
+/** Where the baseline came from: the base branch's recorded run, Retab's previous completed run, or `baseline_run_id`. */
+export type BaselineSource = 'base' | 'previous' | 'input';
+
+export interface BaselineInfo {
+  /** The run compared with; null when there is none. */
+  run_id: string | null;
+  source: BaselineSource;
+  /** With `base`: the commit whose check run recorded the baseline. */
+  commit: { sha: string; url: string | null; branch: string | null; behind: number } | null;
+  /** What the reader must know about the choice (no run of the base branch was found, and how to record one); null when nothing. */
+  note: string | null;
 }
 
 export function compareWithPrior(details: RunDetails | null, policy: RegressionPolicy): Comparison {
