@@ -23,6 +23,7 @@
  * The HTTP calls, the clock, sleeping and randomness come in as parameters: the decisions are
  * tested without a server, the whole against the simulator.
  */
+import { timeoutSignal } from '../common/timeout-signal.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../common/backoff.js';
 import { formatDuration } from '../common/duration.js';
 import { messageOf } from '../common/errors.js';
@@ -406,7 +407,8 @@ class RunStarter {
 
   private requestSignal(): AbortSignal {
     const { signal, deadline, now } = this.options;
-    return AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, deadline - now()))]);
+    const ms = Math.max(1, deadline - now());
+    return AbortSignal.any([signal, timeoutSignal(ms, () => `the start's deadline passed`)]);
   }
 
   private elapsed(): number {
