@@ -82,6 +82,18 @@ describe('a Retab that never answered during the step', () => {
     expectGaveUp(result, 'https://api.retab.cm', /the host name does not resolve \(ENOTFOUND\)/);
   });
 
+  it('a TLS handshake that never completes (a server that closes every connection) gives up the same way', async () => {
+    const sockets = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => sockets.listen(0, '127.0.0.1', resolve));
+    try {
+      const origin = `https://127.0.0.1:${(sockets.address() as AddressInfo).port}`;
+      const result = await gate({ run_id: 'exprun_pass', base_url: origin });
+      expectGaveUp(result, origin, /\((ECONNRESET|UND_ERR_SOCKET|ERR_SSL_[A-Z_]+)\)/);
+    } finally {
+      await new Promise((resolve) => sockets.close(resolve));
+    }
+  });
+
   it('several experiments share one notion of it: all give up at the same limit, not one limit each', async () => {
     const origin = `http://127.0.0.1:${await freePort()}`;
     const result = await gate({ experiments: 'exp_pass\nexp_low\nrun:exprun_pass', base_url: origin });
@@ -98,8 +110,9 @@ describe('a Retab that never answered during the step', () => {
     const proxy = await startConnectProxy({ refuse: 502 });
     try {
       const origin = `http://127.0.0.1:${await freePort()}`;
-      const result = await gate({ run_id: 'exprun_pass', base_url: origin }, { transport: httpTransport({ proxy: proxy.url }) });
-      expectGaveUp(result, origin, /the proxy .* could not connect to it \(HTTP 502\)/);
+      // The proxy as the runner's environment names it: the transport is chosen from it.
+      const result = await gate({ run_id: 'exprun_pass', base_url: origin }, { env: { HTTP_PROXY: proxy.url } });
+      expectGaveUp(result, origin, /the proxy http:\/\/127\.0\.0\.1:\d+ could not connect to it \(HTTP 502\)/);
       expect(result.failed).toContain('the proxy variables');
       expect(proxy.connects.length).toBeGreaterThanOrEqual(2);
     } finally {
