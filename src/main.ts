@@ -35,6 +35,8 @@ export interface Dependencies extends Timing {
   signal?: AbortSignal;
   /** Each request's own time limit; 30 s by default. */
   requestTimeoutMs?: number;
+  /** How long to keep trying a Retab that has never answered during the step; 60 s by default (see retab/no-answer.ts). */
+  noAnswerLimitMs?: number;
   /** Retry timings for transient failures; 1 s base, 30 s cap by default. */
   backoff?: BackoffOptions;
   /** The GitHub API for the pull request comment; by default `@actions/github`, loaded on first use. */
@@ -213,6 +215,7 @@ async function makeClient(settings: Pick<Settings, 'baseUrl' | 'apiKey'>, deps: 
         transport,
         env: deps.env,
         requestTimeoutMs: deps.requestTimeoutMs,
+        noAnswerLimitMs: deps.noAnswerLimitMs,
         debug: (line) => deps.io.debug(line),
         now: deps.now,
       }),

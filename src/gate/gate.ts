@@ -34,6 +34,8 @@ export type GateClient = Pick<RetabClient, 'getRun' | 'startRun' | 'listRecentRu
    * in one turn, where `direct` sends without waiting again (see `RequestTurn`).
    */
   startTurn?: <T>(signal: AbortSignal, task: (direct: StartClient) => Promise<T>) => Promise<T>;
+  /** While Retab has never answered, when the client stops trying it (see retab/no-answer.ts); the retries wait no longer. */
+  noAnswerDeadline?: () => number | null;
 };
 
 /** The calls of the report's best-effort reads: the metrics summary, the results, the per-field reads and the trend's runs list. */
@@ -120,6 +122,7 @@ async function startExperimentRun(target: ExperimentTarget, settings: Settings, 
     sleep: options.sleep,
     random: options.random,
     backoff: options.backoff,
+    noAnswerDeadline: () => client.noAnswerDeadline?.() ?? null,
     onRetry: (message) => log.info(message),
     onWarning: (message) => log.warning(message),
   });
@@ -151,6 +154,7 @@ async function waitFor(runId: string, settings: Settings, deadline: number, opti
     sleep: options.sleep,
     random: options.random,
     backoff: options.backoff,
+    noAnswerDeadline: () => client.noAnswerDeadline?.() ?? null,
     onRun(run, elapsedMs) {
       if (!shouldLogProgress(logged, run, elapsedMs)) return;
       log.info(progressLine(run, elapsedMs));

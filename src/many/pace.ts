@@ -213,6 +213,8 @@ export function sharedClient(client: GateClient, pace: SharedPace, limiter: Limi
     getResultsPage: report.getResultsPage,
     getTargetMetrics: report.getTargetMetrics,
     cancelRun: cancelling((...args: Parameters<GateClient['cancelRun']>) => client.cancelRun(...args)),
+    // One client for every experiment: one notion of whether Retab has answered during the step.
+    noAnswerDeadline: () => client.noAnswerDeadline?.() ?? null,
     report,
   };
 }
