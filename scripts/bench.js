@@ -46,9 +46,9 @@ const RTT_MS = 100;
 const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (tsc.status !== 0) throw new Error('tsc failed');
 /** @type {typeof import('../src/wait/wait.js')} */
-const { waitForRun } = await import(pathToFileURL(join(ROOT, 'build', 'wait.js')).href);
+const { waitForRun } = await import(pathToFileURL(join(ROOT, 'build', 'wait', 'wait.js')).href);
 /** @type {typeof import('../src/wait/poll-schedule.js')} */
-const { defaultSchedule, fixedSchedule } = await import(pathToFileURL(join(ROOT, 'build', 'poll-schedule.js')).href);
+const { defaultSchedule, fixedSchedule } = await import(pathToFileURL(join(ROOT, 'build', 'wait', 'poll-schedule.js')).href);
 
 /** @typedef {import('../src/wait/poll-schedule.js').PollSchedule} PollSchedule */
 const OURS = 'adaptive (ours)';
