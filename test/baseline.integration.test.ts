@@ -219,3 +219,22 @@ describe('several experiments', () => {
     expect(rows.find((row) => row.name === 'second')).toMatchObject({ baseline_source: 'previous' });
   });
 });
+
+describe('the search is bounded', () => {
+  it('a GitHub API that never answers costs seconds, never the verdict', async () => {
+    const hung = await startGithubSimulator({ tokens: [TOKEN], hang: true });
+    try {
+      const { io, recording } = recordingIO(simulatorInputs(retab, { run_id: 'exprun_pass', threshold: '0.7', github_token: TOKEN }));
+      const started = Date.now();
+      await run({ io, env: await pullRequest(sha(0), { GITHUB_API_URL: hung.url }), commentTimeLimitMs: 500 });
+      expect(Date.now() - started).toBeLessThan(9_000);
+      expect(recording.failed).toBeNull();
+      expect(recording.outputs).toMatchObject({ passed: 'true', baseline_source: 'previous' });
+      expect(recording.summary).toContain('the search for one stopped');
+      // One request for the history, then nothing more to wait on; and one for the check run.
+      expect(hung.requests.filter((r) => r.method === 'GET')).toHaveLength(1);
+    } finally {
+      await hung.close();
+    }
+  }, 15_000);
+});

@@ -10,6 +10,7 @@ import { checkRunName, type BaselineFinder, type BaselineRequest, type BaselineS
 import { messageOf } from '../common/errors.js';
 import type { ChecksApi, ChecksApiFactory } from './checks-api.js';
 import type { GateEvent } from './event.js';
+import { timeoutSignal } from './time-limit.js';
 
 export const MAX_COMMITS = 20;
 /** The whole search: it comes before the comparison, so it costs seconds at most. */
@@ -18,16 +19,18 @@ export const SEARCH_TIME_LIMIT_MS = 5_000;
 export const MAX_CANDIDATES = 3;
 
 export interface SearchOptions {
+  /** Its every request bound to `limit` and the job's cancellation. */
   api: ChecksApi;
   event: GateEvent;
-  timeLimitMs?: number;
+  /** Aborted when the search's time is up. */
+  limit: AbortSignal;
+  timeLimitMs: number;
 }
 
-export async function searchBaseline(request: BaselineRequest, { api, event, timeLimitMs = SEARCH_TIME_LIMIT_MS }: SearchOptions): Promise<BaselineSearch> {
+export async function searchBaseline(request: BaselineRequest, { api, event, limit, timeLimitMs }: SearchOptions): Promise<BaselineSearch> {
   const { search } = event;
   const branch = search?.branch ? `\`${search.branch}\`` : 'the base branch';
   if (!search) return { found: null, note: 'the event names no base commit to look for a recorded run on' };
-  const limit = AbortSignal.timeout(timeLimitMs);
   const signal = AbortSignal.any([request.signal, limit]);
   const name = checkRunName(request.label);
   const passedOver: string[] = [];
@@ -58,7 +61,7 @@ export async function searchBaseline(request: BaselineRequest, { api, event, tim
     const scope = `the last ${commits.length} commit${commits.length === 1 ? '' : 's'} of ${branch} from ${search.sha.slice(0, 7)}`;
     return { found: null, note: `no run of ${branch} was found: ${passedOver.length > 0 ? `on ${scope}, ${passedOver.join('; ')}` : `none of ${scope} has a check run named "${name}"`}` };
   } catch (error) {
-    const why = request.signal.aborted ? 'the job was cancelled' : limit.aborted ? `it took longer than ${timeLimitMs / 1000} s` : messageOf(error);
+    const why = request.signal.aborted && !limit.aborted ? 'the job was cancelled' : limit.aborted ? `it took longer than ${timeLimitMs / 1000} s` : messageOf(error);
     return { found: null, note: `no run of ${branch} was found: the search for one stopped (${why})` };
   }
 }
@@ -72,13 +75,16 @@ export interface FinderOptions {
 }
 
 /** The gate's `BaselineFinder`: the API made on first use (`@actions/github` is loaded only then). */
-export function baselineFinder({ token, baseUrl, event, checksApi, timeLimitMs }: FinderOptions): BaselineFinder {
+export function baselineFinder({ token, baseUrl, event, checksApi, timeLimitMs = SEARCH_TIME_LIMIT_MS }: FinderOptions): BaselineFinder {
   return async (request) => {
     if (!event) return { found: null, note: 'the gate ran outside a GitHub workflow, where no run of the base branch can be looked up' };
     if (!token) return { found: null, note: 'no run of the base branch was looked for: `github_token` is empty' };
     try {
-      const api = await checksApi(token, baseUrl, request.signal);
-      return await searchBaseline(request, { api, event, timeLimitMs });
+      const limit = timeoutSignal(timeLimitMs);
+      // Every request, to GitHub and to Retab, ends with the search's time or the job.
+      const signal = AbortSignal.any([request.signal, limit]);
+      const api = await checksApi(token, baseUrl, signal);
+      return await searchBaseline({ ...request, signal }, { api, event, limit, timeLimitMs });
     } catch (error) {
       return { found: null, note: `no run of the base branch was found: the search could not start (${messageOf(error)})` };
     }

@@ -49,7 +49,7 @@ export async function withRequestLimit<T>(signal: AbortSignal, call: (signal: Ab
  * combined one. Here the timer holds the controller. Unreferenced: a comment that ends early
  * leaves nothing to keep the process alive.
  */
-function timeoutSignal(ms: number): AbortSignal {
+export function timeoutSignal(ms: number): AbortSignal {
   const controller = new AbortController();
   setTimeout(() => controller.abort(new DOMException(`no answer within ${seconds(ms)}`, 'TimeoutError')), ms).unref();
   return controller.signal;
