@@ -6,7 +6,7 @@
 import { formatLevel, powerWarning, type ComparisonStatistics } from '../verdict/comparison-statistics.js';
 import type { FieldChange, FieldDetails, FieldUnavailable } from '../details/field-details.js';
 import type { GateResult } from '../gate/result.js';
-import type { Comparison } from '../verdict/regression.js';
+import type { BaselineInfo, Comparison } from '../verdict/regression.js';
 import type { Interval } from '../common/statistics.js';
 import type { ErroredDocument, MetricsDetails, ResultsDetails, WorstDocument } from '../details/run-details.js';
 import { formatScore } from '../common/format.js';
@@ -60,6 +60,8 @@ export function comparisonRows(result: GateResult): SummaryRow[] {
     const against = comparison.prior_run_id ? ` (run ${md(comparison.prior_run_id, 200)})` : '';
     rows.push(['Prior score', `${formatScore(comparison.prior_score)}${against}`, '']);
   }
+  const baseline = comparison.baseline && baselineText(comparison.baseline);
+  if (baseline) rows.push(['Baseline', baseline, '']);
   const maxDrop = comparison.max_score_drop;
   if (comparison.delta !== null) {
     const gate = maxDrop === null || comparison.basis !== 'point' ? '' : `≥ −${formatScore(maxDrop)}${regressed(result) ? ' ❌' : ' ✅'}`;
@@ -73,6 +75,19 @@ export function comparisonRows(result: GateResult): SummaryRow[] {
     rows.push(['Smallest drop caught 4 times in 5', `${formatScore(power.detectable_drop)} (${statistics.paired_document_count} paired documents, ${formatLevel(power.level)} interval rule)`, power.underpowered ? '⚠️ too few documents' : '']);
   }
   return rows;
+}
+
+/** "exprun_x, gated on `main` at [abc1234](…), 2 commits behind the base"; null without a run. */
+export function baselineText(baseline: BaselineInfo): string | null {
+  if (!baseline.run_id) return null;
+  const run = md(baseline.run_id, 200);
+  if (baseline.source === 'input') return `${run} (\`baseline_run_id\`)`;
+  if (baseline.source === 'previous' || !baseline.commit) return `${run} (Retab's previous completed run)`;
+  const { sha, url, branch, behind } = baseline.commit;
+  const short = md(sha.slice(0, 7), 7);
+  const at = url ? `[${short}](${url})` : short;
+  const ago = behind === 0 ? 'the base commit itself' : `${behind} commit${behind === 1 ? '' : 's'} behind`;
+  return `${run}, gated on ${branch ? md(branch, 200) : 'the base branch'} at ${at}, ${ago}`;
 }
 
 function changeIntervalRow(result: GateResult, comparison: Comparison, statistics: ComparisonStatistics, interval: Interval): SummaryRow {
@@ -158,6 +173,7 @@ function noteLines(result: GateResult): string[] {
   if (details && details.results.state !== 'ok') notes.push(`Per-document results are not shown: ${details.results.message}`);
   const comparison = result.comparison;
   if (comparison?.note) notes.push(comparison.note);
+  if (comparison?.baseline?.note) notes.push(comparison.baseline.note);
   const statistics = comparison?.statistics;
   if (statistics && !statistics.score_interval) notes.push('Fewer than 2 documents have a score: the score has no error bars.');
   // With `confidence`, the rule's own remark says this already.
