@@ -1,7 +1,9 @@
 /**
- * The job summary, as Markdown: a verdict headline, the failing rules, then a table of figures.
- * Pure: the same result always renders the same text. Every string from the API is escaped and
- * bounded, so the summary stays far below GitHub's 1 MiB limit.
+ * The job summary, as Markdown, on one screen: the verdict and its reason, the failing rules, one
+ * short table (score, change against the baseline, errors, documents), the evidence of the rule
+ * that failed, what moved most; everything else folded in `<details>`. Pure: the same result always
+ * renders the same text. Every string from the API is escaped and bounded, so the summary stays far
+ * below GitHub's 1 MiB limit.
  */
 import { describeCancellation } from '../start/cancel-run.js';
 import { formatDuration } from '../common/duration.js';
@@ -10,7 +12,21 @@ import { errorsOf, type GateResult } from '../gate/result.js';
 import type { ExperimentRun } from '../retab/run.js';
 import { formatScore } from '../common/format.js';
 import { errorWhere, type Rule } from '../verdict/rules.js';
-import { comparisonRows, detailSections, scoredRow, trendRows, type DetailOptions, type SummaryRow } from './details-summary.js';
+import {
+  changeRows,
+  comparisonFactRows,
+  erroredEvidence,
+  fold,
+  foldedSections,
+  movedSection,
+  noteLines,
+  scoredText,
+  scoreInterval,
+  trendMissing,
+  trendSection,
+  type DetailOptions,
+  type SummaryRow,
+} from './details-summary.js';
 import { cutToFit, escapeMarkdown as md, markdownTable } from './markdown.js';
 
 const TITLE = 'Retab experiment gate';
@@ -34,15 +50,23 @@ export function failureLabels(result: GateResult): string {
 
 function summaryLines(result: GateResult, options: DetailOptions): string[] {
   const lines = [headline(result), ''];
-  if (result.startedBy) lines.push(startedByLine(result, result.startedBy), '');
-  if (result.cancellation) lines.push(md(describeCancellation(result.cancellation), 1_000), '');
   if (result.failures.length > 0) {
     for (const failure of result.failures) lines.push(`- ${md(failure.message, 1_000)}`);
     lines.push('');
   }
+  // The status read after cancelling is the run's last word: said before the table.
+  if (result.cancellation) lines.push(md(describeCancellation(result.cancellation), 1_000), '');
   const rows = tableRows(result);
   if (rows.length > 0) lines.push(...markdownTable(['', 'Value', 'Gate'], rows));
-  lines.push(...detailSections(result, options));
+  lines.push(...noteLines(result));
+  // The evidence of the rule that failed comes first.
+  const erroredShown = result.failures.some((failure) => failure.rule === 'too_many_errors');
+  if (erroredShown) lines.push(...erroredEvidence(result));
+  lines.push(...movedSection(result));
+  lines.push(...foldedSections(result, options, erroredShown));
+  lines.push(...trendSection(result));
+  const facts = factRows(result);
+  if (facts.length > 0) lines.push(...fold('Run facts', markdownTable(['', 'Value', ''], facts)));
   return lines;
 }
 
@@ -64,47 +88,92 @@ const RULE_LABELS: Record<Rule, string> = {
 };
 
 function headline(result: GateResult): string {
-  if (result.passed) return `### ✅ ${TITLE}: passed`;
+  if (result.passed) {
+    const why = passReasons(result);
+    return `### ✅ ${TITLE}: passed${why ? ` (${why})` : ''}`;
+  }
   return `### ❌ ${TITLE}: failed (${failureLabels(result)})`;
 }
 
-/** "Run exprun_1 was started by this workflow: [CI #42](…/actions/runs/…) at commit 0123abc." */
-function startedByLine(result: GateResult, by: StartedBy): string {
-  const runId = result.run?.id ?? result.runId;
+/** "[CI #42](…/actions/runs/…) at commit 0123abc": the workflow run that started the run. */
+function startedByText(by: StartedBy): string {
   const label = `${md(by.workflow ?? 'workflow run', 200)}${by.runNumber ? ` #${by.runNumber}` : ''}`;
   // The URL is built only from values checked against GitHub's shapes (see inputs/github-context.ts).
   const link = by.url ? `[${label}](${by.url})` : label;
   const commit = by.commit ? ` at commit ${by.commit}` : '';
-  return `${runId ? `Run ${md(runId)}` : 'The run'} was started by this workflow: ${link}${commit}.`;
+  return `this workflow, ${link}${commit}`;
 }
 
+/** Why a pass passed: the rules checked, with their figures. */
+function passReasons(result: GateResult): string {
+  const run = result.run;
+  const reasons: string[] = [];
+  if (run?.score != null && result.threshold !== null) reasons.push(`score ${formatScore(run.score)} ≥ ${formatScore(result.threshold)}`);
+  const errors = errorsOf(result);
+  if (errors?.known && result.maxErrors !== null) reasons.push(`${errors.count} ${errors.count === 1 ? 'error' : 'errors'} ≤ ${result.maxErrors}`);
+  if (result.comparison?.applied && result.comparison.delta !== null && result.comparison.max_score_drop !== null) reasons.push(`no drop beyond ${formatScore(result.comparison.max_score_drop)}`);
+  return reasons.join(', ');
+}
+
+/** Why no rule on the run's figures was checked, or null when the run completed. */
+function notChecked(result: GateResult): string | null {
+  const run = result.run;
+  if (!run) return 'not checked: no run was read';
+  if (run.status === 'completed') return null;
+  if (run.status === 'error') return 'not checked: the run ended in error';
+  if (run.status === 'cancelled') return 'not checked: the run was cancelled';
+  return `not checked: the run did not finish (still ${md(run.status)})`;
+}
+
+/** The short table: score, change against the baseline, errors, documents (and the status when the run did not complete). */
 function tableRows(result: GateResult): SummaryRow[] {
   const run = result.run;
   const rows: SummaryRow[] = [];
-  if (run || result.threshold !== null) rows.push(['Score', !run || run.score === null ? '—' : `**${formatScore(run.score)}**`, scoreGate(result)]);
-  rows.push(...comparisonRows(result));
-  rows.push(...trendRows(result));
-  if (run || result.maxErrors !== null) rows.push(['Errors', errorsText(result), errorsGate(result)]);
+  const skipped = notChecked(result);
+  if (result.threshold !== null || run) rows.push(['Score', scoreText(result, skipped), scoreGate(result, skipped)]);
+  rows.push(...changeRows(result));
+  if (result.maxErrors !== null || run) rows.push(['Errors', skipped && !result.errors ? skipped : errorsText(result), errorsGate(result, skipped)]);
   if (!run) {
     if (result.runId) rows.push(['Run', md(result.runId), '']);
     return rows;
   }
-  rows.push(['Documents', documents(run), '']);
-  rows.push(...scoredRow(result));
-  rows.push(['Status', statusText(run), '']);
+  const scored = scoredText(result);
+  rows.push(['Documents', `${documents(run)}${scored ? `, ${scored}` : ''}`, '']);
+  if (run.status !== 'completed' || result.cancellation) rows.push(['Status', statusText(run, result), '']);
+  return rows;
+}
+
+function scoreText(result: GateResult, skipped: string | null): string {
+  const score = result.run?.score;
+  if (score === null || score === undefined) return skipped ?? 'none given';
+  const interval = scoreInterval(result);
+  // With its error bars, the score takes their decimals.
+  return interval ? `**${score.toFixed(interval.decimals)}** (${interval.text})` : `**${formatScore(score)}**`;
+}
+
+/** Run facts, folded: status, duration, consensus, block, workflow, the run, who started it, the power. */
+function factRows(result: GateResult): SummaryRow[] {
+  const run = result.run;
+  if (!run) return [];
+  const rows: SummaryRow[] = [];
+  rows.push(['Status', statusText(run, result), '']);
   rows.push(['Duration', duration(run, result), '']);
   if (run.n_consensus !== null) rows.push(['Consensus', `${run.n_consensus}\\-way`, '']);
   if (run.block_id || run.block_kind) rows.push(['Block', joinKnown([run.block_id, run.block_kind && `(${run.block_kind})`]), '']);
   const workflow = workflowText(run);
   if (workflow) rows.push(['Workflow', workflow, '']);
   rows.push(['Run', joinKnown([run.id, run.experiment_id && `of experiment ${run.experiment_id}`]), '']);
+  if (result.startedBy) rows.push(['Started by', startedByText(result.startedBy), '']);
+  rows.push(...comparisonFactRows(result));
+  rows.push(...trendMissing(result));
   return rows;
 }
 
-function scoreGate(result: GateResult): string {
+function scoreGate(result: GateResult, skipped: string | null): string {
   if (result.threshold === null) return '';
   const score = result.run?.score;
-  const mark = score === null || score === undefined ? '' : score >= result.threshold ? ' ✅' : ' ❌';
+  // A mark only for a rule that was checked: a completed run with a score.
+  const mark = skipped || score === null || score === undefined ? '' : score >= result.threshold ? ' ✅' : ' ❌';
   return `≥ ${formatScore(result.threshold)}${mark}`;
 }
 
@@ -116,11 +185,13 @@ export function errorsText(result: GateResult): string {
   return errors.source === 'results' ? `${errors.count} (counted in the per-document results)` : String(errors.count);
 }
 
-function errorsGate(result: GateResult): string {
+function errorsGate(result: GateResult, skipped: string | null): string {
   if (result.maxErrors === null) return '';
-  const errors = errorsOf(result);
+  // Only a completed run is judged on its errors (`result.errors` is the count the verdict used).
+  const errors = result.errors;
+  if (skipped || !errors) return `≤ ${result.maxErrors}`;
   // Not counted because another experiment failed first: not checked, so neither mark.
-  const mark = !errors || (!errors.known && errors.cut) ? '' : !errors.known || errors.count > result.maxErrors ? ' ❌' : ' ✅';
+  const mark = !errors.known && errors.cut ? '' : !errors.known || errors.count > result.maxErrors ? ' ❌' : ' ✅';
   return `≤ ${result.maxErrors}${mark}`;
 }
 
@@ -129,7 +200,10 @@ function documents(run: ExperimentRun): string {
   return `${run.completed_document_count ?? 0} / ${run.total_document_count} completed`;
 }
 
-function statusText(run: ExperimentRun): string {
+function statusText(run: ExperimentRun, result: GateResult): string {
+  // After a cancel, the status Retab answered the cancel with, not the one read before it.
+  const cancelled = result.cancellation?.kind === 'cancelled' ? result.cancellation.status : null;
+  if (cancelled && cancelled !== run.status) return `${md(cancelled)} (after cancelling; it was ${md(run.status)})`;
   const detail = run.status === 'error' ? run.message : run.status === 'cancelled' ? run.reason : null;
   return detail ? `${md(run.status)}: ${md(detail)}${md(errorWhere(run))}` : md(run.status);
 }
