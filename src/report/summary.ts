@@ -50,6 +50,7 @@ export function failureLabels(result: GateResult): string {
 
 function summaryLines(result: GateResult, options: DetailOptions): string[] {
   const lines = [headline(result), ''];
+  if (result.startedBy) lines.push(startedByLine(result, result.startedBy), '');
   if (result.failures.length > 0) {
     for (const failure of result.failures) lines.push(`- ${md(failure.message, 1_000)}`);
     lines.push('');
@@ -95,13 +96,14 @@ function headline(result: GateResult): string {
   return `### ❌ ${TITLE}: failed (${failureLabels(result)})`;
 }
 
-/** "[CI #42](…/actions/runs/…) at commit 0123abc": the workflow run that started the run. */
-function startedByText(by: StartedBy): string {
+/** "Run exprun_1 was started by this workflow: [CI #42](…/actions/runs/…) at commit 0123abc." */
+function startedByLine(result: GateResult, by: StartedBy): string {
+  const runId = result.run?.id ?? result.runId;
   const label = `${md(by.workflow ?? 'workflow run', 200)}${by.runNumber ? ` #${by.runNumber}` : ''}`;
   // The URL is built only from values checked against GitHub's shapes (see inputs/github-context.ts).
   const link = by.url ? `[${label}](${by.url})` : label;
   const commit = by.commit ? ` at commit ${by.commit}` : '';
-  return `this workflow, ${link}${commit}`;
+  return `${runId ? `Run ${md(runId)}` : 'The run'} was started by this workflow: ${link}${commit}.`;
 }
 
 /** Why a pass passed: the rules checked, with their figures. */
@@ -163,7 +165,6 @@ function factRows(result: GateResult): SummaryRow[] {
   const workflow = workflowText(run);
   if (workflow) rows.push(['Workflow', workflow, '']);
   rows.push(['Run', joinKnown([run.id, run.experiment_id && `of experiment ${run.experiment_id}`]), '']);
-  if (result.startedBy) rows.push(['Started by', startedByText(result.startedBy), '']);
   rows.push(...comparisonFactRows(result));
   rows.push(...trendMissing(result));
   return rows;
