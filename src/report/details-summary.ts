@@ -159,23 +159,29 @@ export function fold(summary: string, body: string[]): string[] {
  * of the fields read against the baseline.
  */
 export function movedSection(result: GateResult): string[] {
-  const rows: string[][] = [];
+  const moves: Array<{ change: number; cells: string[] }> = [];
   const metrics = result.details?.metrics;
   if (metrics?.state === 'ok') {
-    const moved = metrics.worst_documents.filter((doc) => doc.prior_score !== null && Number((doc.score - doc.prior_score).toFixed(4)) !== 0);
-    moved.sort((a, b) => (a.score - (a.prior_score ?? 0)) - (b.score - (b.prior_score ?? 0)));
-    for (const doc of moved.slice(0, VISIBLE_MOVES)) rows.push([`document ${md(doc.filename ?? doc.id, 120)}`, ...scoreCells(doc.score, doc.prior_score)]);
+    const docs = metrics.worst_documents.flatMap((doc) => (doc.prior_score === null ? [] : [{ change: doc.score - doc.prior_score, cells: [`document ${md(doc.filename ?? doc.id, 120)}`, ...scoreCells(doc.score, doc.prior_score)] }]));
+    moves.push(...largest(docs));
   }
   const fields = result.details?.fields;
   if (fields?.state === 'ok') {
-    const moved = fields.changes.filter((field): field is FieldChange & { change: number } => field.change !== null && Number(field.change.toFixed(4)) !== 0);
-    moved.sort((a, b) => a.change - b.change);
-    for (const field of moved.slice(0, VISIBLE_MOVES)) rows.push([`field ${md(field.path, 120)}`, ...scoreCells(field.score, field.prior_score)]);
+    const changed = fields.changes.flatMap((field) => (field.change === null ? [] : [{ change: field.change, cells: [`field ${md(field.path, 120)}`, ...scoreCells(field.score, field.prior_score)] }]));
+    moves.push(...largest(changed));
   }
-  if (rows.length === 0) return [];
-  // Regressions first, across documents and fields.
-  rows.sort((a, b) => Number(a[3]?.startsWith('▲')) - Number(b[3]?.startsWith('▲')));
-  return ['#### What moved most', '', ...markdownTable(['', 'Score', 'Baseline', 'Change'], rows)];
+  if (moves.length === 0) return [];
+  return ['#### What moved most', '', ...markdownTable(['', 'Score', 'Baseline', 'Change'], moves.sort(byMove).map((move) => move.cells))];
+}
+
+/** Regressions first, the largest drop first; then the largest gains. */
+function byMove(a: { change: number }, b: { change: number }): number {
+  return Number(a.change >= 0) - Number(b.change >= 0) || Math.abs(b.change) - Math.abs(a.change);
+}
+
+/** The few largest moves, leaving out the ones that round to none. */
+function largest<T extends { change: number }>(moves: T[]): T[] {
+  return moves.filter((move) => Number(move.change.toFixed(4)) !== 0).sort(byMove).slice(0, VISIBLE_MOVES);
 }
 
 function scoreCells(score: number | null, prior: number | null): string[] {
