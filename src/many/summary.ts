@@ -64,8 +64,8 @@ function tableRow(outcome: ExperimentOutcome): string[] {
     verdict(outcome),
     run?.score == null ? '—' : `${formatScore(run.score)}${result.threshold === null ? '' : ` (≥ ${formatScore(result.threshold)})`}`,
     result.comparison?.delta == null ? '—' : formatChange(result.comparison.delta),
-    // Only a completed run is judged on its errors (`result.errors`); another run's count was not checked.
-    !run ? '—' : result.errors ? `${errorsText(result)}${result.maxErrors === null ? '' : ` (≤ ${result.maxErrors})`}` : 'not checked',
+    // Only a completed run is judged on its errors; another run's count was not checked.
+    !run ? '—' : run.status === 'completed' ? `${errorsText(result)}${result.maxErrors === null ? '' : ` (≤ ${result.maxErrors})`}` : 'not checked',
     duration(result),
     result.passed ? '' : md(failureLabels(result), 200),
   ];

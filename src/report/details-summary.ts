@@ -133,20 +133,14 @@ export function comparisonFactRows(result: GateResult): SummaryRow[] {
   return rows;
 }
 
-/** The trend, folded: the experiment's recent completed runs as a sparkline, oldest first. */
-export function trendSection(result: GateResult): string[] {
+/** The run facts' trend row: the experiment's recent completed runs as a sparkline, oldest first, or why there is none. */
+export function trendRows(result: GateResult): SummaryRow[] {
   const trend = result.details?.trend;
-  if (!trend || trend.state !== 'ok') return [];
+  if (!trend) return [];
+  if (trend.state !== 'ok') return [['Trend', `not drawn: ${md(trend.message, 300)}`, '']];
   const first = trend.points[0]?.score ?? 0;
   const last = trend.points.at(-1)?.score ?? 0;
-  const text = `${formatScore(first)} ${trend.sparkline} ${formatScore(last)} (${trend.points.length} completed runs, oldest first; lowest ${formatScore(trend.min)}, highest ${formatScore(trend.max)})`;
-  return fold(`Trend: ${formatScore(first)} ${trend.sparkline} ${formatScore(last)}`, [text, '']);
-}
-
-/** Why the trend is not drawn, for the run facts. */
-export function trendMissing(result: GateResult): SummaryRow[] {
-  const trend = result.details?.trend;
-  return trend && trend.state !== 'ok' ? [['Trend', `not drawn: ${md(trend.message, 300)}`, '']] : [];
+  return [['Trend', `${formatScore(first)} ${trend.sparkline} ${formatScore(last)} (${trend.points.length} completed runs, oldest first; lowest ${formatScore(trend.min)}, highest ${formatScore(trend.max)})`, '']];
 }
 
 /** A `<details>` block: the summary line, a blank line, the body, the closing tag and a blank line. */

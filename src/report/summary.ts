@@ -22,8 +22,7 @@ import {
   noteLines,
   scoredText,
   scoreInterval,
-  trendMissing,
-  trendSection,
+  trendRows,
   type DetailOptions,
   type SummaryRow,
 } from './details-summary.js';
@@ -65,9 +64,8 @@ function summaryLines(result: GateResult, options: DetailOptions): string[] {
   if (erroredShown) lines.push(...erroredEvidence(result));
   lines.push(...movedSection(result));
   lines.push(...foldedSections(result, options, erroredShown));
-  lines.push(...trendSection(result));
   const facts = factRows(result);
-  if (facts.length > 0) lines.push(...fold('Run facts', markdownTable(['', 'Value', ''], facts)));
+  if (facts.length > 0) lines.push(...fold(result.details?.trend?.state === 'ok' ? 'Trend and run facts' : 'Run facts', markdownTable(['', 'Value', ''], facts)));
   return lines;
 }
 
@@ -134,7 +132,7 @@ function tableRows(result: GateResult): SummaryRow[] {
   const skipped = notChecked(result);
   if (result.threshold !== null || run) rows.push(['Score', scoreText(result, skipped), scoreGate(result, skipped)]);
   rows.push(...changeRows(result));
-  if (result.maxErrors !== null || run) rows.push(['Errors', skipped && !result.errors ? skipped : errorsText(result), errorsGate(result, skipped)]);
+  if (result.maxErrors !== null || run) rows.push(['Errors', skipped ?? errorsText(result), errorsGate(result, skipped)]);
   if (!run) {
     if (result.runId) rows.push(['Run', md(result.runId), '']);
     return rows;
@@ -153,11 +151,12 @@ function scoreText(result: GateResult, skipped: string | null): string {
   return interval ? `**${score.toFixed(interval.decimals)}** (${interval.text})` : `**${formatScore(score)}**`;
 }
 
-/** Run facts, folded: status, duration, consensus, block, workflow, the run, who started it, the power. */
+/** The trend and the run facts, folded: status, duration, consensus, block, workflow, the run, who started it, the power. */
 function factRows(result: GateResult): SummaryRow[] {
   const run = result.run;
   if (!run) return [];
   const rows: SummaryRow[] = [];
+  rows.push(...trendRows(result));
   rows.push(['Status', statusText(run, result), '']);
   rows.push(['Duration', duration(run, result), '']);
   if (run.n_consensus !== null) rows.push(['Consensus', `${run.n_consensus}\\-way`, '']);
@@ -166,7 +165,6 @@ function factRows(result: GateResult): SummaryRow[] {
   if (workflow) rows.push(['Workflow', workflow, '']);
   rows.push(['Run', joinKnown([run.id, run.experiment_id && `of experiment ${run.experiment_id}`]), '']);
   rows.push(...comparisonFactRows(result));
-  rows.push(...trendMissing(result));
   return rows;
 }
 
@@ -188,9 +186,9 @@ export function errorsText(result: GateResult): string {
 
 function errorsGate(result: GateResult, skipped: string | null): string {
   if (result.maxErrors === null) return '';
-  // Only a completed run is judged on its errors (`result.errors` is the count the verdict used).
-  const errors = result.errors;
-  if (skipped || !errors) return `≤ ${result.maxErrors}`;
+  // Only a completed run is judged on its errors.
+  const errors = skipped ? null : errorsOf(result);
+  if (!errors) return `≤ ${result.maxErrors}`;
   // Not counted because another experiment failed first: not checked, so neither mark.
   const mark = !errors.known && errors.cut ? '' : !errors.known || errors.count > result.maxErrors ? ' ❌' : ' ✅';
   return `≤ ${result.maxErrors}${mark}`;
