@@ -5,7 +5,7 @@
  * bounded however large the run.
  */
 import { formatLevel, powerWarning } from '../verdict/comparison-statistics.js';
-import type { FieldChange, FieldDetails, FieldUnavailable } from '../details/field-details.js';
+import type { FieldDetails, FieldUnavailable } from '../details/field-details.js';
 import type { GateResult } from '../gate/result.js';
 import type { BaselineInfo, Comparison } from '../verdict/regression.js';
 import type { Interval } from '../common/statistics.js';
