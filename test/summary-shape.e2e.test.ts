@@ -32,15 +32,16 @@ function row(summary: string, name: string): string {
 describe('the summary on one screen', () => {
   it('a run with every section (interval, baseline, moves, fields, errored documents, notes) keeps at most 30 lines before the first fold', async () => {
     // exprun_errors: a failed max_errors with its errored documents, a paired interval, fields, the power, a note.
-    for (const runId of ['exprun_errors', 'exprun_regressed', 'exprun_improved']) {
+    for (const runId of ['exprun_errors', 'exprun_regressed', 'exprun_improved', 'exprun_noisy', 'exprun_trend']) {
       const result = await action({ run_id: runId, max_score_drop: '0.02', confidence: '95%' });
       const lines = visible(result.summary);
       expect(lines.length, `${runId}:\n${lines.join('\n')}`).toBeLessThanOrEqual(30);
       // Verdict and reason first, then one short table; what is folded is folded.
       expect(lines[0]).toMatch(/^### (✅|❌) Retab experiment gate: (passed|failed) \(.+\)$/);
       expect(result.summary.match(/^\| \| Value \| Gate \|$/gm)).toHaveLength(1);
-      expect(row(result.summary, 'Change against the baseline')).toContain("against run exprun\\_p");
-      for (const folded of ['Documents: the', 'Fields: the', 'Run facts']) expect(result.summary).toContain(`<details><summary>${folded}`);
+      expect(row(result.summary, 'Change against the baseline')).toMatch(/ against run exprun\\_[\w\\]+, Retab's previous completed run/);
+      for (const folded of ['Documents: the', 'Fields: the']) expect(result.summary).toContain(`<details><summary>${folded}`);
+      expect(result.summary).toMatch(runId === 'exprun_trend' ? /<details><summary>Trend and run facts<\/summary>[^]*\| Trend \| 0\.91 / : /<details><summary>Run facts<\/summary>/);
       // One table per thing: the fields once, no "weakest field" table beside them.
       expect(result.summary).not.toContain('Weakest field');
     }
@@ -75,6 +76,12 @@ describe('no contradictions', () => {
     expect(row(result.summary, 'Errors')).toMatch(/^\| Errors \| not checked: the run did not finish \(still running\) \| ≤ 2 \|$/);
     expect(row(result.summary, 'Status')).toBe('| Status | cancelled (after cancelling; it was running) |  |');
     expect(result.summary).not.toMatch(/\| Status \| running \|/);
+  });
+
+  it('a pass on the interval past the tolerance at the point estimate does not say "no drop"', async () => {
+    const result = await action({ run_id: 'exprun_noisy', max_score_drop: '0.02', confidence: '95%' });
+    expect(result.exitCode).toBe(0);
+    expect(result.summary.split('\n')[0]).toBe('### ✅ Retab experiment gate: passed (score 0.84 ≥ 0.8, 0 errors ≤ 2, a drop of 0.03 that may be noise at 95 %)');
   });
 
   it('a figure and its interval carry the same decimals', async () => {

@@ -21,8 +21,8 @@ export interface DetailOptions {
 }
 
 export const DEFAULT_DETAIL_ROWS = 20;
-/** Rows of "what moved most", and errored documents shown before the first fold. */
-const VISIBLE_MOVES = 3;
+/** Rows of "what moved most" (documents, and as many fields), and errored documents shown before the first fold. */
+const VISIBLE_MOVES = 2;
 const VISIBLE_ERRORED = 5;
 
 /** `▲ +0.04`, `▼ −0.04`, `± 0`: the sign and the arrow agree with the rounded figure. */

@@ -11,6 +11,7 @@ import type { StartedBy } from '../inputs/github-context.js';
 import { errorsOf, type GateResult } from '../gate/result.js';
 import type { ExperimentRun } from '../retab/run.js';
 import { formatScore } from '../common/format.js';
+import { formatLevel } from '../verdict/comparison-statistics.js';
 import { errorWhere, type Rule } from '../verdict/rules.js';
 import {
   changeRows,
@@ -111,7 +112,13 @@ function passReasons(result: GateResult): string {
   if (run?.score != null && result.threshold !== null) reasons.push(`score ${formatScore(run.score)} ≥ ${formatScore(result.threshold)}`);
   const errors = errorsOf(result);
   if (errors?.known && result.maxErrors !== null) reasons.push(`${errors.count} ${errors.count === 1 ? 'error' : 'errors'} ≤ ${result.maxErrors}`);
-  if (result.comparison?.applied && result.comparison.delta !== null && result.comparison.max_score_drop !== null) reasons.push(`no drop beyond ${formatScore(result.comparison.max_score_drop)}`);
+  const comparison = result.comparison;
+  if (comparison?.applied && comparison.delta !== null && comparison.max_score_drop !== null) {
+    // Past the tolerance at the point estimate, passed on the interval: say so, not "no drop".
+    const beyond = Number(comparison.delta.toFixed(4)) < -comparison.max_score_drop;
+    const level = comparison.statistics?.change_interval?.level;
+    reasons.push(beyond && level !== undefined ? `a drop of ${formatScore(-comparison.delta)} that may be noise at ${formatLevel(level)}` : `no drop beyond ${formatScore(comparison.max_score_drop)}`);
+  }
   return reasons.join(', ');
 }
 
