@@ -114,10 +114,10 @@ function passReasons(result: GateResult): string {
   if (errors?.known && result.maxErrors !== null) reasons.push(`${errors.count} ${errors.count === 1 ? 'error' : 'errors'} ≤ ${result.maxErrors}`);
   const comparison = result.comparison;
   if (comparison?.applied && comparison.delta !== null && comparison.max_score_drop !== null) {
-    // Past the tolerance at the point estimate, passed on the interval: say so, not "no drop".
-    const beyond = Number(comparison.delta.toFixed(4)) < -comparison.max_score_drop;
-    const level = comparison.statistics?.change_interval?.level;
-    reasons.push(beyond && level !== undefined ? `a drop of ${formatScore(-comparison.delta)} that may be noise at ${formatLevel(level)}` : `no drop beyond ${formatScore(comparison.max_score_drop)}`);
+    // Passed on an interval that reaches past the tolerance: the drop may be noise, not "no drop".
+    const interval = comparison.basis === 'interval' ? comparison.statistics?.change_interval : null;
+    const straddles = interval && interval.low < -comparison.max_score_drop && comparison.delta < 0;
+    reasons.push(straddles ? `a drop of ${formatScore(-comparison.delta)} that may be noise at ${formatLevel(interval.level)}` : `no drop beyond ${formatScore(comparison.max_score_drop)}`);
   }
   return reasons.join(', ');
 }
