@@ -11,7 +11,8 @@
  *    the Retab simulator: its requests and how late it noticed the end.
  * 3. The start: the built dist/index.js reading an already-finished run from the simulator (in its
  *    own process), with its compile cache warm and cold, next to the floor of its stack
- *    (scripts/bench-floor.js, bundled and launched the same way), alternating; CPU time, medians.
+ *    (scripts/bench-floor.js, bundled and launched the same way), and next to that floor making the
+ *    action's other requests too, alternating; CPU time, medians.
  *
  * 4. Several experiments in one step (see bench-experiments.js).
  *
@@ -228,6 +229,21 @@ async function realTime() {
   }
 }
 
+/**
+ * The paths the action requests for the run the start is timed on, in order (the first is the
+ * run's read, which the floor makes too): from one start against a simulator in this process.
+ */
+async function actionReads() {
+  const sim = await startSimulator({ runs: [{ id: 'exprun_finished', final: { status: 'completed', score: 0.9, error_count: 0 } }] });
+  try {
+    const result = await runAction({ node: NODE, inputs: { run_id: 'exprun_finished', threshold: '0.5', api_key: sim.apiKey, base_url: sim.url } });
+    if (result.exitCode !== 0) throw new Error(`the action failed: ${result.stdout}${result.stderr}`);
+    return sim.requests.map((request) => request.path);
+  } finally {
+    await sim.close();
+  }
+}
+
 /** The Retab simulator in a process of its own, with one run that is already completed at its first read. */
 async function simulatorProcess() {
   const module = pathToFileURL(join(ROOT, 'test', 'simulator', 'retab-simulator.js')).href;
@@ -292,16 +308,17 @@ async function startTime() {
   try {
     const probe = join(ROOT, 'scripts', 'cpu-probe.js');
     /** One start of `entry`: its CPU time (user + system, from the process's own count at exit) and its wall time. */
-    const start = async (/** @type {'action' | 'floor'} */ what, /** @type {string} */ cacheDir) => {
+    const reads = await actionReads();
+    const start = async (/** @type {What} */ what, /** @type {string} */ cacheDir) => {
       const cpuFile = join(scratch, 'cpu');
       const result = await runAction({
         node: NODE,
-        entry: what === 'floor' ? floor.entry : ACTION_ENTRY,
+        entry: what === 'action' ? ACTION_ENTRY : floor.entry,
         nodeArgs: ['--import', pathToFileURL(probe).href],
         env: { TMPDIR: cacheDir, CPU_PROBE_FILE: cpuFile, RETAB_API_KEY: sim.apiKey },
-        inputs: { run_id: 'exprun_finished', threshold: '0.5', api_key: sim.apiKey, base_url: sim.url },
+        inputs: { run_id: 'exprun_finished', threshold: '0.5', api_key: sim.apiKey, base_url: sim.url, ...(what === 'reads' ? { reads: reads.slice(1).join('\n') } : {}) },
       });
-      const ok = what === 'floor' ? result.outputs.status === 'completed' : result.outputs.passed === 'true';
+      const ok = what === 'action' ? result.outputs.passed === 'true' : result.outputs.status === 'completed';
       if (result.exitCode !== 0 || !ok) throw new Error(`the ${what} failed: ${result.stdout}${result.stderr}`);
       return { cpu: Number(await readFile(cpuFile, 'utf8')), wall: result.durationMs };
     };
@@ -310,13 +327,15 @@ async function startTime() {
     const warmDir = (/** @type {string} */ what) => join(scratch, `warm-${what}`);
     const coldDir = () => mkdtemp(join(scratch, 'cold-'));
     /** @type {Record<string, Array<{ cpu: number, wall: number }>>} */
-    const times = { 'floor warm': [], 'action warm': [], 'floor cold': [], 'action cold': [] };
-    for (const what of /** @type {const} */ (['floor', 'action'])) {
+    const times = { 'floor warm': [], 'reads warm': [], 'action warm': [], 'floor cold': [], 'reads cold': [], 'action cold': [] };
+    /** @typedef {'floor' | 'reads' | 'action'} What */
+    const order = /** @type {What[]} */ (['floor', 'reads', 'action']);
+    for (const what of order) {
       await mkdir(warmDir(what));
       await start(what, warmDir(what)); // warms the file cache, and fills the warm compile cache
     }
     for (let i = 0; i < STARTS; i++) {
-      for (const what of /** @type {const} */ (['floor', 'action'])) {
+      for (const what of order) {
         times[`${what} warm`]?.push(await start(what, warmDir(what)));
         times[`${what} cold`]?.push(await start(what, await coldDir()));
       }
@@ -325,6 +344,7 @@ async function startTime() {
     const wall = (/** @type {string} */ key) => median((times[key] ?? []).map((t) => t.wall));
     const warmRatio = cpu('action warm') / cpu('floor warm');
     const coldRatio = cpu('action cold') / cpu('floor cold');
+    const ratio = (/** @type {string} */ key, /** @type {string} */ cache) => `${(cpu(`${key} ${cache}`) / cpu(`floor ${cache}`)).toFixed(2)}x`;
     const files = await listFiles(join(ROOT, 'dist'));
     const sizes = await Promise.all(files.map(async (file) => ({ file: file.slice(join(ROOT, 'dist').length + 1), size: (await stat(file)).size })));
     const floorSize = sum(await Promise.all((await listFiles(join(scratch, 'floor', 'action'))).map(async (file) => (await stat(file)).size)));
@@ -334,13 +354,14 @@ async function startTime() {
     console.log(`Start against the floor of the stack (scripts/bench-floor.js: core reads an input, one undici GET, zod parses it, core sets an output; ncc ${floor.nccOptions.join(' ')}, the same launcher), CPU time (user + system), medians of ${STARTS}, alternating, the simulator in its own process (node ${version}, ${runner}):`);
     console.log(
       table(
-        ['compile cache', 'floor CPU', 'action CPU', 'ratio', 'floor wall', 'action wall'],
+        ['compile cache', 'floor CPU', 'action CPU', 'ratio', `floor + ${reads.length - 1} reads CPU`, 'its ratio', 'floor wall', 'action wall'],
         [
-          ['warm (a later run on the machine)', `${cpu('floor warm').toFixed(0)} ms`, `${cpu('action warm').toFixed(0)} ms`, `${warmRatio.toFixed(2)}x`, `${wall('floor warm').toFixed(0)} ms`, `${wall('action warm').toFixed(0)} ms`],
-          ['cold (a fresh runner)', `${cpu('floor cold').toFixed(0)} ms`, `${cpu('action cold').toFixed(0)} ms`, `${coldRatio.toFixed(2)}x`, `${wall('floor cold').toFixed(0)} ms`, `${wall('action cold').toFixed(0)} ms`],
+          ['warm (a later run on the machine)', `${cpu('floor warm').toFixed(0)} ms`, `${cpu('action warm').toFixed(0)} ms`, `${warmRatio.toFixed(2)}x`, `${cpu('reads warm').toFixed(0)} ms`, ratio('reads', 'warm'), `${wall('floor warm').toFixed(0)} ms`, `${wall('action warm').toFixed(0)} ms`],
+          ['cold (a fresh runner)', `${cpu('floor cold').toFixed(0)} ms`, `${cpu('action cold').toFixed(0)} ms`, `${coldRatio.toFixed(2)}x`, `${cpu('reads cold').toFixed(0)} ms`, ratio('reads', 'cold'), `${wall('floor cold').toFixed(0)} ms`, `${wall('action cold').toFixed(0)} ms`],
         ],
       ),
     );
+    console.log(`"floor + ${reads.length - 1} reads": the floor making the action's other requests too, one after another, each parsed by zod: what those requests cost through the stack, apart from what the action does with them.`);
     console.log(`Target: the action's CPU at most 1.3x the floor's, warm and cold: ${met ? 'met' : 'NOT met'}.`);
     console.log(`dist/: ${(sum(sizes.map((s) => s.size)) / 1024).toFixed(0)} KiB in all (${sizes.map((s) => `${s.file} ${(s.size / 1024).toFixed(0)} KiB`).join(', ')}); the floor's bundle: ${(floorSize / 1024).toFixed(0)} KiB`);
     return met;

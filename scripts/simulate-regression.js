@@ -25,8 +25,8 @@ const MAX_DROP = Number(args['max-drop'] ?? 0.02);
 const LEVEL = Number(args.level ?? 0.95);
 
 const load = (/** @type {string} */ file) => import(pathToFileURL(join(ROOT, 'build', file)).href);
-const { withRunDetails } = await load('regression.js');
-const { Moments } = await load('statistics.js');
+const { withRunDetails } = await load('gate/result.js');
+const { Moments } = await load('common/statistics.js');
 
 const random = mulberry32(SEED);
 /** A standard normal draw (Box-Muller). */

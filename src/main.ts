@@ -18,6 +18,11 @@ import { renderManySummary } from './many/summary.js';
 import { proxySettings } from './retab/proxy.js';
 import { transportFor, type Transport } from './retab/transport.js';
 import { publishArtifacts, type ArtifactContent, type ArtifactOptions } from './github/artifacts.js';
+import { githubApiUrl, githubChecksApi, type ChecksApiFactory } from './github/checks-api.js';
+import { gateEvent, readEventPayload, type GateEvent } from './github/event.js';
+import { baselineFinder } from './github/baseline-search.js';
+import { publishCheckRuns, type CheckRunItem } from './github/check-run.js';
+import type { BaselineFinder } from './verdict/baseline.js';
 import { buildOutputs } from './report/outputs.js';
 import { renderSummary } from './report/summary.js';
 import type { Timing } from './common/timing.js';
@@ -35,12 +40,16 @@ export interface Dependencies extends Timing {
   signal?: AbortSignal;
   /** Each request's own time limit; 30 s by default. */
   requestTimeoutMs?: number;
+  /** How long to keep trying a Retab that has never answered during the step; 60 s by default (see retab/no-answer.ts). */
+  noAnswerLimitMs?: number;
   /** Retry timings for transient failures; 1 s base, 30 s cap by default. */
   backoff?: BackoffOptions;
   /** The GitHub API for the pull request comment; by default `@actions/github`, loaded on first use. */
   commentsApi?: ArtifactOptions['commentsApi'];
   /** The comment's own time limit; 15 s by default (see github/time-limit.ts). */
   commentTimeLimitMs?: number;
+  /** The checks API for the check run and the base search; by default `@actions/github`, loaded on first use. */
+  checksApi?: ChecksApiFactory;
 }
 
 /** A cancellation given by the caller: the comment stops on it unless it had already aborted. */
@@ -79,7 +88,9 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
   try {
     const raw = Object.fromEntries(INPUT_NAMES.map((name) => [name, io.getInput(name)])) as RawInputs;
     const guard: SecretGuard = { secrets, redact: (text) => redactor.redact(text) };
-    const step = raw.experiments.trim() !== '' ? await gateSeveral(raw, apiKey, deps, jobCancellation.signal, guard) : await gateOne(raw, apiKey, deps, jobCancellation.signal, guard);
+    const event = gateEvent(deps.env, await readEventPayload(deps.env));
+    const github: GithubSide = { event, checksApi: deps.checksApi ?? githubChecksApi, baseUrl: githubApiUrl(deps.env) };
+    const step = raw.experiments.trim() !== '' ? await gateSeveral(raw, apiKey, deps, jobCancellation.signal, guard, github) : await gateOne(raw, apiKey, deps, jobCancellation.signal, guard, github);
 
     const problems = [...step.problems];
     // The gate's name and matrix values go into the comment's marker and footer: without the
@@ -98,6 +109,14 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
       await publishArtifacts(step.result, { io, env: deps.env, comment, commentsApi: deps.commentsApi, redact: guard.redact, signal, commentTimeLimitMs: deps.commentTimeLimitMs }, step.content);
     } catch (error) {
       outputError ??= error;
+    }
+    // After the verdict, best-effort: it never fails the step.
+    if (step.check) {
+      try {
+        await publishCheckRuns({ ...step.check, event, baseUrl: github.baseUrl, checksApi: github.checksApi, log: io, redact: guard.redact, signal: jobCancellation.nextSignal(), timeLimitMs: deps.commentTimeLimitMs });
+      } catch (error) {
+        io.warning(`Could not record the check run: ${messageOf(error)}`);
+      }
     }
     if (outputError !== null) problems.push(`could not write the step's outputs: ${messageOf(outputError)}`);
     if (problems.length > 0) io.setFailed(problems.join('\n'));
@@ -119,6 +138,24 @@ interface StepReport {
   comment: ArtifactOptions['comment'];
   /** Set with several experiments: their report and comment (see many/artifacts.ts). */
   content?: ArtifactContent;
+  /** The check runs to record (one per experiment), and the token; absent with `check: false` or bad inputs. */
+  check?: { items: CheckRunItem[]; token: string };
+}
+
+/** What the GitHub side needs: the event's facts, the checks API and where it is (GITHUB_API_URL, for GHES). */
+interface GithubSide {
+  event: GateEvent | null;
+  checksApi: ChecksApiFactory;
+  baseUrl: string;
+}
+
+function findBaselineWith(github: GithubSide, token: string): BaselineFinder {
+  return baselineFinder({ token, baseUrl: github.baseUrl, event: github.event, checksApi: github.checksApi });
+}
+
+/** The gate's label: `name`, else the experiment id (a `run_id` gate: the run's experiment). */
+function labelOf(result: GateResult, settings: Settings): string {
+  return settings.gateName ?? (settings.target.kind === 'experiment' ? settings.target.experimentId : (result.run?.experiment_id ?? settings.target.runId));
 }
 
 /** The secrets to keep out of every answer, and how: what the client and the results are cleaned with. */
@@ -128,16 +165,19 @@ interface SecretGuard {
 }
 
 /** `run_id` or `experiment_id`: one run through the gate. */
-async function gateOne(raw: RawInputs, apiKey: string, deps: Dependencies, signal: AbortSignal, guard: SecretGuard): Promise<StepReport> {
+async function gateOne(raw: RawInputs, apiKey: string, deps: Dependencies, signal: AbortSignal, guard: SecretGuard, github: GithubSide): Promise<StepReport> {
   const parsed = parseSettings(raw, apiKey, deps.env);
   if (parsed.ok) for (const warning of parsed.settings.warnings ?? []) deps.io.warning(warning);
-  const gated = parsed.ok ? await gateWithClient(parsed.settings, deps, signal, guard.secrets) : resultFromInputErrors(parsed.errors, partialCriteria(raw));
+  const findBaseline = parsed.ok ? findBaselineWith(github, parsed.settings.githubToken) : undefined;
+  const gated = parsed.ok ? await gateWithClient(parsed.settings, deps, signal, guard.secrets, findBaseline) : resultFromInputErrors(parsed.errors, partialCriteria(raw));
   // Before anything is escaped for Markdown, where a secret would no longer be recognisable.
   const result = cleanDecoded(gated, guard.redact) as GateResult;
+  const summary = renderSummary(result);
   return {
     result,
     outputs: buildOutputs(result),
-    summary: renderSummary(result),
+    summary,
+    ...(parsed.ok && parsed.settings.check ? { check: { items: [{ label: labelOf(result, parsed.settings), result, summary }], token: parsed.settings.githubToken } } : {}),
     verdictLine: result.passed ? 'The run passed the gate.' : `The run did not pass the gate (status ${result.status}; failed: ${result.failures.map((failure) => failure.rule).join(', ')}).`,
     problems: result.failures.map((failure) => failure.message),
     comment: parsed.ok ? { mode: parsed.settings.comment, token: parsed.settings.githubToken, name: parsed.settings.gateName, matrix: parsed.settings.matrix } : null,
@@ -145,7 +185,7 @@ async function gateOne(raw: RawInputs, apiKey: string, deps: Dependencies, signa
 }
 
 /** `experiments`: every line through the gate at once (see many/gate-many.ts), one verdict. */
-async function gateSeveral(raw: RawInputs, apiKey: string, deps: Dependencies, signal: AbortSignal, guard: SecretGuard): Promise<StepReport> {
+async function gateSeveral(raw: RawInputs, apiKey: string, deps: Dependencies, signal: AbortSignal, guard: SecretGuard, github: GithubSide): Promise<StepReport> {
   const parsed = parseManySettings(raw, apiKey, deps.env);
   if (!parsed.ok) {
     const result = resultFromInputErrors(parsed.errors, { ...partialCriteria(raw), runId: '' });
@@ -161,7 +201,8 @@ async function gateSeveral(raw: RawInputs, apiKey: string, deps: Dependencies, s
     return { ...notRunReport(result), outputs: { ...buildOutputs(result), results: '[]' } };
   }
   try {
-    const gated = await gateMany(parsed.many, { client: client.client, log: deps.io, env: deps.env, signal, now: deps.now, sleep: deps.sleep, random: deps.random, backoff: deps.backoff });
+    const findBaseline = findBaselineWith(github, step.githubToken);
+    const gated = await gateMany(parsed.many, { client: client.client, log: deps.io, env: deps.env, signal, now: deps.now, sleep: deps.sleep, random: deps.random, backoff: deps.backoff, findBaseline });
     const many = redactedMany(gated, guard.redact);
     const failed = many.experiments.filter((outcome) => !outcome.result.passed);
     return {
@@ -174,6 +215,7 @@ async function gateSeveral(raw: RawInputs, apiKey: string, deps: Dependencies, s
       problems: failed.flatMap((outcome) => outcome.result.failures.map((failure) => `${outcome.name}: ${failure.message}`)),
       comment: { mode: step.comment, token: step.githubToken, name: step.gateName, matrix: step.matrix },
       content: manyArtifacts(many),
+      ...(step.check ? { check: { items: many.experiments.map((outcome) => ({ label: outcome.name, result: outcome.result, summary: renderSummary(outcome.result) })), token: step.githubToken } } : {}),
     };
   } finally {
     await client.client.close();
@@ -213,6 +255,7 @@ async function makeClient(settings: Pick<Settings, 'baseUrl' | 'apiKey'>, deps: 
         transport,
         env: deps.env,
         requestTimeoutMs: deps.requestTimeoutMs,
+        noAnswerLimitMs: deps.noAnswerLimitMs,
         debug: (line) => deps.io.debug(line),
         now: deps.now,
       }),
@@ -226,14 +269,14 @@ async function makeClient(settings: Pick<Settings, 'baseUrl' | 'apiKey'>, deps: 
  * The gate, with a Retab client made for it and closed after. An error the flow does not expect
  * becomes the result too, so the outputs and the summary are written whatever happens.
  */
-async function gateWithClient(settings: Settings, deps: Dependencies, signal: AbortSignal, secrets: string[]): Promise<GateResult> {
+async function gateWithClient(settings: Settings, deps: Dependencies, signal: AbortSignal, secrets: string[], findBaseline?: BaselineFinder): Promise<GateResult> {
   const { io } = deps;
   const criteria = { runId: settings.target.kind === 'run' ? settings.target.runId : null, threshold: settings.threshold, maxErrors: settings.maxErrors };
   const made = await makeClient(settings, deps, secrets);
   if ('error' in made) return resultFromUnexpectedError('api_error', made.error, criteria);
   const { client } = made;
   try {
-    return await gate(settings, { client, log: io, env: deps.env, signal, now: deps.now, sleep: deps.sleep, random: deps.random, backoff: deps.backoff });
+    return await gate(settings, { client, log: io, env: deps.env, signal, now: deps.now, sleep: deps.sleep, random: deps.random, backoff: deps.backoff, findBaseline });
   } catch (error) {
     if (error instanceof Error && error.stack) io.debug(error.stack);
     return resultFromUnexpectedError('internal_error', `the gate stopped on an unexpected error: ${messageOf(error)}. Please report it with the debug log`, criteria);

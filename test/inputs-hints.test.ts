@@ -95,7 +95,7 @@ describe('the boolean inputs', () => {
   it('are every input whose default is "true" or "false", all read alike and refused in one shape', async () => {
     const action = parseYaml(await readFile(new URL('../action.yml', import.meta.url), 'utf8')) as { inputs: Record<string, { default?: string }> };
     const booleans = Object.entries(action.inputs).filter(([, spec]) => spec.default === 'true' || spec.default === 'false');
-    expect(booleans.map(([name]) => name).sort()).toEqual(['cancel_on_abort', 'comment', 'fail_fast']);
+    expect(booleans.map(([name]) => name).sort()).toEqual(['cancel_on_abort', 'check', 'comment', 'fail_fast']);
     // cancel_on_abort is only read when the action starts the run.
     const context = { run_id: '', experiment_id: 'exp_1' };
     for (const [name, spec] of booleans) {

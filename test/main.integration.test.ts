@@ -29,7 +29,7 @@ describe('run() against the simulator', () => {
     expect(recording.calls[0]).toBe('setSecret');
     expect(recording.secrets).toEqual([sim.apiKey]);
     expect(recording.outputs).toMatchObject({ passed: 'true', status: 'completed', score: '0.9', run_id: 'exprun_quick' });
-    expect(Object.keys(recording.outputs).sort()).toEqual(['completed_document_count', 'duration_ms', 'error_count', 'passed', 'prior_score', 'report_path', 'run', 'run_id', 'score', 'score_ci_high', 'score_ci_low', 'score_delta', 'score_delta_ci_high', 'score_delta_ci_low', 'status', 'threshold', 'total_document_count']);
+    expect(Object.keys(recording.outputs).sort()).toEqual(['baseline_run_id', 'baseline_source', 'completed_document_count', 'duration_ms', 'error_count', 'passed', 'prior_score', 'report_path', 'run', 'run_id', 'score', 'score_ci_high', 'score_ci_low', 'score_delta', 'score_delta_ci_high', 'score_delta_ci_low', 'status', 'threshold', 'total_document_count']);
     expect(times(recording, 'writeSummary')).toBe(1);
     expect(recording.failed).toBeNull();
   });

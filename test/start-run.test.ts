@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RequestNotSentError, RetabApiError, RetabConnectionError, RetabResponseError, RetabTimeoutError } from '../src/retab/errors.js';
+import { RequestNotSentError, RetabApiError, RetabConnectionError, RetabNeverAnsweredError, RetabResponseError, RetabTimeoutError } from '../src/retab/errors.js';
 import type { ExperimentRun } from '../src/retab/run.js';
 import { answeredRunProblem, baselineFrom, creationWindow, decideLook, knownOrphan, newRuns, postNotBefore, StartUnknownError, type Baseline, type CandidateCriteria } from '../src/start/run-adoption.js';
 import { classifyStartFailure, startRun, type RequestTurn, type StartRunOptions } from '../src/start/start-run.js';
@@ -24,6 +24,8 @@ function run(id: string, createdAt: number | null, extra: Partial<ExperimentRun>
 const refused = () => new RetabConnectionError('ECONNREFUSED', POST, 'http://127.0.0.1:1', null);
 const reset = () => new RetabConnectionError('ECONNRESET', POST, 'http://127.0.0.1:1', null);
 const apiError = (status: number, retryAfterMs: number | null = null) => new RetabApiError(status, 'req_1', 'detail', POST, retryAfterMs, '');
+/** Retab never answered during the step, the last try as `last` (see retab/no-answer.ts). */
+const neverAnswered = (last: RetabConnectionError) => new RetabNeverAnsweredError(last, 'http://127.0.0.1:1', 60_000);
 const unreadable202 = () => new RetabResponseError('unexpected_shape', 202, null, POST, 'does not have the expected shape');
 
 describe('classifyStartFailure', () => {
@@ -44,6 +46,8 @@ describe('classifyStartFailure', () => {
     ['409', apiError(409), 'rejected'],
     ['202 with an unreadable body', unreadable202(), 'started_unreadable'],
     ['withdrawn while it waited for its turn', new RequestNotSentError('the start was not sent'), 'not_sent'],
+    ['never answered, the last try refused', neverAnswered(refused()), 'not_sent'],
+    ['never answered, the last try reset after sending', neverAnswered(reset()), 'uncertain'],
     ['a bug', new TypeError('x is undefined'), 'rejected'],
   ])('%s → %s', (_name, error, kind) => {
     expect(classifyStartFailure(error)).toBe(kind);
@@ -239,6 +243,35 @@ describe('startRun', () => {
     const h = harness({ posts: [run('r1', OURS_AT)], lists: [refused(), refused(), []] });
     expect(await startRun(h.options)).toMatchObject({ kind: 'started', attempts: 1 });
     expect(h.calls.filter((call) => call === 'POST' || call === 'LIST')).toEqual(['LIST', 'LIST', 'LIST', 'POST']);
+  });
+
+  it('fails, sending no POST, when the list before it finds that Retab never answered during the step', async () => {
+    const h = harness({ posts: [], lists: [refused(), neverAnswered(refused())] });
+    const outcome = await startRun(h.options);
+    expect(outcome).toMatchObject({ kind: 'failed', attempts: 0, error: { name: 'RetabNeverAnsweredError' } });
+    expect(h.posts()).toBe(0);
+  });
+
+  it('fails at once, without looking, when a POST that never left finds that Retab never answered', async () => {
+    const h = harness({ posts: [neverAnswered(refused())] });
+    expect(await startRun(h.options)).toMatchObject({ kind: 'failed', attempts: 1, error: { name: 'RetabNeverAnsweredError' } });
+    expect(h.calls.filter((call) => call === 'POST' || call === 'LIST')).toEqual(['LIST', 'POST']);
+  });
+
+  it('still looks for the run when the POST that found Retab never answered may have left (a reset)', async () => {
+    const h = harness({ posts: [neverAnswered(reset())], lists: [[], [run('r_ours', OURS_AT)]] });
+    expect(await startRun(h.options)).toMatchObject({ kind: 'started', adopted: true, attempts: 1 });
+    expect(h.posts()).toBe(1);
+  });
+
+  it('waits no longer than the moment the client gives up on a Retab that never answered', async () => {
+    const giveUpAt = T0 + 2_000;
+    const h = harness({ posts: [(at) => run('r1', at)], lists: [refused(), refused(), refused(), refused(), []] }, { random: () => 0.99, noAnswerDeadline: () => giveUpAt });
+    await startRun(h.options);
+    // The backoff says 990 ms, then 1,980 ms: the second wait is cut to end at the give-up moment
+    // (each list takes 50 ms of the harness's clock).
+    const slept = h.calls.filter((call) => call.startsWith('sleep ')).map((call) => Number(call.slice(6)));
+    expect(slept.slice(0, 2)).toEqual([990, giveUpAt - (T0 + 50 + 990 + 50)]);
   });
 
   it('sends the POST again, after a fresh list, when the request never reached Retab', async () => {

@@ -23,6 +23,9 @@ import { startRun, type AttemptCalls, type RequestTurn } from '../start/start-ru
 import type { ResultsCount } from '../verdict/rules.js';
 import { waitForRun, type WaitOutcome } from '../wait/wait.js';
 import type { Timing } from '../common/timing.js';
+import { judgeBaseline, previousRunBaseline, unusableBaseline, type BaselineFinder } from '../verdict/baseline.js';
+import type { BaselineJudgement } from '../verdict/regression.js';
+import { messageOf } from '../common/errors.js';
 
 /** The calls a start makes. */
 export type StartClient = Pick<RetabClient, 'startRun' | 'listRecentRuns'>;
@@ -34,6 +37,8 @@ export type GateClient = Pick<RetabClient, 'getRun' | 'startRun' | 'listRecentRu
    * in one turn, where `direct` sends without waiting again (see `RequestTurn`).
    */
   startTurn?: <T>(signal: AbortSignal, task: (direct: StartClient) => Promise<T>) => Promise<T>;
+  /** While Retab has never answered, when the client stops trying it (see retab/no-answer.ts); the retries wait no longer. */
+  noAnswerDeadline?: () => number | null;
 };
 
 /** The calls of the report's best-effort reads: the metrics summary, the results, the per-field reads and the trend's runs list. */
@@ -56,6 +61,13 @@ export interface GateOptions extends Timing {
   signal: AbortSignal;
   /** Retry timings for the start and the wait; 1 s base, 30 s cap by default. */
   backoff?: BackoffOptions;
+  /**
+   * Finds the run recorded on the base branch (see github/baseline-search.ts); absent (outside a
+   * workflow, in tests), the comparison is with Retab's previous completed run.
+   */
+  findBaseline?: BaselineFinder;
+  /** The gate's label, for its check run: `name`, else the experiment id (with `experiments`, the line's name). */
+  label?: string;
 }
 
 /** How many of the experiment's newest runs are listed before the POST and when looking for the run it started: the API's maximum. */
@@ -79,9 +91,11 @@ export async function gate(settings: Settings, options: GateOptions): Promise<Ga
   const outcome = await waitFor(runId, settings, deadline, options);
   // The metrics and per-document results, once the run has finished (best-effort), read before
   // the verdict: a run without `error_count` is judged on the errored documents they count.
-  const details = outcome.kind === 'finished' ? await readDetails(outcome.run, settings, deadline, options) : null;
+  const baseline = outcome.kind === 'finished' && outcome.run.status === 'completed' ? await chooseBaseline(outcome.run, settings, options) : null;
+  const details = outcome.kind === 'finished' ? await readDetails(outcome.run, { ...settings, baselineRunId: baseline?.info.run_id ?? settings.baselineRunId }, deadline, options) : null;
   const result = resultFromWait(outcome, { runId, threshold: settings.threshold, maxErrors: settings.maxErrors, timeoutMs: settings.timeoutMs }, resultsCount(details));
-  const reported = withRunDetails(result, details, { maxScoreDrop: settings.maxScoreDrop, onMissingComparison: settings.onMissingComparison, confidence: settings.confidence });
+  const reported = withRunDetails(result, details, { maxScoreDrop: settings.maxScoreDrop, onMissingComparison: settings.onMissingComparison, confidence: settings.confidence }, baseline);
+  if (baseline?.notComparable) options.log.warning(`Not compared: ${baseline.notComparable}.`);
   const warning = powerWarning(reported.comparison?.statistics, settings.maxScoreDrop);
   if (warning) options.log.warning(warning);
   if (target.kind === 'run') return reported;
@@ -90,6 +104,51 @@ export async function gate(settings: Settings, options: GateOptions): Promise<Ga
   const reason = cancelReasonAfter(outcome.kind, options.signal);
   const cancellation = reason ? await cancelRun(runId, reason, settings.cancelOnAbort, options) : undefined;
   return { ...reported, startedBy: startedByFromEnv(options.env), ...(cancellation ? { cancellation } : {}) };
+}
+
+/** How long the baseline's own read from Retab may take, for `baseline_run_id` (the search has its own limit). */
+const BASELINE_READ_MS = 10_000;
+
+/**
+ * The run to compare with: `baseline_run_id`, else the run recorded on the base branch, else
+ * Retab's previous completed run; read from Retab to tell whether the two can be compared.
+ * Best-effort: a failed read or search falls back, and says so.
+ */
+async function chooseBaseline(run: ExperimentRun, settings: Settings, options: GateOptions): Promise<BaselineJudgement> {
+  const { client, log } = options;
+  const read = async (id: string, signal: AbortSignal): Promise<ExperimentRun | null> => {
+    try {
+      return await client.getRun(id, AbortSignal.any([signal, AbortSignal.timeout(BASELINE_READ_MS)]));
+    } catch (error) {
+      log.debug(`Could not read the baseline run ${id}: ${messageOf(error)}`);
+      return null;
+    }
+  };
+  if (settings.baselineRunId !== null) {
+    const info = { run_id: settings.baselineRunId, source: 'input' as const, commit: null, note: null };
+    return judgeBaseline(info, run, await read(settings.baselineRunId, options.signal));
+  }
+  if (settings.baseline === 'previous') return judgeBaseline(previousRunBaseline(null), run, null);
+  if (!options.findBaseline) return judgeBaseline(previousRunBaseline('the gate ran outside a GitHub workflow, where no run of the base branch can be looked up'), run, null);
+  const label = options.label ?? settings.gateName ?? run.experiment_id ?? run.id;
+  const candidates = new Map<string, ExperimentRun>();
+  const search = await options.findBaseline({
+    label,
+    signal: options.signal,
+    async usable(id, signal) {
+      const candidate = await read(id, signal);
+      if (!candidate) return `run ${id} could not be read from Retab`;
+      candidates.set(id, candidate);
+      return unusableBaseline(candidate, run);
+    },
+  });
+  if (!search.found) {
+    log.info(`No run of the base branch to compare with (${search.note ?? 'none recorded'}): comparing with Retab's previous completed run.`);
+    return judgeBaseline(previousRunBaseline(search.note ?? 'no run of the base branch was found'), run, null);
+  }
+  const { runId, commit } = search.found;
+  log.info(`Comparing with run ${runId}, recorded on ${commit.branch ?? 'the base branch'} at ${commit.sha.slice(0, 7)}${commit.behind > 0 ? ` (${commit.behind} commit${commit.behind === 1 ? '' : 's'} behind)` : ''}.`);
+  return judgeBaseline({ run_id: runId, source: 'base', commit, note: search.note }, run, candidates.get(runId) ?? null);
 }
 
 /** What the per-document results say about errors, for the verdict. */
@@ -120,6 +179,7 @@ async function startExperimentRun(target: ExperimentTarget, settings: Settings, 
     sleep: options.sleep,
     random: options.random,
     backoff: options.backoff,
+    noAnswerDeadline: () => client.noAnswerDeadline?.() ?? null,
     onRetry: (message) => log.info(message),
     onWarning: (message) => log.warning(message),
   });
@@ -151,6 +211,7 @@ async function waitFor(runId: string, settings: Settings, deadline: number, opti
     sleep: options.sleep,
     random: options.random,
     backoff: options.backoff,
+    noAnswerDeadline: () => client.noAnswerDeadline?.() ?? null,
     onRun(run, elapsedMs) {
       if (!shouldLogProgress(logged, run, elapsedMs)) return;
       log.info(progressLine(run, elapsedMs));

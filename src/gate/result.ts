@@ -5,7 +5,7 @@
 import type { Cancellation } from '../start/cancel-run.js';
 import { formatDuration } from '../common/duration.js';
 import type { InputError } from '../common/errors.js';
-import { judgeRegression, type Comparison, type RegressionPolicy } from '../verdict/regression.js';
+import { judgeRegression, type BaselineJudgement, type Comparison, type RegressionPolicy } from '../verdict/regression.js';
 import type { RunDetails } from '../details/run-details.js';
 import type { StartedBy } from '../inputs/github-context.js';
 import { RetabApiError } from '../retab/errors.js';
@@ -146,8 +146,8 @@ export function resultFromStartFailure(
 }
 
 /** The gate result with the details read after the run, the comparison, and the regression rule applied. */
-export function withRunDetails(result: GateResult, details: RunDetails | null, policy: RegressionPolicy): GateResult {
-  const { comparison, failure } = judgeRegression(details, policy, result.status);
+export function withRunDetails(result: GateResult, details: RunDetails | null, policy: RegressionPolicy, baseline: BaselineJudgement | null = null): GateResult {
+  const { comparison, failure } = judgeRegression(details, policy, result.status, baseline);
   const failures = failure ? [...result.failures, failure] : result.failures;
   return { ...result, details, comparison, failures, passed: failures.length === 0 };
 }

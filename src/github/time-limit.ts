@@ -3,6 +3,7 @@
  * accepts connections and never answers may cost the step seconds, never the minutes a request's
  * default time limits would allow. It ends at once when the job is cancelled.
  */
+import { timeoutSignal } from '../common/timeout-signal.js';
 
 /** The whole comment: learning the token's account, finding the earlier comment, writing it. */
 export const COMMENT_TIME_LIMIT_MS = 15_000;
@@ -18,7 +19,7 @@ export interface CommentTimeLimit {
 
 /** `cancelled`: the job's cancellation, as it reaches the comment (see runner/job-cancellation.ts). */
 export function commentTimeLimit(cancelled: AbortSignal, ms = COMMENT_TIME_LIMIT_MS): CommentTimeLimit {
-  const signal = AbortSignal.any([cancelled, timeoutSignal(ms)]);
+  const signal = AbortSignal.any([cancelled, timeoutSignal(ms, () => `no answer within ${seconds(ms)}`)]);
   return {
     signal,
     stoppedBecause() {
@@ -34,7 +35,7 @@ export function commentTimeLimit(cancelled: AbortSignal, ms = COMMENT_TIME_LIMIT
  * said as such, without the HTTP 500 that Octokit gives every request that did not complete.
  */
 export async function withRequestLimit<T>(signal: AbortSignal, call: (signal: AbortSignal) => Promise<T>, ms = COMMENT_REQUEST_TIME_LIMIT_MS): Promise<T> {
-  const own = timeoutSignal(ms);
+  const own = timeoutSignal(ms, () => `no answer within ${seconds(ms)}`);
   try {
     return await call(AbortSignal.any([signal, own]));
   } catch (error) {
@@ -43,17 +44,6 @@ export async function withRequestLimit<T>(signal: AbortSignal, call: (signal: Ab
   }
 }
 
-/**
- * Aborted after `ms`. Not `AbortSignal.timeout`: `AbortSignal.any` holds its sources weakly, and a
- * timeout signal nothing else holds can be collected before it fires, and then never aborts the
- * combined one. Here the timer holds the controller. Unreferenced: a comment that ends early
- * leaves nothing to keep the process alive.
- */
-function timeoutSignal(ms: number): AbortSignal {
-  const controller = new AbortController();
-  setTimeout(() => controller.abort(new DOMException(`no answer within ${seconds(ms)}`, 'TimeoutError')), ms).unref();
-  return controller.signal;
-}
 
 function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(1))} s`;

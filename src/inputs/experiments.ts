@@ -17,7 +17,7 @@ export interface PlannedExperiment {
 export interface ManySettings {
   experiments: PlannedExperiment[];
   /** The step's own settings, shared by every line: timeout, key, base URL, comment, fail_fast. */
-  step: Pick<Settings, 'apiKey' | 'baseUrl' | 'timeoutMs' | 'comment' | 'githubToken' | 'failFast' | 'cancelOnAbort' | 'gateName' | 'matrix'>;
+  step: Pick<Settings, 'apiKey' | 'baseUrl' | 'timeoutMs' | 'comment' | 'githubToken' | 'failFast' | 'cancelOnAbort' | 'gateName' | 'matrix' | 'check'>;
 }
 
 export type ManySettingsResult = { ok: true; many: ManySettings } | { ok: false; errors: InputError[] };
@@ -51,8 +51,8 @@ export function parseManySettings(raw: RawInputs, apiKey: string, env: Env): Man
   errors.push(...inLineOrder(lineErrors), ...wholeInputErrors, ...stepErrors.values());
   const first = experiments[0];
   if (errors.length > 0 || !first) return { ok: false, errors };
-  const { apiKey: key, baseUrl, timeoutMs, comment, githubToken, failFast, cancelOnAbort, gateName, matrix } = first.settings;
-  return { ok: true, many: { experiments, step: { apiKey: key, baseUrl, timeoutMs, comment, githubToken, failFast, cancelOnAbort, gateName, matrix } } };
+  const { apiKey: key, baseUrl, timeoutMs, comment, githubToken, failFast, cancelOnAbort, gateName, matrix, check } = first.settings;
+  return { ok: true, many: { experiments, step: { apiKey: key, baseUrl, timeoutMs, comment, githubToken, failFast, cancelOnAbort, gateName, matrix, check } } };
 }
 
 /** The bad lines as a user reads the input, top to bottom: a line's syntax and its values are checked apart. */

@@ -32,6 +32,10 @@ export interface Settings {
   baselineRunId: string | null;
   /** With `max_score_drop`, whether a comparison that cannot be made warns (the default) or fails. */
   onMissingComparison: 'warn' | 'fail';
+  /** Without `baseline_run_id`: compare with the run recorded on the base branch (`base`, the default) or with Retab's previous completed run (`previous`). */
+  baseline: BaselineChoice;
+  /** Record the verdict as a check run on the commit. */
+  check: boolean;
   /** The level at which `max_score_drop` needs the drop shown (e.g. 0.95), or `null` for point estimates. */
   confidence: number | null;
   /** When to write the pull request comment. */
@@ -48,6 +52,7 @@ export interface Settings {
 }
 
 export type CommentMode = 'false' | 'true' | 'on-failure';
+export type BaselineChoice = 'base' | 'previous';
 
 export const INPUT_NAMES = [
   'run_id',
@@ -70,6 +75,8 @@ export const INPUT_NAMES = [
   'fail_fast',
   'name',
   'matrix',
+  'check',
+  'baseline',
 ] as const;
 export type InputName = (typeof INPUT_NAMES)[number];
 export type RawInputs = Record<InputName, string>;
@@ -160,6 +167,15 @@ function readBoolean(raw: string): boolean | 'empty' | null {
 }
 
 export const parseFailFast = booleanParser(false, 'every experiment is waited for');
+
+export const parseCheck = booleanParser(true, 'record the verdict as a check run on the commit');
+
+export function parseBaselineChoice(raw: string): Parsed<BaselineChoice> {
+  const value = raw.toLowerCase();
+  if (value === '' || value === 'base') return ok('base');
+  if (value === 'previous') return ok('previous');
+  return no('expected "base" (compare with the run recorded on the base branch; the default) or "previous" (compare with Retab\'s previous completed run of the experiment)');
+}
 
 // Empty is the default, like the other optional inputs; the runner fills in action.yml's `true`.
 export const parseCancelOnAbort = booleanParser(true, 'cancel a run the action started when the wait gives up');
@@ -471,6 +487,8 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
     confidence: inputSchema(decimalCommaHint(parseConfidence)),
     comment: inputSchema(parseCommentMode),
     github_token: inputSchema(parseGithubToken),
+    check: inputSchema(parseCheck),
+    baseline: inputSchema(parseBaselineChoice),
     fail_fast: inputSchema(parseFailFast),
     name: inputSchema(parseGateName),
     // The runner fills it in from the job's matrix: whatever it wrote tells the leg apart.
@@ -478,7 +496,7 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
   });
   const crossErrors = targetErrors(raw);
   // The report inputs are optional: a caller that predates them still parses.
-  const optional: Partial<RawInputs> = { max_score_drop: '', baseline_run_id: '', on_missing_comparison: '', confidence: '', comment: '', github_token: '', experiments: '', fail_fast: '', name: '', matrix: '' };
+  const optional: Partial<RawInputs> = { max_score_drop: '', baseline_run_id: '', on_missing_comparison: '', confidence: '', comment: '', github_token: '', experiments: '', fail_fast: '', name: '', matrix: '', check: '', baseline: '' };
   const result = schema.safeParse({ ...optional, ...raw, ...unusedInputs(raw), api_key: apiKey });
   if (result.success && crossErrors.length === 0) {
     const v = result.data;
@@ -497,6 +515,8 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
         maxScoreDrop: v.max_score_drop,
         baselineRunId: v.baseline_run_id,
         onMissingComparison: v.on_missing_comparison,
+        baseline: v.baseline,
+        check: v.check,
         confidence: v.confidence,
         comment: v.comment,
         githubToken: v.github_token,
@@ -523,7 +543,9 @@ export function parseSettings(raw: RawInputs, apiKey: string, env: Env): Setting
 function unusedInputs(raw: RawInputs): Partial<RawInputs> {
   const unused: Partial<RawInputs> = {};
   const comment = parseCommentMode((raw.comment ?? '').trim());
-  if (comment.ok && comment.value === 'false') unused.github_token = '';
+  // Without a comment the token serves only the check run and the base search, which are
+  // best-effort: a token that is not one (local-action's unevaluated default) is then no token.
+  if (comment.ok && comment.value === 'false' && !parseGithubToken((raw.github_token ?? '').trim()).ok) unused.github_token = '';
   if (raw.run_id.trim()) unused.cancel_on_abort = '';
   return unused;
 }

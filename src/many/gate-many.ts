@@ -6,7 +6,7 @@
  */
 import type { BackoffOptions } from '../common/backoff.js';
 import { StopRequest } from '../start/cancel-run.js';
-import { gate, type GateClient, type GateLog } from '../gate/gate.js';
+import { gate, type GateClient, type GateLog, type GateOptions } from '../gate/gate.js';
 import { resultFromUnexpectedError, type GateResult } from '../gate/result.js';
 import type { Env } from '../inputs/settings.js';
 import { messageOf } from '../common/errors.js';
@@ -44,6 +44,8 @@ export interface ManyGateOptions extends Timing {
   signal: AbortSignal;
   backoff?: BackoffOptions;
   maxInFlight?: number;
+  /** The base branch's recorded run, looked up per line under the line's own label (see gate/gate.ts). */
+  findBaseline?: GateOptions['findBaseline'];
 }
 
 export async function gateMany(many: ManySettings, options: ManyGateOptions): Promise<ManyResult> {
@@ -62,7 +64,7 @@ export async function gateMany(many: ManySettings, options: ManyGateOptions): Pr
     const signal = AbortSignal.any([options.signal, failFast.signal]);
     let result: GateResult;
     try {
-      result = await gate(settings, { client, reportClient: client.report, log, env: options.env, signal, now: options.now, sleep: options.sleep, random: options.random, backoff: options.backoff });
+      result = await gate(settings, { client, reportClient: client.report, log, env: options.env, signal, now: options.now, sleep: options.sleep, random: options.random, backoff: options.backoff, findBaseline: options.findBaseline, label: experiment.name });
     } catch (error) {
       if (error instanceof Error && error.stack) log.debug(error.stack);
       const criteria = { runId: settings.target.kind === 'run' ? settings.target.runId : null, threshold: settings.threshold, maxErrors: settings.maxErrors };

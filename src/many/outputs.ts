@@ -6,7 +6,7 @@
 import { cutToFit } from '../report/markdown.js';
 import { boundedJson } from '../common/api-text.js';
 import { errorsOf, readsCut } from '../gate/result.js';
-import { buildOutputs, MAX_OUTPUT_BYTES, type OutputName } from '../report/outputs.js';
+import { baselineOutputs, buildOutputs, MAX_OUTPUT_BYTES, type OutputName } from '../report/outputs.js';
 import type { ExperimentOutcome, ManyResult } from './gate-many.js';
 
 /** A failure's message in `results`: long enough to read, bounded for 50 experiments. */
@@ -25,6 +25,9 @@ export interface ExperimentResultJson {
   error_count: number | null;
   duration_ms: number | null;
   prior_score: number | null;
+  /** The run compared with and where it came from (see the `baseline_run_id` and `baseline_source` outputs); null when none. */
+  baseline_run_id: string | null;
+  baseline_source: string | null;
   score_delta: number | null;
   /** Reads of the report were cut because another experiment failed first (`fail_fast`): what they would have checked was not. */
   reads_cut: boolean;
@@ -66,6 +69,8 @@ export function experimentJson(outcome: ExperimentOutcome): ExperimentResultJson
     error_count: errors?.known ? errors.count : null,
     duration_ms: run?.duration_ms ?? null,
     prior_score: result.comparison?.prior_score ?? null,
+    baseline_run_id: baselineOutputs(result).baseline_run_id || null,
+    baseline_source: baselineOutputs(result).baseline_source || null,
     // Rounded so that 0.83 − 0.79 reads 0.04, like the `score_delta` output.
     score_delta: delta === null ? null : Number(delta.toFixed(4)),
     reads_cut: readsCut(result),

@@ -170,15 +170,7 @@ export function sharedClient(client: GateClient, pace: SharedPace, limiter: Limi
         async () => {
           // A pause that began while this request queued for its slot: give the slot back and wait.
           if (!signal.aborted && pace.timing.now() < waitsUntil && route.waitsFor.some((each) => each.paused)) return PAUSED;
-          try {
-            const answered = await call();
-            route.sets.answered();
-            return answered;
-          } catch (error) {
-            if (error instanceof RetabApiError && error.status === 429) route.sets.limit(error, route.maxPauseMs);
-            else if (error instanceof RetabApiError) route.sets.answered();
-            throw error;
-          }
+          return paced(route.sets, call, route.maxPauseMs);
         },
         route.urgent,
       );
@@ -213,6 +205,8 @@ export function sharedClient(client: GateClient, pace: SharedPace, limiter: Limi
     getResultsPage: report.getResultsPage,
     getTargetMetrics: report.getTargetMetrics,
     cancelRun: cancelling((...args: Parameters<GateClient['cancelRun']>) => client.cancelRun(...args)),
+    // One client for every experiment: one notion of whether Retab has answered during the step.
+    noAnswerDeadline: () => client.noAnswerDeadline?.() ?? null,
     report,
   };
 }
@@ -248,14 +242,14 @@ function startTurn(client: StartClient, pace: SharedPace, limiter: Limiter): Non
   };
 }
 
-/** One request sent at once, telling the pace how Retab answered (as `sharedClient` does). */
-async function paced<R>(pace: SharedPace, send: () => Promise<R>): Promise<R> {
+/** One request sent at once, telling `pace` how Retab answered: a 429 pauses it (for `maxPauseMs` at most), any other answer resets its backoff. */
+async function paced<R>(pace: SharedPace, send: () => Promise<R>, maxPauseMs = Infinity): Promise<R> {
   try {
     const answer = await send();
     pace.answered();
     return answer;
   } catch (error) {
-    if (error instanceof RetabApiError && error.status === 429) pace.limit(error);
+    if (error instanceof RetabApiError && error.status === 429) pace.limit(error, maxPauseMs);
     else if (error instanceof RetabApiError) pace.answered();
     throw error;
   }

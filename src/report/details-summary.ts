@@ -74,7 +74,7 @@ export function baselineName(comparison: Comparison): string | null {
   // The URL comes from GitHub's own answer for that commit; only an https address becomes a link.
   const at = commit.url && /^https:\/\/[^\s()<>]+$/.test(commit.url) ? `[${short}](${commit.url})` : short;
   const branch = commit.branch ? ` on ${md(commit.branch, 100)}` : '';
-  const behind = commit.behind > 0 ? `, ${commit.behind} ${commit.behind === 1 ? 'commit' : 'commits'} behind the base` : '';
+  const behind = commit.behind > 0 ? `, ${commit.behind} ${commit.behind === 1 ? 'commit' : 'commits'} behind the base` : ', the base commit itself';
   return `${run}, gated${branch} at ${at}${behind}`;
 }
 

@@ -22,6 +22,8 @@ export const OUTPUT_NAMES = [
   'completed_document_count',
   'run',
   'prior_score',
+  'baseline_run_id',
+  'baseline_source',
   'score_delta',
   'score_ci_low',
   'score_ci_high',
@@ -54,6 +56,7 @@ function uncutOutputs(result: GateResult): Record<OutputName, string> {
     // Valid JSON whatever its size: its strings are cut, never the JSON text.
     run: run ? (boundedJson(run, MAX_OUTPUT_BYTES) ?? '') : '',
     prior_score: figure(result.comparison?.prior_score),
+    ...baselineOutputs(result),
     // Rounded so that 0.83 − 0.79 reads 0.04, not 0.039999999999999925.
     score_delta: figure(roundedDelta(result.comparison?.delta ?? null)),
     // The intervals at `confidence` (95 % when it is empty), from the per-document scores.
@@ -62,6 +65,13 @@ function uncutOutputs(result: GateResult): Record<OutputName, string> {
     score_delta_ci_low: figure(roundedDelta(statistics?.change_interval?.low ?? null)),
     score_delta_ci_high: figure(roundedDelta(statistics?.change_interval?.high ?? null)),
   };
+}
+
+/** The run compared with, and where it came from (`base`, `previous`, `input`); both empty when there was none. */
+export function baselineOutputs(result: Pick<GateResult, 'comparison'>): { baseline_run_id: string; baseline_source: string } {
+  const baseline = result.comparison?.baseline;
+  const runId = baseline?.run_id ?? '';
+  return { baseline_run_id: runId, baseline_source: runId ? (baseline?.source ?? '') : '' };
 }
 
 function figure(value: number | null | undefined): string {

@@ -9,7 +9,8 @@ import type * as z from 'zod/mini';
 import { cleanDecoded, cleanText, Redactor } from '../common/api-text.js';
 import type { Env } from '../common/env.js';
 import { keyEnvironment } from './keys.js';
-import { RetabApiError, RetabConnectionError, RetabProxyError, RetabResponseError, RetabTimeoutError, type RequestInfo } from './errors.js';
+import { RetabApiError, RetabConnectionError, RetabNeverAnsweredError, RetabProxyError, RetabResponseError, RetabTimeoutError, type RequestInfo } from './errors.js';
+import { AnswerWatch, NO_ANSWER_LIMIT_MS } from './no-answer.js';
 import { describeProxy, proxyFor, refusedTunnelStatus } from './proxy.js';
 import { httpTransport, type HttpAnswer, type Transport } from './transport.js';
 import { parseRetryAfter } from './retry-after.js';
@@ -48,6 +49,8 @@ export interface RetabClientOptions {
   /** One line per request: method, path, status, latency, request id. Never headers. */
   debug?: (line: string) => void;
   now?: () => number;
+  /** How long to keep trying while Retab has never answered (see no-answer.ts); `NO_ANSWER_LIMIT_MS` by default. */
+  noAnswerLimitMs?: number;
 }
 
 interface SendOptions<T> {
@@ -86,6 +89,8 @@ export class RetabClient {
   private readonly debug: (line: string) => void;
   private readonly now: () => number;
   private readonly redactor: Redactor;
+  /** Whether Retab has answered yet: one for every request of the step. */
+  private readonly watch: AnswerWatch;
 
   constructor(private readonly options: RetabClientOptions) {
     this.transport = options.transport ?? httpTransport();
@@ -94,6 +99,16 @@ export class RetabClient {
     this.debug = options.debug ?? (() => {});
     this.now = options.now ?? Date.now;
     this.redactor = new Redactor([options.apiKey, ...(options.secrets ?? [])]);
+    this.watch = new AnswerWatch(options.noAnswerLimitMs ?? NO_ANSWER_LIMIT_MS, this.now);
+  }
+
+  /**
+   * When a request that gets no answer stops the tries (`RetabNeverAnsweredError`), on the client's
+   * clock: null once Retab has answered anything. A retry waits no longer than this, so that the
+   * last try is made then.
+   */
+  noAnswerDeadline(): number | null {
+    return this.watch.giveUpAt();
   }
 
   /** `GET /v1/workflows/experiments/runs/{run_id}` */
@@ -203,6 +218,7 @@ export class RetabClient {
     const timeout = AbortSignal.timeout(this.requestTimeoutMs);
     const started = this.now();
     let response: HttpAnswer;
+    this.watch.tried();
     try {
       response = await this.transport.request(url, {
         method,
@@ -217,11 +233,13 @@ export class RetabClient {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (error) {
-      const failure = this.failure(error, info, url, timeout, signal);
+      const failure = this.unlessNeverAnswered(this.failure(error, info, url, timeout, signal), url);
       this.debug(`${method} ${info.path} -> no answer in ${this.now() - started} ms (${failure.message})`);
       throw failure;
     }
 
+    // Any status: Retab is there (a proxy's refusal of the tunnel is an error above, not an answer).
+    this.watch.answered();
     const status = response.statusCode;
     const requestId = this.headerText(response.headers['x-request-id']);
     const answered = `${method} ${info.path} -> ${status} in ${this.now() - started} ms${requestId ? ` (request id ${requestId})` : ''}`;
@@ -333,6 +351,16 @@ export class RetabClient {
     if (refused !== null) return new RetabProxyError(refused, describeProxy(proxyFor(url, this.options.env ?? process.env)), info, url.origin, error);
     const code = errorCode(error);
     return new RetabConnectionError(code, info, url.origin, error);
+  }
+
+  /**
+   * A request that got no answer at all (refused, DNS, TLS, no tunnel), while Retab has never
+   * answered during the step and has been tried for the limit: the tries stop (see no-answer.ts).
+   */
+  private unlessNeverAnswered(failure: Error, url: URL): Error {
+    const noAnswer = (failure instanceof RetabConnectionError || failure instanceof RetabProxyError) && failure.retryable;
+    if (!noAnswer || !this.watch.exhausted()) return failure;
+    return new RetabNeverAnsweredError(failure, url.origin, this.watch.triedForMs);
   }
 
   private hintFor(status: number): string {

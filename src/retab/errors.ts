@@ -2,6 +2,7 @@
  * One error hierarchy for everything the Retab client can meet. Whether an error is worth retrying
  * is decided once, here, on the error itself.
  */
+import { formatDuration } from '../common/duration.js';
 
 export interface RequestInfo {
   method: string;
@@ -109,6 +110,50 @@ export class RetabProxyError extends RetabError {
       { cause },
     );
     this.retryable = proxyStatus >= 500;
+  }
+}
+
+/** What a connection error's code means, in words, for the message that gives up on Retab. */
+const NO_ANSWER_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'the connection was refused',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name could not be resolved',
+  UND_ERR_CONNECT_TIMEOUT: 'the connection could not be made in time',
+  ETIMEDOUT: 'the connection timed out',
+  EHOSTUNREACH: 'there is no route to the host',
+  ENETUNREACH: 'the network is unreachable',
+  ECONNRESET: 'the connection was reset',
+  UND_ERR_SOCKET: 'the connection was closed',
+  PROXY_TUNNEL_FAILED: 'the proxy did not open a tunnel to it',
+};
+
+/**
+ * Retab never answered anything during the step, for `NO_ANSWER_LIMIT_MS` of tries (see
+ * no-answer.ts): almost always a wrong `base_url`, or a network that does not reach it. Not
+ * retried: the step stops with `api_error` rather than spend its whole `timeout` on it.
+ */
+export class RetabNeverAnsweredError extends RetabError {
+  override readonly name = 'RetabNeverAnsweredError';
+  readonly retryable = false;
+  /** Whether the last try provably never left (see `RetabConnectionError.neverSent`); a proxy that could not connect sent nothing on. */
+  readonly neverSent: boolean;
+  constructor(
+    /** The last try's error: a `RetabConnectionError`, or a `RetabProxyError` for a proxy that could not connect. */
+    readonly last: RetabConnectionError | RetabProxyError,
+    readonly origin: string,
+    triedForMs: number,
+  ) {
+    const why =
+      last instanceof RetabProxyError
+        ? `the proxy ${last.proxy} could not connect to it (HTTP ${last.proxyStatus})`
+        : `${NO_ANSWER_REASONS[last.code] ?? 'no connection could be made'} (${last.code})`;
+    const proxyHint = last instanceof RetabProxyError || last.code === 'PROXY_TUNNEL_FAILED' ? ', and the proxy variables (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)' : '';
+    super(
+      `Retab at ${origin} never answered: ${why}, on every try for ${formatDuration(triedForMs)}. Check \`base_url\`${proxyHint}`,
+      last.request,
+      { cause: last },
+    );
+    this.neverSent = last instanceof RetabProxyError || last.neverSent;
   }
 }
 

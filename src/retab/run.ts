@@ -48,6 +48,9 @@ export interface ExperimentRun {
   duration_ms: number | null;
   trigger: string | null;
   parent_run_id: string | null;
+  /** What the run was over (the documents) and what ran (the block), for comparing like with like; null when Retab did not say. */
+  documents_fingerprint?: string | null;
+  block_execution_fingerprint?: string | null;
 }
 
 const text = z.nullish(z.string());
@@ -72,6 +75,8 @@ export const scoreSchema = z.nullish(definiteScoreSchema);
 
 /** An error code is a short token (`BLOCK_FAILED`); anything else is not worth showing. */
 const errorCode = z.catch(z.nullish(z.string().check(z.regex(/^[A-Za-z0-9_.:-]{1,100}$/))), null);
+/** A fingerprint is a short token (`ddd95baadce6045f`); anything else is not one, and compares with nothing. */
+const fingerprint = z.catch(z.nullish(z.string().check(z.regex(/^[A-Za-z0-9_.:-]{1,128}$/))), null);
 /** A block's name is free text: one line, bounded. */
 const blockName = z.catch(z.nullish(z.pipe(z.string(), z.transform((name: string) => oneLine(name).slice(0, 200) || null))), null);
 
@@ -119,6 +124,10 @@ export const rawRunSchema = z.object({
   document_count: count,
   error_count: count,
   parent_run_id: text,
+  documents_fingerprint: fingerprint,
+  block_execution_fingerprint: fingerprint,
+  // The docs page's older name for it.
+  definition_fingerprint: fingerprint,
 });
 
 export type RawRun = z.infer<typeof rawRunSchema>;
@@ -172,6 +181,8 @@ export function normalizeRun(raw: RawRun): ExperimentRun {
     duration_ms: timing.duration_ms ?? elapsedBetween(timing.started_at, timing.completed_at),
     trigger: raw.trigger?.type ?? null,
     parent_run_id: raw.parent_run_id ?? null,
+    documents_fingerprint: raw.documents_fingerprint ?? null,
+    block_execution_fingerprint: raw.block_execution_fingerprint ?? raw.definition_fingerprint ?? null,
   };
 }
 

@@ -23,10 +23,22 @@
  * The HTTP calls, the clock, sleeping and randomness come in as parameters: the decisions are
  * tested without a server, the whole against the simulator.
  */
+import { timeoutSignal } from '../common/timeout-signal.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../common/backoff.js';
 import { formatDuration } from '../common/duration.js';
 import { messageOf } from '../common/errors.js';
-import { isRetryable, RequestNotSentError, RetabApiError, RetabConnectionError, RetabProxyError, RetabResponseError, RetabTimeoutError, retryAfterOf } from '../retab/errors.js';
+import {
+  isRetryable,
+  RequestNotSentError,
+  RetabApiError,
+  RetabConnectionError,
+  RetabNeverAnsweredError,
+  RetabProxyError,
+  RetabResponseError,
+  RetabTimeoutError,
+  retryAfterOf,
+} from '../retab/errors.js';
+import { retryDelayWithin } from '../retab/no-answer.js';
 import type { ExperimentRun } from '../retab/run.js';
 import {
   answeredRunProblem,
@@ -62,6 +74,8 @@ const THROTTLED = 429;
 export function classifyStartFailure(error: unknown): StartFailureKind {
   // Withdrawn while it waited for its turn (see many/pace.ts): it never left the runner.
   if (error instanceof RequestNotSentError) return 'not_sent';
+  // Retab never answered during the step (see retab/no-answer.ts): as its last try was.
+  if (error instanceof RetabNeverAnsweredError) return error.neverSent ? 'not_sent' : 'uncertain';
   if (error instanceof RetabConnectionError) return error.neverSent ? 'not_sent' : 'uncertain';
   // The proxy answered instead of Retab: nothing was sent; a refusal is final, a proxy's 5xx may pass.
   if (error instanceof RetabProxyError) return error.retryable ? 'not_sent' : 'rejected';
@@ -130,6 +144,11 @@ export interface StartRunOptions extends Timing, AttemptCalls {
   lastLookMs?: number;
   onRetry?: (message: string, delayMs: number) => void;
   onWarning?: (message: string) => void;
+  /**
+   * While Retab has never answered, when the client stops trying it (see retab/no-answer.ts); null
+   * once it has. A retry waits no longer, so the start ends then rather than a backoff later.
+   */
+  noAnswerDeadline?: () => number | null;
 }
 
 export const DEFAULT_LOOK_WINDOW_MS = 20_000;
@@ -171,6 +190,7 @@ class RunStarter {
       if (stop) return stop;
       const baseline = await this.takeBaseline();
       if (baseline === 'stop') return this.stopIfDue() ?? this.stopped('timed_out');
+      if (baseline instanceof RetabNeverAnsweredError) return this.failed(baseline);
       if (baseline === 'unreachable') continue;
       // `Date` has whole seconds: wait for the next one, so that our run is created after it.
       if (baseline) await this.sleepUntil(postNotBefore(baseline));
@@ -184,6 +204,7 @@ class RunStarter {
           if (posted.error) this.lastError = posted.error;
           return this.stopIfDue() ?? this.failed(posted.error ?? new Error('the start was withdrawn before it was sent'));
         case 'relist_failed':
+          if (posted.error instanceof RetabNeverAnsweredError) return this.failed(posted.error);
           await this.backOff(posted.error, 'Listing the experiment runs again before the start failed; listing again', 0);
           continue;
         case 'answered': {
@@ -204,6 +225,8 @@ class RunStarter {
           if (kind === 'not_sent') {
             // Nothing reached Retab (or it turned the request away): never uncertain, even when time is up.
             if (cutShort) return this.stopIfDue() ?? this.stopped('timed_out');
+            // Nothing reached it, and it has never answered: the address is wrong, no use sending again.
+            if (error instanceof RetabNeverAnsweredError) return this.failed(error);
             const what = error instanceof RetabApiError ? 'Retab turned the request away (rate limit); sending it again' : 'The request never reached Retab; sending it again';
             await this.backOff(error, what, 0);
             continue;
@@ -256,15 +279,16 @@ class RunStarter {
   /**
    * The runs listed just before the POST; null when they cannot be read (the POST goes anyway),
    * 'unreachable' when Retab cannot be reached at all (try again later, POST nothing), 'stop' when
-   * the job should stop.
+   * the job should stop, the error when Retab has never answered for the client's limit (POST nothing).
    */
-  private async takeBaseline(): Promise<Baseline | null | 'stop' | 'unreachable'> {
+  private async takeBaseline(): Promise<Baseline | null | 'stop' | 'unreachable' | RetabNeverAnsweredError> {
     const { options } = this;
     const tries = options.baselineTries ?? DEFAULT_BASELINE_TRIES;
     for (let attempt = 1; ; attempt++) {
       const listed = await this.listOnce(options.listRuns);
       if (listed.kind !== 'failed') return listed.kind === 'stop' ? 'stop' : listed.baseline;
       const { error } = listed;
+      if (error instanceof RetabNeverAnsweredError) return error;
       if (error instanceof RetabConnectionError && error.neverSent) {
         // The POST would not get through either: wait for Retab rather than start blind.
         await this.backOff(error, 'Retab cannot be reached; trying again', 0);
@@ -383,7 +407,7 @@ class RunStarter {
     const { options } = this;
     this.failures += 1;
     const backoff = backoffDelay(this.failures, options.random(), retryAfterOf(error), options.backoff ?? DEFAULT_BACKOFF);
-    const delay = Math.min(Math.max(minimumMs, backoff), Math.max(0, options.deadline - options.now()));
+    const delay = retryDelayWithin(Math.min(Math.max(minimumMs, backoff), Math.max(0, options.deadline - options.now())), options.now(), options.noAnswerDeadline?.() ?? null);
     options.onRetry?.(`${what} in ${formatDuration(delay)}: ${error.message}`, delay);
     await options.sleep(delay, options.signal);
   }
@@ -406,7 +430,8 @@ class RunStarter {
 
   private requestSignal(): AbortSignal {
     const { signal, deadline, now } = this.options;
-    return AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, deadline - now()))]);
+    const ms = Math.max(1, deadline - now());
+    return AbortSignal.any([signal, timeoutSignal(ms, () => `the start's deadline passed`)]);
   }
 
   private elapsed(): number {

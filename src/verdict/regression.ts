@@ -18,6 +18,7 @@ import { comparisonStatistics, DEFAULT_LEVEL, formatLevel, type ComparisonStatis
 import type { RunDetails } from '../details/run-details.js';
 import { formatScore } from '../common/format.js';
 import type { Failure } from './rules.js';
+import { documentsNeeded } from '../common/statistics.js';
 
 /** Float noise must not fail a drop of exactly `max_score_drop`. */
 const EPSILON = 1e-9;
@@ -60,7 +61,25 @@ export interface Comparison {
   remarks: string[];
   /** Which run the comparison is with, and where that choice came from; absent until it is known. */
   baseline?: BaselineInfo;
+  /**
+   * With the interval rule, a fall past `max_score_drop` at the point estimate whose interval does
+   * not lie wholly below it: the step passes, and the check run says inconclusive. How many paired
+   * documents (with the same spread) would likely settle it; null when no number would.
+   */
+  inconclusive?: { documents_needed: number | null } | null;
 }
+
+/** What the baseline run, read from Retab, means for the comparison (see verdict/baseline.ts). */
+export interface BaselineJudgement {
+  info: BaselineInfo;
+  /** Why the runs cannot be compared (another experiment, other documents), or null. */
+  notComparable: string | null;
+  /** The block did not change (same `block_execution_fingerprint`): any change is noise. */
+  sameBlock: boolean;
+}
+
+/** Said when the block did not change between the two runs. */
+export const NOISE_BY_CONSTRUCTION = 'the block did not change (the same `block_execution_fingerprint` in both runs): any change in the score is noise by construction';
 
 /** Where the baseline came from: the base branch's recorded run, Retab's previous completed run, or `baseline_run_id`. */
 export type BaselineSource = 'base' | 'previous' | 'input';
@@ -75,10 +94,12 @@ export interface BaselineInfo {
   note: string | null;
 }
 
-export function compareWithPrior(details: RunDetails | null, policy: RegressionPolicy): Comparison {
+export function compareWithPrior(details: RunDetails | null, policy: RegressionPolicy, baseline: BaselineJudgement | null = null): Comparison {
   const { maxScoreDrop, confidence } = policy;
   const metrics = details?.metrics;
-  const ok = metrics?.state === 'ok' ? metrics : null;
+  const notComparable = baseline?.notComparable ?? null;
+  // No verdict is drawn from a baseline that is not comparable: as if there were nothing to compare with.
+  const ok = metrics?.state === 'ok' && !notComparable ? metrics : null;
   const score = ok?.score ?? null;
   const prior = ok?.prior_score ?? null;
   const delta = score !== null && prior !== null ? score - prior : null;
@@ -87,7 +108,8 @@ export function compareWithPrior(details: RunDetails | null, policy: RegressionP
   const basis = maxScoreDrop === null ? null : interval ? 'interval' : delta !== null ? 'point' : null;
   let why: string | null = null;
   if (maxScoreDrop !== null && basis === null) {
-    if (!metrics) why = 'the run did not finish';
+    if (notComparable) why = notComparable;
+    else if (!metrics) why = 'the run did not finish';
     else if (metrics.state !== 'ok') why = metrics.message;
     else if (prior === null) why = 'Retab gave no prior score to compare with (is this the first run of the experiment?)';
     else why = "the metrics summary gives no score for this run (the run's own score is a different measure, so it is not compared)";
@@ -96,6 +118,8 @@ export function compareWithPrior(details: RunDetails | null, policy: RegressionP
   if (maxScoreDrop !== null && confidence !== null && basis === 'point') {
     remarks.push(`\`confidence\` is set, but fewer than 2 documents have a score in both runs, so \`max_score_drop\` used the point estimates`);
   }
+  if (notComparable && maxScoreDrop === null) remarks.push(notComparable);
+  if (baseline?.sameBlock && !notComparable) remarks.push(NOISE_BY_CONSTRUCTION);
   return {
     score,
     prior_score: prior,
@@ -110,6 +134,8 @@ export function compareWithPrior(details: RunDetails | null, policy: RegressionP
     applied: basis !== null,
     note: why && `the regression gate (\`max_score_drop\`) was not applied: ${why}`,
     remarks,
+    // Retab's previous run is known once the metrics name it.
+    ...(baseline ? { baseline: baseline.info.source === 'previous' && baseline.info.run_id === null ? { ...baseline.info, run_id: ok?.prior_run_id ?? null } : baseline.info } : {}),
   };
 }
 
@@ -159,13 +185,22 @@ function noiseRemark(comparison: Comparison): string | null {
   return `the score fell by more than \`max_score_drop\` (${formatScore(maxDrop)}), but the ${formatLevel(interval.level)} interval of the paired change (${signed(interval.low)} to ${signed(interval.high)}, ${interval.n} documents) does not lie entirely below −${formatScore(maxDrop)}: the drop may be noise, so the regression gate passes`;
 }
 
+/** How many paired documents would likely settle an inconclusive drop: its interval wholly below −max_score_drop, 4 times out of 5. */
+function inconclusive(comparison: Comparison, details: RunDetails | null): { documents_needed: number | null } {
+  const interval = comparison.statistics?.change_interval;
+  const changes = details?.metrics.state === 'ok' ? details.metrics.paired_changes : null;
+  const maxDrop = comparison.max_score_drop;
+  if (!interval || !changes || maxDrop === null) return { documents_needed: null };
+  return { documents_needed: documentsNeeded(changes.sd, interval.level, maxDrop, -interval.mean) };
+}
+
 /**
  * The comparison with the prior run, its remarks, and the failure of the `max_score_drop` rule, if
  * any, for a run whose wait ended in `runStatus`.
  */
-export function judgeRegression(details: RunDetails | null, policy: RegressionPolicy, runStatus: string): { comparison: Comparison; failure: Failure | null } {
-  const compared = compareWithPrior(details, policy);
+export function judgeRegression(details: RunDetails | null, policy: RegressionPolicy, runStatus: string, baseline: BaselineJudgement | null = null): { comparison: Comparison; failure: Failure | null } {
+  const compared = compareWithPrior(details, policy, baseline);
   const noise = noiseRemark(compared);
-  const comparison = noise ? { ...compared, remarks: [...compared.remarks, noise] } : compared;
+  const comparison = noise ? { ...compared, remarks: [...compared.remarks, noise], inconclusive: inconclusive(compared, details) } : compared;
   return { comparison, failure: regressionFailure(comparison, runStatus, details?.metrics.state === 'cut') };
 }

@@ -6,6 +6,7 @@
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../common/backoff.js';
 import type { PollRecord, PollSchedule } from './poll-schedule.js';
 import { isMalformed, isRetryable, MALFORMED_ANSWER_LIMIT, RetabApiError, retryAfterOf } from '../retab/errors.js';
+import { retryDelayWithin } from '../retab/no-answer.js';
 import { isTerminal, type ExperimentRun } from '../retab/run.js';
 import type { Timing } from '../common/timing.js';
 
@@ -26,6 +27,11 @@ export interface WaitOptions extends Timing {
   notFoundLimit?: number;
   onRun?: (run: ExperimentRun, elapsedMs: number) => void;
   onRetry?: (error: Error, delayMs: number, attempt: number) => void;
+  /**
+   * While Retab has never answered, when the client stops trying it (see retab/no-answer.ts); null
+   * once it has. A retry waits no longer, so the wait ends then rather than a backoff later.
+   */
+  noAnswerDeadline?: () => number | null;
 }
 
 const FINAL_POLL_GRACE_MS = 2_000;
@@ -80,7 +86,7 @@ export async function waitForRun(options: WaitOptions): Promise<WaitOutcome> {
       if (!retry) return { kind: 'failed', run, polls, elapsedMs: elapsed(), error };
       lastError = error;
       failedAttempts += 1;
-      delay = backoffDelay(failedAttempts, options.random(), retryAfterOf(error), options.backoff ?? DEFAULT_BACKOFF);
+      delay = retryDelayWithin(backoffDelay(failedAttempts, options.random(), retryAfterOf(error), options.backoff ?? DEFAULT_BACKOFF), now(), options.noAnswerDeadline?.() ?? null);
       options.onRetry?.(error, delay, failedAttempts);
     }
 

@@ -16,6 +16,7 @@ import { createServer } from 'node:http';
  * @typedef {{ id: number, issue: string, body: string, user: Account, html_url: string }} StoredComment
  * @typedef {{ method: string, path: string, authorization: string | undefined, body: string }} GithubRequest
  * @typedef {{ account: Account, kind: 'installation' | 'personal', write: boolean }} TokenGrant
+ * @typedef {{ id: number, head_sha: string, name: string, external_id?: string, status?: string, conclusion?: string, output?: { title?: string, summary?: string }, app?: { slug: string } }} StoredCheckRun
  */
 
 /** The job's `GITHUB_TOKEN` writes as the github-actions app's bot account. */
@@ -30,6 +31,7 @@ export const SOMEONE = /** @type {Account} */ ({ login: 'someone', id: 5001, typ
  * @param {Record<string, Account>} [options.personalTokens] personal tokens, each writing as its user
  * @param {boolean} [options.graphql] whether `POST /graphql` is served (true by default)
  * @param {boolean} [options.hang] accept every connection and request, and never answer (a GitHub API that hangs)
+ * @param {string[]} [options.history] the repository's linear history, newest commit first (each a 40-hex sha): `GET /commits?sha=` walks it
  */
 export async function startGithubSimulator(options = {}) {
   /** @type {Map<string, TokenGrant>} */
@@ -43,6 +45,9 @@ export async function startGithubSimulator(options = {}) {
   /** @type {GithubRequest[]} */
   const requests = [];
   let nextId = 1000;
+  /** @type {StoredCheckRun[]} */
+  const checkRuns = [];
+  const history = options.history ?? [];
 
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -109,6 +114,30 @@ export async function startGithubSimulator(options = {}) {
       comment.body = JSON.parse(text).body;
       return send(200, comment);
     }
+    const createCheck = /^\/repos\/([^/]+)\/([^/]+)\/check-runs$/.exec(base);
+    if (createCheck && req.method === 'POST') {
+      if (!grant.write) return refuse('checks/runs#create-a-check-run');
+      const body = JSON.parse(text);
+      if (typeof body.name !== 'string' || typeof body.head_sha !== 'string') return send(422, { message: 'Invalid request: name and head_sha are required', status: '422' });
+      if ((body.output?.summary ?? '').length > 65535 || (body.output?.title ?? '').length > 1000) return send(422, { message: 'Invalid request: output too long', status: '422' });
+      const check = { ...body, id: nextId++, app: { slug: 'github-actions' } };
+      checkRuns.push(check);
+      return send(201, { ...check, html_url: `https://github.example/${createCheck[1]}/${createCheck[2]}/runs/${check.id}` });
+    }
+    const commits = /^\/repos\/([^/]+)\/([^/]+)\/commits$/.exec(base);
+    if (commits && req.method === 'GET') {
+      const from = history.indexOf(url.searchParams.get('sha') ?? '');
+      if (from < 0) return send(422, { message: 'No commit found for SHA', status: '422' });
+      const perPage = Math.min(100, Number(url.searchParams.get('per_page') ?? 30));
+      return send(200, history.slice(from, from + perPage).map((sha, i) => ({ sha, html_url: `https://github.example/${commits[1]}/${commits[2]}/commit/${sha}`, parents: history[from + i + 1] ? [{ sha: history[from + i + 1] }] : [] })));
+    }
+    const listChecks = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/check-runs$/.exec(base);
+    if (listChecks && req.method === 'GET') {
+      const name = url.searchParams.get('check_name');
+      // Newest first, as GitHub lists them.
+      const found = checkRuns.filter((c) => c.head_sha === listChecks[3] && (name === null || c.name === name)).reverse();
+      return send(200, { total_count: found.length, check_runs: found });
+    }
     send(404, { message: 'Not Found', status: '404' });
   });
 
@@ -128,6 +157,16 @@ export async function startGithubSimulator(options = {}) {
       const comment = { id, issue, body, user, html_url: `https://github.example/${issue}#issuecomment-${id}` };
       comments.push(comment);
       return comment;
+    },
+    checkRuns,
+    /**
+     * A check run recorded earlier (by an earlier gate, or by anyone who can write check runs).
+     * @param {string} sha @param {string} name @param {string} externalId @param {Partial<StoredCheckRun>} [more]
+     */
+    addCheckRun(sha, name, externalId, more = {}) {
+      const check = { id: nextId++, head_sha: sha, name, external_id: externalId, status: 'completed', conclusion: 'success', app: { slug: 'github-actions' }, ...more };
+      checkRuns.push(check);
+      return check;
     },
     async close() {
       server.closeAllConnections();

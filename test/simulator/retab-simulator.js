@@ -33,6 +33,8 @@ export const SIMULATOR_KEY = 'rt_test_simulator_key';
  * @property {string} [createdAt] ISO time of creation (runs started through the API get the real time)
  * @property {string} [trigger] `trigger.type` (`api` when absent; the live server says `manual_run` for runs created by the POST)
  * @property {number} [listedFrom] epoch ms from which the runs list shows it (a lagging list); always when absent
+ * @property {string} [blockFingerprint] `block_execution_fingerprint` (`definition_fingerprint` in the older shape); '0ff93ddc7cefcb42' by default
+ * @property {string} [documentsFingerprint] `documents_fingerprint`; 'ddd95baadce6045f' by default
  * @property {DocumentsSpec} [documents] how its metrics and per-document results look (all generated from the index)
  * @typedef {object} DocumentsSpec
  * @property {number | null} [priorScore] the prior run's score (null: no prior run); by default the score + 0.02
@@ -763,8 +765,8 @@ export function renderRun(spec, elapsedMs, shape) {
       workflow_version_id: 'draft_2026_05_18',
       block_type: spec.blockType ?? 'extract',
       block_version_id: null,
-      block_execution_fingerprint: '0ff93ddc7cefcb42',
-      documents_fingerprint: 'ddd95baadce6045f',
+      block_execution_fingerprint: spec.blockFingerprint ?? '0ff93ddc7cefcb42',
+      documents_fingerprint: spec.documentsFingerprint ?? 'ddd95baadce6045f',
       metrics_validity_fingerprint: null,
       metrics_validity_fingerprint_version: null,
       document_count: total,
@@ -774,7 +776,7 @@ export function renderRun(spec, elapsedMs, shape) {
     ...common,
     workflow: { workflow_id: 'wf_abc123', version_id: 'draft_2026_05_18', name_at_run_time: spec.workflowName ?? 'Invoice workflow', requested_version: 'draft' },
     block_kind: spec.blockType ?? 'extract',
-    definition_fingerprint: '0ff93ddc7cefcb42',
-    documents_fingerprint: 'ddd95baadce6045f',
+    definition_fingerprint: spec.blockFingerprint ?? '0ff93ddc7cefcb42',
+    documents_fingerprint: spec.documentsFingerprint ?? 'ddd95baadce6045f',
   };
 }

@@ -26,6 +26,8 @@ export function rawInputs(overrides: Partial<RawInputs> = {}): RawInputs {
     fail_fast: 'false',
     name: '',
     matrix: 'null',
+    check: 'true',
+    baseline: 'base',
     ...overrides,
   };
 }
