@@ -36,7 +36,7 @@ describe('the baseline in the short table', () => {
 
   it('never links a commit address that is not https', () => {
     const text = withBaseline({ run_id: 'exprun_base', source: 'base', commit: { sha: 'abc1234def5678', url: 'javascript:alert(1)', branch: null, behind: 0 }, note: null });
-    expect(row(text)).toContain('against run exprun\\_base, gated at abc1234, 0.83');
+    expect(row(text)).toContain('against run exprun\\_base, gated at abc1234, the base commit itself, 0.83');
     expect(text).not.toContain('javascript');
   });
 

@@ -22,8 +22,8 @@ export interface DetailOptions {
 
 export const DEFAULT_DETAIL_ROWS = 20;
 /** Rows of "what moved most" (documents, and as many fields), and errored documents shown before the first fold. */
-const VISIBLE_MOVES = 2;
-const VISIBLE_ERRORED = 5;
+export const VISIBLE_MOVES = 2;
+export const VISIBLE_ERRORED = 5;
 
 /** `▲ +0.04`, `▼ −0.04`, `± 0`: the sign and the arrow agree with the rounded figure. */
 export function formatChange(delta: number): string {
@@ -152,17 +152,17 @@ export function fold(summary: string, body: string[]): string[] {
  * What moved most against the baseline, regressions first: a few of the lowest-scoring documents and
  * of the fields read against the baseline.
  */
-export function movedSection(result: GateResult): string[] {
+export function movedSection(result: GateResult, rows = VISIBLE_MOVES): string[] {
   const moves: Array<{ change: number; cells: string[] }> = [];
   const metrics = result.details?.metrics;
   if (metrics?.state === 'ok') {
     const docs = metrics.worst_documents.flatMap((doc) => (doc.prior_score === null ? [] : [{ change: doc.score - doc.prior_score, cells: [`document ${md(doc.filename ?? doc.id, 120)}`, ...scoreCells(doc.score, doc.prior_score)] }]));
-    moves.push(...largest(docs));
+    moves.push(...largest(docs, rows));
   }
   const fields = result.details?.fields;
   if (fields?.state === 'ok') {
     const changed = fields.changes.flatMap((field) => (field.change === null ? [] : [{ change: field.change, cells: [`field ${md(field.path, 120)}`, ...scoreCells(field.score, field.prior_score)] }]));
-    moves.push(...largest(changed));
+    moves.push(...largest(changed, rows));
   }
   if (moves.length === 0) return [];
   return ['#### What moved most', '', ...markdownTable(['', 'Score', 'Baseline', 'Change'], moves.sort(byMove).map((move) => move.cells))];
@@ -174,8 +174,8 @@ function byMove(a: { change: number }, b: { change: number }): number {
 }
 
 /** The few largest moves, leaving out the ones that round to none. */
-function largest<T extends { change: number }>(moves: T[]): T[] {
-  return moves.filter((move) => Number(move.change.toFixed(4)) !== 0).sort(byMove).slice(0, VISIBLE_MOVES);
+function largest<T extends { change: number }>(moves: T[], rows: number): T[] {
+  return moves.filter((move) => Number(move.change.toFixed(4)) !== 0).sort(byMove).slice(0, rows);
 }
 
 function scoreCells(score: number | null, prior: number | null): string[] {
@@ -183,22 +183,22 @@ function scoreCells(score: number | null, prior: number | null): string[] {
 }
 
 /** The errored documents, open: the evidence when `max_errors` failed. */
-export function erroredEvidence(result: GateResult): string[] {
+export function erroredEvidence(result: GateResult, rows = VISIBLE_ERRORED): string[] {
   const results = result.details?.results;
   if (results?.state !== 'ok' || results.errored_document_count === 0) return [];
-  return [`#### Errored documents (${results.errored_document_count} of ${results.document_count})`, '', ...erroredList(results, VISIBLE_ERRORED), ''];
+  return [`#### Errored documents (${results.errored_document_count} of ${results.document_count})`, '', ...erroredList(results, rows), ''];
 }
 
-/** The folded sections: documents, errored documents, fields or labels. */
-export function foldedSections(result: GateResult, options: DetailOptions, erroredShown: boolean): string[] {
+/** The folded sections: errored documents (unless all were shown open: `erroredShown`), documents, fields or labels. */
+export function foldedSections(result: GateResult, options: DetailOptions, erroredShown: number): string[] {
   const limit = Math.max(0, options.rows ?? DEFAULT_DETAIL_ROWS);
   const details = result.details;
   const lines: string[] = [];
   if (details?.results.state === 'ok' && details.results.errored_document_count > 0) {
     const results = details.results;
     const shown = Math.min(limit, results.errored_document_count);
-    // Shown open already, with no more to list: no second copy.
-    if (!erroredShown || shown > VISIBLE_ERRORED) lines.push(...fold(`Errored documents (${results.errored_document_count} of ${results.document_count})`, [...erroredList(results, limit), '']));
+    // Shown open already (`erroredShown` of them), with no more to list: no second copy.
+    if (erroredShown === 0 || shown > erroredShown) lines.push(...fold(`Errored documents (${results.errored_document_count} of ${results.document_count})`, [...erroredList(results, limit), '']));
   }
   if (details?.metrics.state === 'ok') lines.push(...worstSection(details.metrics, limit));
   if (details?.fields) lines.push(...fieldSections(details.fields, limit));

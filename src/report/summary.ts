@@ -17,6 +17,8 @@ import {
   changeRows,
   comparisonFactRows,
   erroredEvidence,
+  VISIBLE_ERRORED,
+  VISIBLE_MOVES,
   fold,
   foldedSections,
   movedSection,
@@ -48,6 +50,25 @@ export function failureLabels(result: GateResult): string {
   return [...new Set(result.failures.map((failure) => RULE_LABELS[failure.rule]))].join(', ');
 }
 
+/** The most lines before the first fold: one screen. */
+export const VISIBLE_LINES = 30;
+
+/**
+ * The errored documents (when `max_errors` failed) and what moved most, in `room` lines: fewer
+ * rows of each until they fit, the moves giving way first. The folded lists below hold them all.
+ */
+function visibleEvidence(result: GateResult, erroredShown: boolean, room: number): { lines: string[]; errored: number } {
+  const steps: Array<[errored: number, moves: number]> = [[VISIBLE_ERRORED, VISIBLE_MOVES], [VISIBLE_ERRORED, 1], [3, 1], [3, 0], [1, 0], [0, 0]];
+  let last = { lines: [] as string[], errored: 0 };
+  for (const [errored, moves] of steps) {
+    const shown = erroredShown ? errored : 0;
+    last = { lines: [...(shown > 0 ? erroredEvidence(result, shown) : []), ...(moves > 0 ? movedSection(result, moves) : [])], errored: shown };
+    // The blank line that ends the last section is not a line a reader counts.
+    if (last.lines.length - 1 <= room) return last;
+  }
+  return last;
+}
+
 function summaryLines(result: GateResult, options: DetailOptions): string[] {
   const lines = [headline(result), ''];
   if (result.startedBy) lines.push(startedByLine(result, result.startedBy), '');
@@ -62,9 +83,9 @@ function summaryLines(result: GateResult, options: DetailOptions): string[] {
   lines.push(...noteLines(result));
   // The evidence of the rule that failed comes first.
   const erroredShown = result.failures.some((failure) => failure.rule === 'too_many_errors');
-  if (erroredShown) lines.push(...erroredEvidence(result));
-  lines.push(...movedSection(result));
-  lines.push(...foldedSections(result, options, erroredShown));
+  const evidence = visibleEvidence(result, erroredShown, VISIBLE_LINES - lines.length);
+  lines.push(...evidence.lines);
+  lines.push(...foldedSections(result, options, evidence.errored));
   const facts = factRows(result);
   if (facts.length > 0) lines.push(...fold(result.details?.trend?.state === 'ok' ? 'Trend and run facts' : 'Run facts', markdownTable(['', 'Value', ''], facts)));
   return lines;
