@@ -24,7 +24,7 @@ describe('the visible-line budget', () => {
     const base: GateResult = {
       status: 'completed', passed: false, failures: [{ rule: 'too_many_errors', message: '100 errors occurred; at most 0 allowed' }], runId: 'exprun_2', threshold: 0.5, maxErrors: 0,
       run: makeRun({ id: 'exprun_2', score: 0.8, error_count: 100 }), errors: { known: true, count: 100, source: 'run' }, waitedMs: 1000,
-      startedBy: { workflow: 'CI', runNumber: 4, url: null, commit: '0123abc' },
+      startedBy: { workflow: 'CI', runNumber: '4', url: null, commit: '0123abc' },
     } as GateResult;
     const result = withRunDetails(base, details, { maxScoreDrop: 0.5, onMissingComparison: 'warn', confidence: null });
     if (result.comparison) result.comparison = { ...result.comparison, remarks: ['one remark', 'another remark', 'a third remark'], baseline: { run_id: 'exprun_1', source: 'previous', commit: null, note: 'no run of the base branch was found' } };
