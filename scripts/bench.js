@@ -278,12 +278,32 @@ async function buildFloor(/** @type {string} */ dir) {
   return { entry: join(dir, 'index.js'), nccOptions };
 }
 
+/**
+ * Whether dist/'s bundle is the one the source gives: bundled again (from the build/ compiled above)
+ * with the build's options, and compared byte for byte. File times say nothing here: a fresh clone
+ * writes src/ and dist/ in whatever order git checks them out.
+ * @param {string} dir @param {string[]} nccOptions
+ */
+async function distMatchesSource(dir, nccOptions) {
+  const ncc = spawnSync(process.execPath, [join(ROOT, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js'), 'build', join(ROOT, 'build', 'action.js'), '-o', dir, ...nccOptions], { stdio: 'ignore' });
+  if (ncc.status !== 0) return false;
+  const [built, shipped] = await Promise.all([listFiles(dir), listFiles(join(ROOT, 'dist', 'action'))]);
+  // The bundle's own files (the launcher writes the rest of dist/ from scripts of its own).
+  const names = (/** @type {string[]} */ files, /** @type {string} */ root) => files.filter((file) => file.endsWith('.js')).map((file) => file.slice(root.length)).sort();
+  const ours = names(built, dir);
+  if (JSON.stringify(ours) !== JSON.stringify(names(shipped, join(ROOT, 'dist', 'action')))) return false;
+  for (const name of ours) {
+    const [a, b] = await Promise.all([readFile(join(dir, name)), readFile(join(ROOT, 'dist', 'action', name))]);
+    if (!a.equals(b)) return false;
+  }
+  return true;
+}
+
 async function startTime() {
-  const newestSource = Math.max(...(await Promise.all((await listFiles(join(ROOT, 'src'))).map(async (file) => (await stat(file)).mtimeMs))));
-  if ((await stat(ACTION_ENTRY)).mtimeMs < newestSource) console.log('Note: dist/ is older than src/; run `npm run build` first to time this tree.');
   const version = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
   const scratch = await mkdtemp(join(tmpdir(), 'bench-start-'));
   const floor = await buildFloor(join(scratch, 'floor'));
+  if (!(await distMatchesSource(join(scratch, 'bundle'), floor.nccOptions))) console.log('Note: dist/ does not match src/; run `npm run build` first to time this tree.');
   const sim = await simulatorProcess();
   try {
     const probe = join(ROOT, 'scripts', 'cpu-probe.js');

@@ -43,7 +43,7 @@ describe('the built action', () => {
     });
     expect(JSON.parse(result.outputs.run ?? '')).toMatchObject({ id: 'exprun_pass', status: 'completed', score: 0.87, block_kind: 'extract' });
     expect(result.summary).toMatch(/^### ✅ Retab experiment gate: passed/);
-    expect(result.summary).toContain('| Score | **0.87** | ≥ 0.8 ✅ |');
+    expect(result.summary).toContain('| Score | **0.8700** (mean of 12 documents 0.8700 ± 0.0312, 95 % CI 0.8388–0.9012) | ≥ 0.8 ✅ |');
     expect(annotations(result.stdout)).toEqual([]);
     expect(result.stdout).toMatch(/Run exprun_pass: (pending|queued)/);
     expect(result.stdout).toMatch(/Run exprun_pass: running, \d+\/12 documents/);

@@ -203,7 +203,7 @@ describe('the gate\'s own inputs in the comment', () => {
 
 describe('a cancelled job during the reads the statistics and trend parts added', () => {
   it.each([
-    ['the trend (the runs list)', /\/runs\?/, /Trend \| — \(could not list the recent runs/],
+    ['the trend (the runs list)', /\/runs\?/, /Trend \| not drawn: could not list the recent runs/],
     // Not "the report's time budget ran out": it was the cancellation.
     ['a field against the prior run (view=by_target)', /view=by_target/, /\d+ fields were not read: received SIGTERM/],
   ])('SIGTERM while %s hangs: the request is abandoned at once; the verdict, read in full before, stands; what is missing is said', async (_name, path, said) => {

@@ -91,14 +91,15 @@ describe('ten experiments in one step', () => {
     // The single-run outputs hold the experiment that failed first: the errored run, long before the others.
     expect(result.outputs).toMatchObject({ status: 'error', run_id: rows[3]?.run_id });
 
-    // One table, a row each; the passing experiments folded, the failing ones open.
+    // One table, a row each (on one screen); every experiment's details folded.
     expect(result.summary).toMatch(/^### ❌ Retab experiment gate: 6 of 10 experiments failed\n/);
     expect(result.summary).toContain('| Experiment | Verdict | Score | Change | Errors | Duration | Failing rule |');
-    expect(result.summary).toContain('| **Classifier** | ❌ failed | — | — | 0 (≤ 0) | 50ms | the run ended in error |');
+    expect(result.summary).toContain('| **Classifier** | ❌ failed | — | — | not checked | 50ms | the run ended in error |');
     expect(result.summary).toContain('| **exp\\_e2e\\_low** | ❌ failed | 0.55 (≥ 0.8) | ▼ −0.02 | 0 (≤ 0) | 3s | score below threshold |');
     expect(result.summary).toContain('<details><summary>✅ Extract invoices (line 2): passed</summary>');
-    expect(result.summary).toContain('#### ❌ exp\\_e2e\\_strict (line 9)');
-    expect(result.summary.match(/<details>/g)).toHaveLength(4);
+    expect(result.summary).toContain('<details><summary>❌ exp\\_e2e\\_strict (line 9): failed (');
+    expect(result.summary.match(/<details><summary>(✅|❌|⏹️) /gu)).toHaveLength(10);
+    expect(result.summary.indexOf('<details>')).toBeGreaterThan(result.summary.indexOf('| **exp\\_e2e\\_low** |'));
     expect(result.stdout).toContain('::error::exp_e2e_low: score 0.55 is below the threshold 0.8');
   });
 

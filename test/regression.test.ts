@@ -56,7 +56,7 @@ describe('the regression gate', () => {
     expect(result.passed).toBe(true);
     expect(result.comparison).toMatchObject({ score: 0.85, prior_score: 0.86, measure: expect.stringContaining('metrics summary score') });
     expect(buildOutputs(result)).toMatchObject({ score: '0.7', prior_score: '0.86', score_delta: '-0.01' });
-    expect(renderSummary(result)).toContain('| Change | **▼ −0.01** (0.85 against 0.86, scored documents only) |');
+    expect(renderSummary(result)).toMatch(/\n\| Change against the baseline \| \*\*▼ −0\.01\*\* against run .*, 0\.85 against 0\.86 \|/);
     // No summary score: nothing is compared, rather than the run's score against the summary's prior.
     const unknown = withRunDetails(base(0.7), metrics(0.86, { score: null }), drop(0.02));
     expect(unknown.passed).toBe(true);
@@ -117,8 +117,8 @@ describe('error bars, the paired comparison and the confidence rule', () => {
     expect(interval?.n).toBe(12);
     expect(buildOutputs(result).score_delta_ci_low).toBe(String(Number(interval?.low.toFixed(4))));
     const text = renderSummary(result);
-    expect(text).toContain('| Score, 95 % CI | 0.8442 ± 0.0637 (95 % CI 0.7805–0.9078, mean of 12 documents) |  |');
-    expect(text).toMatch(/\| Change, 95 % CI \(paired\) \| −0\.0158 ± 0\.01\d* \(95 % CI −0\.0\d+ to −0\.00\d+, 12 documents in both runs\) \| {2}\|/);
+    expect(text).toContain('| Score | **0.8400** (mean of 12 documents 0.8442 ± 0.0637, 95 % CI 0.7805–0.9078) |');
+    expect(text).toMatch(/\| Change against the baseline \| \*\*▼ −0\.0158 ± 0\.01\d\d\*\* \(95 % CI −0\.0\d{3} to −0\.00\d\d, 12 paired documents\) against run .* \| {2}\|/);
   });
 
   it('says how many documents were paired when the runs scored different documents', () => {
@@ -137,7 +137,7 @@ describe('error bars, the paired comparison and the confidence rule', () => {
     expect(result.comparison?.remarks.join('\n')).toMatch(/the drop may be noise, so the regression gate passes/);
     const text = renderSummary(result);
     expect(text).toContain('the drop may be noise');
-    expect(text).toMatch(/\| Change, 95 % CI \(paired\) \| .* \| upper bound ≥ −0\.02 ✅ \|/);
+    expect(text).toMatch(/\| Change against the baseline \| .* \| upper bound ≥ −0\.02 ✅ \|/);
   });
 
   it('with a confidence level, fails when the whole interval lies below −max_score_drop', () => {
@@ -201,12 +201,11 @@ describe('the summary with details', () => {
       errored_documents: Array.from({ length: 30 }, (_, i) => ({ id: `r${i}`, document_id: `d${i}`, filename: null, status: 'error', message: '[link](http://evil.example)\n# h' })),
     };
     const text = renderSummary(withRunDetails(base(0.83), details, drop(null)), { rows: 5 });
-    expect(text).toContain('| Prior score | 0.86 (run exprun\\_1) |  |');
-    expect(text).toContain('| Change | **▼ −0.03** (0.83 against 0.86, scored documents only) |  |');
-    expect(text).toContain('| Scored documents | 11 / 12 |  |');
+    expect(text).toContain("| Change against the baseline | **▼ −0.03** against run exprun\\_1, Retab's previous completed run, 0.83 against 0.86 |  |");
+    expect(text).toContain('| Documents | 12 / 12 completed, 11 scored |  |');
     expect(text).toContain('| &lt;b&gt;x&lt;/b&gt;\\|0.pdf | 0.5 | 0.6 | ▼ −0.1 |');
     expect(text).toContain('…and 95 more scored documents.');
-    expect(text).toContain('#### Errored documents (40 of 100)');
+    expect(text).toContain('<details><summary>Errored documents (40 of 100)</summary>');
     expect(text).toContain('- **d0**: \\[link\\]\\(http\\[:\\]//evil.example\\) \\# h');
     expect(text).toContain('- …and 35 more');
     expect(text).not.toMatch(/<b>|\]\(http/);

@@ -41,10 +41,11 @@ describe('the report, end to end on the built action', () => {
     const result = await runAction({ inputs: gateInputs('exprun_regressed', { max_score_drop: '0.02' }) });
     expect(result.exitCode).toBe(1);
     expect(result.outputs).toMatchObject({ passed: 'false', score: '0.8', prior_score: '0.86', score_delta: '-0.06' });
-    expect(result.summary).toContain('| Change | **▼ −0.06** (0.8 against 0.86, scored documents only) | ≥ −0.02 ❌ |');
+    expect(result.summary).toContain("| Change against the baseline | **▼ −0.0600 ± 0.0075** (95 % CI −0.0675 to −0.0525, 30 paired documents) against run exprun\\_pass, Retab's previous completed run, 0.8 against 0.86 | ≥ −0.02 ❌ |");
     expect(result.stdout).toContain('::error::score 0.8 fell 0.06 below the prior score 0.86 (run exprun_pass); at most 0.02 allowed (`max_score_drop`; scores of the documents that produced a result)');
-    expect(result.summary).toContain('Against the prior run, the 8 lowest-scoring of 10 fields, the largest move first:');
-    expect(result.summary).toMatch(/\| Weakest field \| Score \|/);
+    // One field table (score, baseline, change), folded.
+    expect(result.summary).toContain('<details><summary>Fields: the 10 lowest-scoring of 10</summary>\n\n| Field | Score | Baseline | Change |');
+    expect(result.summary).toContain('| invoice\\_date | 0.7738 | 0.876 | ▼ −0.1022 |');
     // runAction removes its RUNNER_TEMP afterwards; the path it gave must have been under it.
     expect(result.outputs.report_path).toMatch(/retab-gate-[^/]+\/retab-gate-[^/]+\/retab-gate-report\.json$/);
   });
@@ -59,7 +60,7 @@ describe('the report, end to end on the built action', () => {
     const report = JSON.parse(await readFile(reportPath, 'utf8'));
     expect(report).toMatchObject({ version: 1, passed: true, comparison: { score: 0.9073, prior_score: 0.8662, prior_run_id: 'exprun_pass' }, results: { document_count: 30, errored_document_count: 2 } });
     expect(report.metrics.worst_documents).toHaveLength(28);
-    expect(result.summary).toContain('#### Errored documents (2 of 30)');
+    expect(result.summary).toContain('<details><summary>Errored documents (2 of 30)</summary>');
   });
 
   it('says so and passes on the run alone when metrics are unavailable', async () => {
@@ -167,7 +168,7 @@ describe('the report, end to end on the built action', () => {
     });
     expect(result.exitCode).toBe(0);
     expect(Buffer.byteLength(result.summary)).toBeLessThan(1024 * 1024);
-    expect(result.summary).toContain('#### Errored documents (1234 of 50000)');
+    expect(result.summary).toContain('<details><summary>Errored documents (1234 of 50000)</summary>');
     expect(result.summary).toContain('…and 48746 more scored documents.');
     const comment = github.comments.find((c) => c.issue === 'octo/repo#10');
     expect(comment?.body.length).toBeLessThan(65_536);

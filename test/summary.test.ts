@@ -19,7 +19,7 @@ function row(markdown: string, name: string): string[] | undefined {
 describe('renderSummary', () => {
   it('heads a passing run with the verdict, then the figures against the gate', () => {
     const markdown = renderSummary(result());
-    expect(markdown.split('\n')[0]).toBe('### ✅ Retab experiment gate: passed');
+    expect(markdown.split('\n')[0]).toBe('### ✅ Retab experiment gate: passed (score 0.87 ≥ 0.8, 0 errors ≤ 0)');
     expect(row(markdown, 'Score')).toEqual(['Score', '**0.87**', '≥ 0.8 ✅']);
     expect(row(markdown, 'Errors')).toEqual(['Errors', '0', '≤ 0 ✅']);
     expect(row(markdown, 'Documents')?.[1]).toBe('12 / 12 completed');

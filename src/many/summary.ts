@@ -1,7 +1,7 @@
 /**
  * The job summary (and the comment's text) for several experiments: one verdict, one table with a
- * row per experiment, then each experiment's details as the single summary shows them, folded for
- * those that passed. Pure. It fits the size it is given: lists get shorter first, then the details
+ * row per experiment (on one screen), then each experiment's details as the single summary shows
+ * them, each folded. Pure. It fits the size it is given: lists get shorter first, then the details
  * of some experiments are left out (the failing ones are kept longest), and the text says so.
  */
 import { formatDuration } from '../common/duration.js';
@@ -64,7 +64,8 @@ function tableRow(outcome: ExperimentOutcome): string[] {
     verdict(outcome),
     run?.score == null ? '—' : `${formatScore(run.score)}${result.threshold === null ? '' : ` (≥ ${formatScore(result.threshold)})`}`,
     result.comparison?.delta == null ? '—' : formatChange(result.comparison.delta),
-    run ? `${errorsText(result)}${result.maxErrors === null ? '' : ` (≤ ${result.maxErrors})`}` : '—',
+    // Only a completed run is judged on its errors; another run's count was not checked.
+    !run ? '—' : run.status === 'completed' ? `${errorsText(result)}${result.maxErrors === null ? '' : ` (≤ ${result.maxErrors})`}` : 'not checked',
     duration(result),
     result.passed ? '' : md(failureLabels(result), 200),
   ];
@@ -81,12 +82,15 @@ function duration(result: GateResult): string {
   return result.waitedMs === null ? '—' : `waited ${formatDuration(result.waitedMs)}`;
 }
 
-/** One experiment's details: open for a failure, folded for a pass. */
+/** One experiment's details, folded, so the table above stays on one screen. */
 function section(outcome: ExperimentOutcome, rows: number): string {
   const { result } = outcome;
   const title = `${md(outcome.name, 100)} (line ${outcome.line})`;
   const body = summaryBody(result, { rows });
-  if (!result.passed) return `#### ${outcome.stopped ? '⏹️' : '❌'} ${title}\n\n${body}\n`;
+  if (!result.passed) {
+    const verdict = outcome.stopped ? '⏹️' : '❌';
+    return `<details><summary>${verdict} ${title}: ${outcome.stopped ? 'stopped' : `failed (${md(failureLabels(result), 200)})`}</summary>\n\n${body}\n\n</details>\n`;
+  }
   const cut = readsCut(result) ? ', its report cut short by `fail_fast`' : '';
   return `<details><summary>✅ ${title}: passed${cut}</summary>\n\n${body}\n\n</details>\n`;
 }

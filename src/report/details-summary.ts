@@ -1,10 +1,11 @@
 /**
- * The summary's account of the details read after the run: the prior score and the change, scored
- * documents, the worst documents and the errored ones. Every list is capped ("and N more") and
- * every string from the API escaped and cut, so the text is bounded however large the run.
+ * The summary's account of the details read after the run: the change against the baseline, what
+ * moved most, and the folded sections (documents, fields or labels, errored documents, the trend).
+ * Every list is capped ("and N more") and every string from the API escaped and cut, so the text is
+ * bounded however large the run.
  */
-import { formatLevel, powerWarning, type ComparisonStatistics } from '../verdict/comparison-statistics.js';
-import type { FieldChange, FieldDetails, FieldUnavailable } from '../details/field-details.js';
+import { formatLevel, powerWarning } from '../verdict/comparison-statistics.js';
+import type { FieldDetails, FieldUnavailable } from '../details/field-details.js';
 import type { GateResult } from '../gate/result.js';
 import type { BaselineInfo, Comparison } from '../verdict/regression.js';
 import type { Interval } from '../common/statistics.js';
@@ -20,6 +21,9 @@ export interface DetailOptions {
 }
 
 export const DEFAULT_DETAIL_ROWS = 20;
+/** Rows of "what moved most" (documents, and as many fields), and errored documents shown before the first fold. */
+export const VISIBLE_MOVES = 2;
+export const VISIBLE_ERRORED = 5;
 
 /** `▲ +0.04`, `▼ −0.04`, `± 0`: the sign and the arrow agree with the rounded figure. */
 export function formatChange(delta: number): string {
@@ -28,152 +32,226 @@ export function formatChange(delta: number): string {
   return rounded > 0 ? `▲ +${formatScore(rounded)}` : `▼ −${formatScore(-rounded)}`;
 }
 
-/** `0.8442 ± 0.0637 (95 % CI 0.7805–0.9078, 12 documents)`; the change's bounds carry their sign. */
-function intervalText(interval: Interval, signed: boolean, documents: string): string {
-  const half = (interval.high - interval.low) / 2;
-  const value = signed ? formatChangeFigure(interval.mean) : formatScore(interval.mean);
-  const bounds = signed ? `${formatChangeFigure(interval.low)} to ${formatChangeFigure(interval.high)}` : `${formatScore(interval.low)}–${formatScore(interval.high)}`;
-  return `${value} ± ${formatScore(half)} (${formatLevel(interval.level)} CI ${bounds}, ${documents})`;
+/** Decimals enough for every figure (up to four), so a figure and its interval read alike. */
+function decimalsFor(values: number[]): number {
+  return Math.max(0, ...values.map((value) => (formatScore(Math.abs(value)).split('.')[1] ?? '').length));
 }
 
-/** −0.06, +0.01, 0. */
-function formatChangeFigure(value: number): string {
-  const rounded = Number(value.toFixed(4));
-  return rounded < 0 ? `−${formatScore(-rounded)}` : rounded > 0 ? `+${formatScore(rounded)}` : '0';
+function fixed(value: number, decimals: number, signed: boolean): string {
+  const text = Math.abs(value).toFixed(decimals);
+  if (!signed || Number(text) === 0) return Number(text) === 0 ? (0).toFixed(decimals) : text;
+  return value < 0 ? `−${text}` : `+${text}`;
+}
+
+/** The decimals an interval's figures share. */
+export function intervalDecimals(interval: Interval): number {
+  return decimalsFor([interval.mean, (interval.high - interval.low) / 2, interval.low, interval.high]);
+}
+
+/** `0.8442 ± 0.0637`, and `95 % CI 0.7805–0.9078`: each figure with the same decimals; a change's figures carry their sign. */
+export function intervalParts(interval: Interval, signed: boolean): { figure: string; bounds: string } {
+  const half = (interval.high - interval.low) / 2;
+  const d = intervalDecimals(interval);
+  const range = signed ? `${fixed(interval.low, d, true)} to ${fixed(interval.high, d, true)}` : `${fixed(interval.low, d, false)}–${fixed(interval.high, d, false)}`;
+  return { figure: `${fixed(interval.mean, d, signed)} ± ${fixed(half, d, false)}`, bounds: `${formatLevel(interval.level)} CI ${range}` };
 }
 
 function regressed(result: GateResult): boolean {
   return result.failures.some((f) => f.rule === 'score_regressed');
 }
 
-/** Rows for the figures table, after the score: its error bars, the prior score, the change and its error bars, the power. */
-export function comparisonRows(result: GateResult): SummaryRow[] {
+/** The baseline as a reader names it: its run, and where the choice came from. */
+export function baselineName(comparison: Comparison): string | null {
+  const baseline: BaselineInfo | undefined = comparison.baseline;
+  const runId = baseline ? baseline.run_id : comparison.prior_run_id;
+  if (!runId) return null;
+  const run = `run ${md(runId, 200)}`;
+  if (!baseline || baseline.source === 'previous') return `${run}, Retab's previous completed run`;
+  if (baseline.source === 'input') return `${run} (\`baseline_run_id\`)`;
+  const commit = baseline.commit;
+  if (!commit) return `${run}, gated on the base branch`;
+  const short = md(commit.sha.slice(0, 7), 7);
+  // The URL comes from GitHub's own answer for that commit; only an https address becomes a link.
+  const at = commit.url && /^https:\/\/[^\s()<>]+$/.test(commit.url) ? `[${short}](${commit.url})` : short;
+  const branch = commit.branch ? ` on ${md(commit.branch, 100)}` : '';
+  const behind = commit.behind > 0 ? `, ${commit.behind} ${commit.behind === 1 ? 'commit' : 'commits'} behind the base` : ', the base commit itself';
+  return `${run}, gated${branch} at ${at}${behind}`;
+}
+
+/**
+ * The short table's row for the change against the baseline: the point change, its paired interval
+ * when there is one, and the baseline named. The gate's mark only where the rule was checked on it.
+ */
+export function changeRows(result: GateResult): SummaryRow[] {
   const comparison = result.comparison;
-  if (!comparison) return [];
+  if (!comparison || comparison.delta === null) return [];
   const statistics = comparison.statistics;
-  const rows: SummaryRow[] = [];
-  if (statistics?.score_interval) {
-    const n = statistics.score_interval.n;
-    rows.push([`Score, ${formatLevel(statistics.level)} CI`, intervalText(statistics.score_interval, false, `mean of ${n} ${n === 1 ? 'document' : 'documents'}`), '']);
-  }
-  if (comparison.prior_score !== null) {
-    const against = comparison.prior_run_id ? ` (run ${md(comparison.prior_run_id, 200)})` : '';
-    rows.push(['Prior score', `${formatScore(comparison.prior_score)}${against}`, '']);
-  }
-  const baseline = comparison.baseline && baselineText(comparison.baseline);
-  if (baseline) rows.push(['Baseline', baseline, '']);
+  const interval = statistics?.change_interval ?? null;
   const maxDrop = comparison.max_score_drop;
-  if (comparison.delta !== null) {
-    const gate = maxDrop === null || comparison.basis !== 'point' ? '' : `≥ −${formatScore(maxDrop)}${regressed(result) ? ' ❌' : ' ✅'}`;
-    // Which measure: the summary's score over the documents with a result, for both runs (like with like).
-    const measured = comparison.score !== null && comparison.prior_score !== null ? ` (${formatScore(comparison.score)} against ${formatScore(comparison.prior_score)}, scored documents only)` : '';
-    rows.push(['Change', `**${formatChange(comparison.delta)}**${measured}`, gate]);
+  const mark = regressed(result) ? ' ❌' : ' ✅';
+  let gate = '';
+  if (maxDrop !== null && comparison.basis === 'point') gate = `≥ −${formatScore(maxDrop)}${mark}`;
+  if (maxDrop !== null && comparison.basis === 'interval') gate = `upper bound ≥ −${formatScore(maxDrop)}${mark}`;
+  let figure = `**${formatChange(comparison.delta)}**`;
+  if (interval) {
+    const { figure: value, bounds } = intervalParts(interval, true);
+    figure = `**${value.startsWith('−') ? '▼ ' : value.startsWith('+') ? '▲ ' : ''}${value}** (${bounds}, ${interval.n} paired documents)`;
   }
-  if (statistics?.change_interval) rows.push(changeIntervalRow(result, comparison, statistics, statistics.change_interval));
+  const measured = comparison.score !== null && comparison.prior_score !== null ? `, ${formatScore(comparison.score)} against ${formatScore(comparison.prior_score)}` : '';
+  const baseline = baselineName(comparison);
+  return [['Change against the baseline', `${figure}${baseline ? ` against ${baseline}` : ''}${measured}`, gate]];
+}
+
+/** The score's error bars, for the score row: over the documents, which is the measure compared. */
+export function scoreInterval(result: GateResult): { decimals: number; text: string } | null {
+  const interval = result.comparison?.statistics?.score_interval;
+  if (!interval) return null;
+  const { figure, bounds } = intervalParts(interval, false);
+  return { decimals: intervalDecimals(interval), text: `mean of ${interval.n} ${interval.n === 1 ? 'document' : 'documents'} ${figure}, ${bounds}` };
+}
+
+/** How many documents have a score, for the documents row. */
+export function scoredText(result: GateResult): string | null {
+  const metrics = result.details?.metrics;
+  if (metrics?.state !== 'ok') return null;
+  const scored = metrics.scored_document_count ?? metrics.listed_document_count - metrics.unscored_document_count;
+  return `${scored} scored`;
+}
+
+/** Run facts that belong to the comparison: the power, and the paired documents. */
+export function comparisonFactRows(result: GateResult): SummaryRow[] {
+  const statistics = result.comparison?.statistics;
+  const rows: SummaryRow[] = [];
+  const interval = statistics?.change_interval;
+  if (statistics && interval && statistics.unpaired_document_count > 0) {
+    rows.push(['Paired documents', `${interval.n} documents in both runs; ${statistics.unpaired_document_count} scored in this run only`, '']);
+  }
   const power = statistics?.power;
-  if (power) {
+  if (statistics && power) {
     rows.push(['Smallest drop caught 4 times in 5', `${formatScore(power.detectable_drop)} (${statistics.paired_document_count} paired documents, ${formatLevel(power.level)} interval rule)`, power.underpowered ? '⚠️ too few documents' : '']);
   }
   return rows;
 }
 
-/** "exprun_x, gated on `main` at [abc1234](…), 2 commits behind the base"; null without a run. */
-export function baselineText(baseline: BaselineInfo): string | null {
-  if (!baseline.run_id) return null;
-  const run = md(baseline.run_id, 200);
-  if (baseline.source === 'input') return `${run} (\`baseline_run_id\`)`;
-  if (baseline.source === 'previous' || !baseline.commit) return `${run} (Retab's previous completed run)`;
-  const { sha, url, branch, behind } = baseline.commit;
-  const short = md(sha.slice(0, 7), 7);
-  const at = url ? `[${short}](${url})` : short;
-  const ago = behind === 0 ? 'the base commit itself' : `${behind} commit${behind === 1 ? '' : 's'} behind`;
-  return `${run}, gated on ${branch ? md(branch, 200) : 'the base branch'} at ${at}, ${ago}`;
-}
-
-function changeIntervalRow(result: GateResult, comparison: Comparison, statistics: ComparisonStatistics, interval: Interval): SummaryRow {
-  const unpaired = statistics.unpaired_document_count;
-  const documents = `${interval.n} documents in both runs${unpaired > 0 ? `; ${unpaired} scored in this run only` : ''}`;
-  const maxDrop = comparison.max_score_drop;
-  const gate = maxDrop !== null && comparison.basis === 'interval' ? `upper bound ≥ −${formatScore(maxDrop)}${regressed(result) ? ' ❌' : ' ✅'}` : '';
-  return [`Change, ${formatLevel(statistics.level)} CI (paired)`, intervalText(interval, true, documents), gate];
-}
-
-/** A row for the figures table: the experiment's recent completed runs as a sparkline, oldest first. */
+/** The run facts' trend row: the experiment's recent completed runs as a sparkline, oldest first, or why there is none. */
 export function trendRows(result: GateResult): SummaryRow[] {
   const trend = result.details?.trend;
   if (!trend) return [];
-  if (trend.state !== 'ok') return [['Trend', `— (${md(trend.message, 300)})`, '']];
+  if (trend.state !== 'ok') return [['Trend', `not drawn: ${md(trend.message, 300)}`, '']];
   const first = trend.points[0]?.score ?? 0;
   const last = trend.points.at(-1)?.score ?? 0;
   return [['Trend', `${formatScore(first)} ${trend.sparkline} ${formatScore(last)} (${trend.points.length} completed runs, oldest first; lowest ${formatScore(trend.min)}, highest ${formatScore(trend.max)})`, '']];
 }
 
-/** A row for the figures table, after the documents: how many documents have a score. */
-export function scoredRow(result: GateResult): SummaryRow[] {
-  const metrics = result.details?.metrics;
-  if (metrics?.state !== 'ok') return [];
-  const scored = metrics.scored_document_count ?? metrics.listed_document_count - metrics.unscored_document_count;
-  const total = metrics.total_document_count ?? result.run?.total_document_count ?? null;
-  return [['Scored documents', total === null ? String(scored) : `${scored} / ${total}`, '']];
+/** A `<details>` block: the summary line, a blank line, the body, the closing tag and a blank line. */
+export function fold(summary: string, body: string[]): string[] {
+  return [`<details><summary>${summary}</summary>`, '', ...body, '</details>', ''];
 }
 
-/** The sections after the table: notes on what could not be read, worst documents, errored documents. */
-export function detailSections(result: GateResult, options: DetailOptions = {}): string[] {
+/**
+ * What moved most against the baseline, regressions first: a few of the lowest-scoring documents and
+ * of the fields read against the baseline.
+ */
+export function movedSection(result: GateResult, rows = VISIBLE_MOVES): string[] {
+  const moves: Array<{ change: number; cells: string[] }> = [];
+  const metrics = result.details?.metrics;
+  if (metrics?.state === 'ok') {
+    const docs = metrics.worst_documents.flatMap((doc) => (doc.prior_score === null ? [] : [{ change: doc.score - doc.prior_score, cells: [`document ${md(doc.filename ?? doc.id, 120)}`, ...scoreCells(doc.score, doc.prior_score)] }]));
+    moves.push(...largest(docs, rows));
+  }
+  const fields = result.details?.fields;
+  if (fields?.state === 'ok') {
+    const changed = fields.changes.flatMap((field) => (field.change === null ? [] : [{ change: field.change, cells: [`field ${md(field.path, 120)}`, ...scoreCells(field.score, field.prior_score)] }]));
+    moves.push(...largest(changed, rows));
+  }
+  if (moves.length === 0) return [];
+  return ['#### What moved most', '', ...markdownTable(['', 'Score', 'Baseline', 'Change'], moves.sort(byMove).map((move) => move.cells))];
+}
+
+/** Regressions first, the largest drop first; then the largest gains. */
+function byMove(a: { change: number }, b: { change: number }): number {
+  return Number(a.change >= 0) - Number(b.change >= 0) || Math.abs(b.change) - Math.abs(a.change);
+}
+
+/** The few largest moves, leaving out the ones that round to none. */
+function largest<T extends { change: number }>(moves: T[], rows: number): T[] {
+  return moves.filter((move) => Number(move.change.toFixed(4)) !== 0).sort(byMove).slice(0, rows);
+}
+
+function scoreCells(score: number | null, prior: number | null): string[] {
+  return [score === null ? '—' : formatScore(score), prior === null ? '—' : formatScore(prior), score === null || prior === null ? 'unknown' : formatChange(score - prior)];
+}
+
+/** The errored documents, open: the evidence when `max_errors` failed. */
+export function erroredEvidence(result: GateResult, rows = VISIBLE_ERRORED): string[] {
+  const results = result.details?.results;
+  if (results?.state !== 'ok' || results.errored_document_count === 0) return [];
+  return [`#### Errored documents (${results.errored_document_count} of ${results.document_count})`, '', ...erroredList(results, rows), ''];
+}
+
+/** The folded sections: errored documents (unless all were shown open: `erroredShown`), documents, fields or labels. */
+export function foldedSections(result: GateResult, options: DetailOptions, erroredShown: number): string[] {
   const limit = Math.max(0, options.rows ?? DEFAULT_DETAIL_ROWS);
-  const lines = noteLines(result);
   const details = result.details;
+  const lines: string[] = [];
+  if (details?.results.state === 'ok' && details.results.errored_document_count > 0) {
+    const results = details.results;
+    const shown = Math.min(limit, results.errored_document_count);
+    // Shown open already (`erroredShown` of them), with no more to list: no second copy.
+    if (erroredShown === 0 || shown > erroredShown) lines.push(...fold(`Errored documents (${results.errored_document_count} of ${results.document_count})`, [...erroredList(results, limit), '']));
+  }
   if (details?.metrics.state === 'ok') lines.push(...worstSection(details.metrics, limit));
   if (details?.fields) lines.push(...fieldSections(details.fields, limit));
-  if (details?.results.state === 'ok') lines.push(...erroredSection(details.results, limit));
   return lines;
 }
 
-/** What changed field by field, the weakest fields (or labels), the largest confusions; what could not be read. */
+/** What changed field by field in one table (score, baseline, change, weakest first), or the labels and confusions. */
 function fieldSections(fields: FieldDetails | FieldUnavailable, limit: number): string[] {
-  if (fields.state !== 'ok') return ['> [!NOTE]', `> ${md(`Field-by-field figures are not shown: ${fields.message}.`, 1_000)}`, ''];
+  if (fields.state !== 'ok') return [];
   const rows = Math.min(limit, 10);
-  const lines: string[] = [];
+  const body: string[] = [];
+  let title: string;
   if (fields.kind === 'fields') {
-    lines.push('#### Fields', '');
-    if (fields.changes.length > 0) {
-      lines.push(`Against the prior run, the ${fields.reads.asked} lowest-scoring of ${fields.count} fields, the largest move first:`, '');
-      lines.push(...markdownTable(['Field', 'Score', 'Prior', 'Change'], fields.changes.slice(0, rows).map(fieldChangeRow)));
-    }
-    lines.push(...markdownTable(['Weakest field', 'Score'], fields.weakest.slice(0, rows).map((field) => [md(field.path, 120), formatScore(field.score)])));
+    title = `Fields: the ${Math.min(rows, fields.weakest.length)} lowest-scoring of ${fields.count}`;
+    const changes = new Map(fields.changes.map((change) => [change.path, change]));
+    const table = fields.weakest.slice(0, rows).map((field) => {
+      const change = changes.get(field.path);
+      return [md(field.path, 120), ...scoreCells(field.score, change ? change.prior_score : null).slice(0, 2), change ? (change.change === null ? 'unknown' : formatChange(change.change)) : '—'];
+    });
+    body.push(...markdownTable(['Field', 'Score', 'Baseline', 'Change'], table));
   } else {
-    lines.push('#### Labels', '');
-    if (fields.weakest.length > 0) lines.push(...markdownTable(['Weakest label', 'Agreement'], fields.weakest.slice(0, rows).map((label) => [md(label.path, 120), formatScore(label.score)])));
-    if (fields.flows.length > 0) lines.push(...markdownTable(['Confused', 'Taken for', 'Share'], fields.flows.slice(0, rows).map((flow) => [md(flow.source, 120), md(flow.target, 120), formatScore(flow.score)])));
+    title = `Labels: the ${Math.min(rows, fields.weakest.length)} weakest of ${fields.count}`;
+    if (fields.weakest.length > 0) body.push(...markdownTable(['Weakest label', 'Agreement'], fields.weakest.slice(0, rows).map((label) => [md(label.path, 120), formatScore(label.score)])));
+    if (fields.flows.length > 0) body.push(...markdownTable(['Confused', 'Taken for', 'Share'], fields.flows.slice(0, rows).map((flow) => [md(flow.source, 120), md(flow.target, 120), formatScore(flow.score)])));
   }
+  if (body.length === 0) return [];
+  return fold(title, body);
+}
+
+/** What the fields could not show, for the notes. */
+function fieldNotes(fields: FieldDetails | FieldUnavailable | undefined | null): string[] {
+  if (!fields) return [];
+  if (fields.state !== 'ok') return [`Field-by-field figures are not shown: ${fields.message}.`];
   const { failed, skipped, asked } = fields.reads;
-  const missing: string[] = [];
-  if (failed > 0) missing.push(`${failed} of ${asked} fields could not be read against the prior run (${fields.problem ?? 'no reason given'})`);
+  const notes: string[] = [];
+  if (failed > 0) notes.push(`${failed} of ${asked} fields could not be read against the prior run (${fields.problem ?? 'no reason given'}).`);
   // The signal says why: the report's time budget, or the job's cancellation.
-  if (skipped > 0) missing.push(`${skipped} fields were not read: ${fields.skip_reason ?? "the report's time budget ran out"}`);
-  for (const line of missing) lines.push('> [!NOTE]', `> ${md(`${line}.`, 1_000)}`, '');
-  return lines;
+  if (skipped > 0) notes.push(`${skipped} fields were not read: ${fields.skip_reason ?? "the report's time budget ran out"}.`);
+  return notes;
 }
 
-function fieldChangeRow(field: FieldChange): string[] {
-  return [
-    md(field.path, 120),
-    field.score === null ? '—' : formatScore(field.score),
-    field.prior_score === null ? '—' : formatScore(field.prior_score),
-    field.change === null ? 'unknown' : formatChange(field.change),
-  ];
-}
-
-/** Why parts of the report are missing, one Markdown note each. */
-function noteLines(result: GateResult): string[] {
+/** Why parts of the report are missing, and what else the reader must know: one note block, one warning. */
+export function noteLines(result: GateResult): string[] {
   const details = result.details;
   const notes: string[] = [];
+  const baselineNote = result.comparison?.baseline?.note;
+  if (baselineNote) notes.push(baselineNote);
   if (details && details.metrics.state !== 'ok') {
     notes.push(`Per-document scores and the prior run are not shown, and the figures are point estimates without error bars: ${details.metrics.message}`);
   }
   if (details && details.results.state !== 'ok') notes.push(`Per-document results are not shown: ${details.results.message}`);
   const comparison = result.comparison;
   if (comparison?.note) notes.push(comparison.note);
-  if (comparison?.baseline?.note) notes.push(comparison.baseline.note);
   const statistics = comparison?.statistics;
   if (statistics && !statistics.score_interval) notes.push('Fewer than 2 documents have a score: the score has no error bars.');
   // With `confidence`, the rule's own remark says this already.
@@ -182,40 +260,35 @@ function noteLines(result: GateResult): string[] {
     notes.push('Fewer than 2 documents have a score in both runs: the change is a point estimate, without error bars.');
   }
   notes.push(...(comparison?.remarks ?? []));
-  const lines = notes.flatMap((note) => ['> [!NOTE]', `> ${md(note, 1_000)}`, '']);
+  notes.push(...fieldNotes(details?.fields));
+  const lines = notes.length === 0 ? [] : ['> [!NOTE]', ...notes.map((note) => `> ${notes.length === 1 ? '' : '- '}${md(note, 1_000)}`), ''];
   const warning = powerWarning(comparison?.statistics, comparison?.max_score_drop ?? null);
   if (warning) lines.push('> [!WARNING]', `> ${md(warning, 1_000)}`, '');
   return lines;
 }
 
-
 function worstSection(metrics: MetricsDetails, limit: number): string[] {
-  if (metrics.worst_documents.length === 0) return [];
-  const scored = metrics.listed_document_count - metrics.unscored_document_count;
   const shown = metrics.worst_documents.slice(0, limit);
-  const lines = ['#### Lowest-scoring documents', ''];
-  if (shown.length > 0) lines.push(...markdownTable(['Document', 'Score', 'Prior', 'Change'], shown.map(worstRow)));
+  if (shown.length === 0) return [];
+  const scored = metrics.listed_document_count - metrics.unscored_document_count;
+  const body = markdownTable(['Document', 'Score', 'Baseline', 'Change'], shown.map(worstRow));
   const more = scored - shown.length;
-  if (more > 0) lines.push(`…and ${more} more scored ${more === 1 ? 'document' : 'documents'}.`, '');
-  return lines;
+  if (more > 0) body.push(`…and ${more} more scored ${more === 1 ? 'document' : 'documents'}.`, '');
+  return fold(`Documents: the ${shown.length} lowest-scoring of ${scored}`, body);
 }
 
-function erroredSection(results: ResultsDetails, limit: number): string[] {
-  if (results.errored_document_count === 0) return [];
+function erroredList(results: ResultsDetails, limit: number): string[] {
   const shown = results.errored_documents.slice(0, limit);
-  const lines = [`#### Errored documents (${results.errored_document_count} of ${results.document_count})`, '', ...shown.map(erroredLine)];
+  const lines = shown.map(erroredLine);
   const more = results.errored_document_count - shown.length;
   if (more > 0) lines.push(`- …and ${more} more`);
-  lines.push('');
   return lines;
 }
 
 function worstRow(doc: WorstDocument): string[] {
-  const name = md(doc.filename ?? doc.id, 120);
-  const prior = doc.prior_score === null ? '—' : formatScore(doc.prior_score);
-  const change = doc.prior_score === null ? '—' : formatChange(doc.score - doc.prior_score);
-  return [name, formatScore(doc.score), prior, change];
+  return [md(doc.filename ?? doc.id, 120), ...scoreCells(doc.score, doc.prior_score).slice(0, 2), doc.prior_score === null ? '—' : formatChange(doc.score - doc.prior_score)];
 }
+
 function erroredLine(doc: ErroredDocument): string {
   const name = md(doc.filename ?? doc.document_id ?? doc.id, 120);
   return `- **${name}**: ${doc.message ? md(doc.message, 300) : 'no message given'}`;
