@@ -147,7 +147,7 @@ describe('error bars, the paired comparison and the confidence rule', () => {
     expect(result.failures).toEqual([
       {
         rule: 'score_regressed',
-        message: expect.stringMatching(/^the score fell: the mean change over the 30 documents scored in both runs is −0\.06 \(95 % CI −0\.06\d+ to −0\.05\d+\), entirely below −0\.02 \(`max_score_drop` at `confidence` 95 %\)$/),
+        message: expect.stringMatching(/^the score fell: the mean change over the 30 documents scored in both runs is −0\.0600 \(95 % CI −0\.06\d{2} to −0\.05\d{2}\), entirely below −0\.02 \(`max_score_drop` at `confidence` 95 %\)$/),
       },
     ]);
   });

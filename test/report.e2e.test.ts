@@ -87,7 +87,7 @@ describe('the report, end to end on the built action', () => {
     expect(Number(clear.outputs.score_delta_ci_high)).toBeLessThan(-0.02);
     expect(Number(clear.outputs.score_ci_low)).toBeLessThan(0.8);
     expect(Number(clear.outputs.score_ci_high)).toBeGreaterThan(0.8);
-    expect(clear.stdout).toMatch(/::error::the score fell: the mean change over the 30 documents scored in both runs is −0\.06 \(95 %25 CI/); // the runner decodes %25 back to %
+    expect(clear.stdout).toMatch(/::error::the score fell: the mean change over the 30 documents scored in both runs is −0\.0600 \(95 %25 CI −0\.0675 to −0\.0525\)/); // the runner decodes %25 back to %; the change and its interval with the same decimals
   });
 
   it("draws the experiment's recent completed runs as a trend, this run last", async () => {

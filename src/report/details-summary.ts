@@ -10,7 +10,7 @@ import type { GateResult } from '../gate/result.js';
 import type { BaselineInfo, Comparison } from '../verdict/regression.js';
 import type { Interval } from '../common/statistics.js';
 import type { ErroredDocument, MetricsDetails, ResultsDetails, WorstDocument } from '../details/run-details.js';
-import { formatScore } from '../common/format.js';
+import { decimalsFor, fixed, formatScore } from '../common/format.js';
 import { escapeMarkdown as md, markdownTable } from './markdown.js';
 
 export type SummaryRow = [name: string, value: string, gate: string];
@@ -30,17 +30,6 @@ export function formatChange(delta: number): string {
   const rounded = Number(delta.toFixed(4));
   if (rounded === 0) return '± 0';
   return rounded > 0 ? `▲ +${formatScore(rounded)}` : `▼ −${formatScore(-rounded)}`;
-}
-
-/** Decimals enough for every figure (up to four), so a figure and its interval read alike. */
-function decimalsFor(values: number[]): number {
-  return Math.max(0, ...values.map((value) => (formatScore(Math.abs(value)).split('.')[1] ?? '').length));
-}
-
-function fixed(value: number, decimals: number, signed: boolean): string {
-  const text = Math.abs(value).toFixed(decimals);
-  if (!signed || Number(text) === 0) return Number(text) === 0 ? (0).toFixed(decimals) : text;
-  return value < 0 ? `−${text}` : `+${text}`;
 }
 
 /** The decimals an interval's figures share. */

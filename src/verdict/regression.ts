@@ -16,7 +16,7 @@
  */
 import { comparisonStatistics, DEFAULT_LEVEL, formatLevel, type ComparisonStatistics } from './comparison-statistics.js';
 import type { RunDetails } from '../details/run-details.js';
-import { formatScore } from '../common/format.js';
+import { decimalsFor, fixed, formatScore } from '../common/format.js';
 import type { Failure } from './rules.js';
 import { documentsNeeded } from '../common/statistics.js';
 
@@ -140,10 +140,16 @@ export function compareWithPrior(details: RunDetails | null, policy: RegressionP
 }
 
 
-/** A change with its sign: −0.06, +0.01. */
-function signed(value: number): string {
-  const rounded = Number(value.toFixed(4));
-  return rounded < 0 ? `−${formatScore(-rounded)}` : `+${formatScore(rounded)}`;
+
+/** A paired change and its interval with the same decimals: `−0.0600 (95 % CI −0.0675 to −0.0525)`. */
+function intervalText(interval: { mean: number; low: number; high: number; level: number }): string {
+  const d = decimalsFor([interval.mean, interval.low, interval.high]);
+  return `${fixed(interval.mean, d, true)} (${formatLevel(interval.level)} CI ${fixed(interval.low, d, true)} to ${fixed(interval.high, d, true)})`;
+}
+
+function boundsText(interval: { low: number; high: number }): string {
+  const d = decimalsFor([interval.low, interval.high]);
+  return `${fixed(interval.low, d, true)} to ${fixed(interval.high, d, true)}`;
 }
 
 /** `cut`: the metrics were not read because another experiment failed first (`fail_fast`): a missing comparison is then not this run's failure. */
@@ -155,7 +161,7 @@ export function regressionFailure(comparison: Comparison, runStatus: string, cut
     if (interval.high >= -maxDrop - EPSILON) return null;
     return {
       rule: 'score_regressed',
-      message: `the score fell: the mean change over the ${interval.n} documents scored in both runs is ${signed(interval.mean)} (${formatLevel(interval.level)} CI ${signed(interval.low)} to ${signed(interval.high)}), entirely below −${formatScore(maxDrop)} (\`max_score_drop\` at \`confidence\` ${formatLevel(interval.level)})`,
+      message: `the score fell: the mean change over the ${interval.n} documents scored in both runs is ${intervalText(interval)}, entirely below −${formatScore(maxDrop)} (\`max_score_drop\` at \`confidence\` ${formatLevel(interval.level)})`,
     };
   }
   if (comparison.basis !== 'point' || delta === null || score === null || prior === null) {
@@ -182,7 +188,7 @@ function noiseRemark(comparison: Comparison): string | null {
   if (!interval || maxDrop === null) return null;
   const fell = Math.min(interval.mean, comparison.delta ?? Infinity);
   if (fell >= -maxDrop - EPSILON || interval.high < -maxDrop - EPSILON || interval.low >= -maxDrop - EPSILON) return null;
-  return `the score fell by more than \`max_score_drop\` (${formatScore(maxDrop)}), but the ${formatLevel(interval.level)} interval of the paired change (${signed(interval.low)} to ${signed(interval.high)}, ${interval.n} documents) does not lie entirely below −${formatScore(maxDrop)}: the drop may be noise, so the regression gate passes`;
+  return `the score fell by more than \`max_score_drop\` (${formatScore(maxDrop)}), but the ${formatLevel(interval.level)} interval of the paired change (${boundsText(interval)}, ${interval.n} documents) does not lie entirely below −${formatScore(maxDrop)}: the drop may be noise, so the regression gate passes`;
 }
 
 /** How many paired documents would likely settle an inconclusive drop: its interval wholly below −max_score_drop, 4 times out of 5. */
