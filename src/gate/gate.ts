@@ -174,12 +174,7 @@ async function startExperimentRun(target: ExperimentTarget, settings: Settings, 
     ...calls(client),
     turn,
     deadline,
-    signal: options.signal,
-    now: options.now,
-    sleep: options.sleep,
-    random: options.random,
-    backoff: options.backoff,
-    noAnswerDeadline: () => client.noAnswerDeadline?.() ?? null,
+    ...retrying(options),
     onRetry: (message) => log.info(message),
     onWarning: (message) => log.warning(message),
   });
@@ -197,6 +192,12 @@ async function startExperimentRun(target: ExperimentTarget, settings: Settings, 
   return { result: { ...result, cancellation: await cancelRun(start.orphan.id, reason, settings.cancelOnAbort, options) } };
 }
 
+/** What the start and the wait retry with: the job's signal, the clock, the backoff, and when to give up on a Retab that never answered. */
+function retrying(options: GateOptions) {
+  const { signal, now, sleep, random, backoff, client } = options;
+  return { signal, now, sleep, random, backoff, noAnswerDeadline: () => client.noAnswerDeadline?.() ?? null };
+}
+
 async function waitFor(runId: string, settings: Settings, deadline: number, options: GateOptions): Promise<WaitOutcome> {
   const { client, log } = options;
   const polling = settings.pollIntervalMs === null ? 'adaptive polling' : `polling every ${formatDuration(settings.pollIntervalMs)}`;
@@ -206,12 +207,7 @@ async function waitFor(runId: string, settings: Settings, deadline: number, opti
     fetchRun: (signal) => client.getRun(runId, signal),
     timeoutMs: Math.max(0, deadline - options.now()),
     schedule: settings.pollIntervalMs === null ? defaultSchedule : fixedSchedule(settings.pollIntervalMs),
-    signal: options.signal,
-    now: options.now,
-    sleep: options.sleep,
-    random: options.random,
-    backoff: options.backoff,
-    noAnswerDeadline: () => client.noAnswerDeadline?.() ?? null,
+    ...retrying(options),
     onRun(run, elapsedMs) {
       if (!shouldLogProgress(logged, run, elapsedMs)) return;
       log.info(progressLine(run, elapsedMs));
