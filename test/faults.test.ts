@@ -15,6 +15,7 @@ import { httpTransport, undiciTransport } from '../src/retab/transport.js';
 import { startSimulator } from './simulator/retab-simulator.js';
 import { recordingIO } from './support/recording-io.js';
 import { simulatorInputs } from './support/simulator-inputs.js';
+import { freePort } from './support/free-port.js';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
@@ -523,13 +524,6 @@ describe('an answer about another run, or with an id or status that cannot be on
   });
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('the regression gate compares like with like, and fails on request when it cannot compare', () => {
   /** A metrics summary whose own score (over the documents with a result) is not the run's score. */

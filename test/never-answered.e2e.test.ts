@@ -5,18 +5,11 @@
  * proxy, several experiments, a Retab that answered once) are in never-answered.integration.test.ts
  * on a virtual clock.
  */
-import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { NO_ANSWER_LIMIT_MS } from '../src/retab/no-answer.js';
 import { runAction } from './support/run-action.js';
+import { freePort } from './support/free-port.js';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('the built action against an address that never answers', () => {
   it(

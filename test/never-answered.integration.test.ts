@@ -14,16 +14,10 @@ import { httpTransport } from '../src/retab/transport.js';
 import { startConnectProxy } from './support/connect-proxy.js';
 import { recordingIO } from './support/recording-io.js';
 import { virtualClock } from './support/virtual-clock.js';
+import { freePort } from './support/free-port.js';
 
 const KEY = 'rt_test_simulator_key';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The action through `run()` on a virtual clock (which moves only when it sleeps), with the default 30 minute `timeout`. */
 async function gate(inputs: Record<string, string>, deps: Partial<Dependencies> = {}) {

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cancelStartedRun } from '../src/start/cancel-run.js';
 import { realTiming } from './support/real-timing.js';
@@ -6,6 +5,7 @@ import { RetabClient } from '../src/retab/client.js';
 import { startRun } from '../src/start/start-run.js';
 import { startSimulator } from './simulator/retab-simulator.js';
 import { START_PATH, startOptions, startPosts } from './support/start-options.js';
+import { freePort } from './support/free-port.js';
 
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
@@ -135,11 +135,3 @@ describe('cancelStartedRun against the simulator', () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
