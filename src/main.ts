@@ -19,7 +19,8 @@ import { proxySettings } from './retab/proxy.js';
 import { transportFor, type Transport } from './retab/transport.js';
 import { publishArtifacts, type ArtifactContent, type ArtifactOptions } from './github/artifacts.js';
 import { githubApiUrl, githubChecksApi, type ChecksApiFactory } from './github/checks-api.js';
-import { gateEvent, readEventPayload, type GateEvent } from './github/event.js';
+import { gateEvent, type GateEvent } from './github/event.js';
+import { readEventPayload } from './inputs/github-context.js';
 import { baselineFinder } from './github/baseline-search.js';
 import { publishCheckRuns, type CheckRunItem } from './github/check-run.js';
 import type { BaselineFinder } from './verdict/baseline.js';
@@ -88,7 +89,8 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
   try {
     const raw = Object.fromEntries(INPUT_NAMES.map((name) => [name, io.getInput(name)])) as RawInputs;
     const guard: SecretGuard = { secrets, redact: (text) => redactor.redact(text) };
-    const event = gateEvent(deps.env, await readEventPayload(deps.env));
+    const eventPayload = readEventPayload(deps.env, (message) => io.debug(message));
+    const event = gateEvent(deps.env, eventPayload);
     const github: GithubSide = { event, checksApi: deps.checksApi ?? githubChecksApi, baseUrl: githubApiUrl(deps.env) };
     const step = raw.experiments.trim() !== '' ? await gateSeveral(raw, apiKey, deps, jobCancellation.signal, guard, github) : await gateOne(raw, apiKey, deps, jobCancellation.signal, guard, github);
 
@@ -106,7 +108,7 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
     }
     try {
       const signal = jobCancellation.nextSignal();
-      await publishArtifacts(step.result, { io, env: deps.env, comment, commentsApi: deps.commentsApi, redact: guard.redact, signal, commentTimeLimitMs: deps.commentTimeLimitMs }, step.content);
+      await publishArtifacts(step.result, { io, env: deps.env, eventPayload, comment, commentsApi: deps.commentsApi, redact: guard.redact, signal, commentTimeLimitMs: deps.commentTimeLimitMs }, step.content);
     } catch (error) {
       outputError ??= error;
     }

@@ -3,7 +3,7 @@
  * `report_path`) and the pull request comment. Both are best-effort: a failure is a warning and
  * never changes the verdict.
  */
-import { readFile } from 'node:fs/promises';
+import { readEventPayload } from '../inputs/github-context.js';
 import { publishComment, githubCommentsApi, type CommentOutcome, type CommentsApi } from './comment-publish.js';
 import { commentTimeLimit } from './time-limit.js';
 import { gateLabel, planComment, type GateInputs } from './comment-plan.js';
@@ -23,6 +23,8 @@ export interface ArtifactIO {
 export interface ArtifactOptions {
   io: ArtifactIO;
   env: Env;
+  /** The runner's event payload, as the step read it (read here when not given). */
+  eventPayload?: unknown;
   /** Absent when the inputs could not be parsed: then no comment is written. */
   comment: CommentSettings | null;
   /** The GitHub API for the comment, its every request carrying `signal`; by default `@actions/github`, loaded on first use. */
@@ -80,7 +82,7 @@ async function writeReport(result: GateResult, { io, env }: ArtifactOptions, con
 async function writeComment(result: GateResult, comment: CommentSettings, options: ArtifactOptions, content?: ArtifactContent): Promise<void> {
   const { io, env } = options;
   if (comment.mode === 'false') return;
-  const plan = planComment(comment.mode, result, env, await readEventPayload(env, io), comment);
+  const plan = planComment(comment.mode, result, env, options.eventPayload ?? readEventPayload(env, (message) => io.debug(message)), comment);
   if (!plan.write) {
     io.info(`No pull request comment: ${plan.reason}.`);
     return;
@@ -118,14 +120,4 @@ async function writeComment(result: GateResult, comment: CommentSettings, option
   }
 }
 
-async function readEventPayload(env: Env, io: ArtifactIO): Promise<unknown> {
-  const path = env.GITHUB_EVENT_PATH;
-  if (!path) return null;
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as unknown;
-  } catch (error) {
-    io.debug(`Could not read the event payload: ${messageOf(error)}`);
-    return null;
-  }
-}
 

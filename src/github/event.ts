@@ -3,7 +3,6 @@
  * repository, the commit the check run goes on, and where the search for the base's run starts.
  * Every sha and name is checked against the shape GitHub gives it before it goes into a URL.
  */
-import { readFile } from 'node:fs/promises';
 import type { Env } from '../inputs/settings.js';
 
 const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/i;
@@ -19,16 +18,6 @@ export interface GateEvent {
   search: { sha: string; skip: number; branch: string | null } | null;
   /** The web page of a commit, for the summary's link. */
   commitUrl(sha: string): string | null;
-}
-
-export async function readEventPayload(env: Env): Promise<unknown> {
-  const path = env.GITHUB_EVENT_PATH;
-  if (!path) return null;
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as unknown;
-  } catch {
-    return null;
-  }
 }
 
 /** The event's facts, or null outside a workflow (no repository). */

@@ -2,7 +2,8 @@
  * Which workflow run started a Retab run, from the runner's GITHUB_* variables, for the summary.
  * Each value is checked against the shape GitHub gives it, so the link built from them is safe.
  */
-import type { Env } from './settings.js';
+import { readFileSync } from 'node:fs';
+import type { Env } from '../common/env.js';
 
 export interface StartedBy {
   workflow: string | null;
@@ -42,4 +43,19 @@ export function workflowRunUrl(env: Env): string | null {
     return null;
   }
   return `${origin}/${repository}/actions/runs/${runId}`;
+}
+
+/**
+ * The runner's event payload (GITHUB_EVENT_PATH), read once for the step; `null` when there is
+ * none or it cannot be read (`onError` hears why).
+ */
+export function readEventPayload(env: Env, onError: (message: string) => void = () => {}): unknown {
+  const path = env.GITHUB_EVENT_PATH;
+  if (!path) return null;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  } catch (error) {
+    onError(`Could not read the event payload: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  }
 }

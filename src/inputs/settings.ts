@@ -2,12 +2,12 @@
  * Raw action inputs → one typed settings object. Every problem names the input, the value it got
  * and what it accepts, and all problems are reported together, before any request is sent.
  */
-import { readFileSync } from 'node:fs';
 import * as z from 'zod/mini';
 import { parseDuration } from '../common/duration.js';
 import type { Env } from '../common/env.js';
 import { InputError, quote } from '../common/errors.js';
 import { RUN_ID_PATTERN } from '../retab/run.js';
+import { readEventPayload } from './github-context.js';
 
 export const DEFAULT_BASE_URL = 'https://api.retab.com';
 
@@ -397,7 +397,7 @@ function parseGithubToken(raw: string): Parsed<string> {
 function parseApiKey(raw: string, env: Env): Parsed<string> {
   if (raw === '') {
     const required = 'a Retab API key is required: set the `api_key` input (e.g. `${{ secrets.RETAB_API_KEY }}`) or the RETAB_API_KEY environment variable';
-    return no(isForkPullRequest(env.GITHUB_EVENT_NAME, readEventPayload(env)) ? `${required}. ${forkNote(env)}` : required);
+    return no(isForkPullRequest(env.GITHUB_EVENT_NAME, PULL_REQUEST_EVENTS.has(env.GITHUB_EVENT_NAME ?? '') ? readEventPayload(env) : null) ? `${required}. ${forkNote(env)}` : required);
   }
   return PRINTABLE_ASCII.test(raw) ? ok(raw) : no(notPrintable('a key'));
 }
@@ -431,17 +431,6 @@ export function isForkPullRequest(eventName: string | undefined, payload: unknow
 
 function field(value: unknown, name: string): unknown {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[name] : undefined;
-}
-
-/** The runner's event payload, read only to explain a missing key; `null` when there is none to read. */
-function readEventPayload(env: Env): unknown {
-  const path = env.GITHUB_EVENT_PATH;
-  if (!path || !PULL_REQUEST_EVENTS.has(env.GITHUB_EVENT_NAME ?? '')) return null;
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
-  } catch {
-    return null;
-  }
 }
 
 /** Why the key is empty on a fork's pull request, and where the safe ways to gate one are written down. */
